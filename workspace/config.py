@@ -1,0 +1,71 @@
+"""Configuration read from the environment, with safe defaults for development."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+# The htmx build every page loads. Bump version and hash together: the browser refuses a
+# CDN file whose hash differs, and tests serve the local copy under the CDN URL to prove it.
+HTMX_VERSION = "4.0.1"
+HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+HTMX_SRI = "sha384-Qp9rdC8H7EqOoX+nR0P3RPG2Noji+qdwJlGpfzwQJsfOpp3sGwIdSP9xO3+UlEhn"
+HTMX_LOCAL_FILE = "vendor/htmx.min.js"
+
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration; the message says what to set."""
+
+
+def database_url(env: dict[str, str], instance_path: str) -> str:
+    """`DATABASE_URL` (PostgreSQL through psycopg 3) or a SQLite file in the instance folder."""
+    url = env.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'samverkan.sqlite3'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def from_environment(instance_path: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    env = dict(os.environ if env is None else env)
+    environment = env.get("SAMVERKAN_ENV", "production").strip() or "production"
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"SAMVERKAN_ENV={environment!r} is not one of {', '.join(ENVIRONMENTS)}.")
+    secret_key = env.get("SECRET_KEY", "").strip()
+    if not secret_key:
+        if environment == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. In production Samverkan refuses to start without it: "
+                "set SECRET_KEY to a long random string (for example the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`), "
+                "or set SAMVERKAN_ENV=development on your own machine."
+            )
+        secret_key = "development-only-not-secret"
+    htmx_source = env.get("HTMX_SOURCE", "cdn").strip() or "cdn"
+    if htmx_source not in ("cdn", "local"):
+        raise ConfigError(f"HTMX_SOURCE={htmx_source!r} must be 'cdn' or 'local'.")
+    return {
+        "SAMVERKAN_ENV": environment,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
+        "HTMX_SOURCE": htmx_source,
+        "TESTING": environment == "testing",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": environment == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": environment == "production",
+        "BABEL_DEFAULT_LOCALE": "sv",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+        "LANGUAGES": ("sv", "en"),
+        # CSRF tokens live as long as the session; an expired page is handled explicitly.
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,39 @@
+"""Language choice and Swedish-style dates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app, request, session
+from flask_babel import format_date, format_time, get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .models.types import utcnow
+
+
+def select_locale() -> str:
+    """The user's own choice, then the browser's languages; Swedish when nothing matches."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def when(moment: datetime | None, now: datetime | None = None) -> str:
+    """A time as people say it: "i dag 14:32", "i går 09:05", "3 okt. 2026 14:32"."""
+    if moment is None:
+        return ""
+    zone = get_timezone()
+    local = moment.astimezone(zone)
+    today = (now or utcnow()).astimezone(zone).date()
+    clock = format_time(local, "HH:mm")
+    if local.date() == today:
+        return _("today %(time)s", time=clock)
+    if local.date() == today - timedelta(days=1):
+        return _("yesterday %(time)s", time=clock)
+    return f"{format_date(local, 'medium')} {clock}"

@@ -1,0 +1,147 @@
+"""Organisations, the functions that carry responsibility, and the users who log in."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Column,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import TimestampMixin
+
+
+def enum_column(enum: type[StrEnum], name: str) -> Enum:
+    """A VARCHAR holding the enum's values, guarded by a CHECK constraint on every backend."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class OrganisationKind(StrEnum):
+    TENANT = "tenant"  # its people log in
+    PARTNER = "partner"  # named responsible in the plan, but without logins
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    MEMBER = "member"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+    def at_least(self, other: Role) -> bool:
+        """Roles are ordered viewer < member < coordinator < admin."""
+        order = list(Role)
+        return order.index(self) >= order.index(other)
+
+
+class Organisation(TimestampMixin, db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "kind"))
+
+    functions: Mapped[list[Function]] = relationship(
+        back_populates="organisation", order_by="Function.code"
+    )
+
+    @property
+    def is_partner(self) -> bool:
+        return self.kind is OrganisationKind.PARTNER
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.slug}>"
+
+
+# Who holds which function. The composite keys make the database refuse a user holding a
+# function of another organisation.
+function_holders = Table(
+    "function_holders",
+    db.metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("function_id", Integer, primary_key=True),
+    Column("organisation_id", Integer, nullable=False),
+    ForeignKeyConstraint(
+        ["user_id", "organisation_id"],
+        ["users.id", "users.organisation_id"],
+        name="fk_function_holders_user",
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["function_id", "organisation_id"],
+        ["functions.id", "functions.organisation_id"],
+        name="fk_function_holders_function",
+        ondelete="CASCADE",
+    ),
+)
+
+
+class Function(TimestampMixin, db.Model):
+    """A position or body that carries responsibility, so work survives staff turnover."""
+
+    __tablename__ = "functions"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "code"),
+        UniqueConstraint("organisation_id", "name"),
+        UniqueConstraint("id", "organisation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="functions")
+    holders: Mapped[list[User]] = relationship(
+        secondary=function_holders, back_populates="functions", viewonly=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Function {self.code} of {self.organisation_id}>"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "email"),
+        UniqueConstraint("id", "organisation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    functions: Mapped[list[Function]] = relationship(
+        secondary=function_holders, back_populates="holders", viewonly=True
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} of {self.organisation_id}>"

@@ -1,0 +1,132 @@
+"""Every access decision in one place.
+
+`MINIMUM_ROLE` is the role × action table from DESIGN.md; the small rule functions add what
+the table cannot say (which organisation owns the object). Views call `authorize` or the
+scoped loaders; templates call `can`, so a control is hidden by the same rule the view
+enforces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from .extensions import db
+from .models import Activity, Area, Assignment, Plan, Role, User, plan_participants
+
+
+class Action(StrEnum):
+    VIEW_PLAN = "view_plan"
+    CHANGE_STATUS = "change_status"
+    CHANGE_PARTNER_STATUS = "change_partner_status"
+
+
+MINIMUM_ROLE: dict[Action, Role] = {
+    Action.VIEW_PLAN: Role.VIEWER,
+    Action.CHANGE_STATUS: Role.MEMBER,
+    # Partners have no logins, so a coordinator of any participant reports for them.
+    Action.CHANGE_PARTNER_STATUS: Role.COORDINATOR,
+}
+
+
+def has_role_for(user: User, action: Action) -> bool:
+    """The table lookup: is the user's role high enough for the action at all?"""
+    return user.is_active and user.role.at_least(MINIMUM_ROLE[action])
+
+
+def participates(user: User, plan: Plan) -> bool:
+    """The user's organisation takes part in the plan."""
+    return any(org.id == user.organisation_id for org in plan.participants)
+
+
+def _view_plan(user: User, plan: Plan) -> bool:
+    return has_role_for(user, Action.VIEW_PLAN) and participates(user, plan)
+
+
+def _change_status(user: User, assignment: Assignment) -> bool:
+    if not participates(user, assignment.activity.area.plan):
+        return False
+    owner = assignment.function.organisation
+    if owner.is_partner:
+        return has_role_for(user, Action.CHANGE_PARTNER_STATUS)
+    return owner.id == user.organisation_id and has_role_for(user, Action.CHANGE_STATUS)
+
+
+RULES: dict[Action, Callable[[User, Any], bool]] = {
+    Action.VIEW_PLAN: _view_plan,
+    Action.CHANGE_STATUS: _change_status,
+    Action.CHANGE_PARTNER_STATUS: _change_status,
+}
+
+
+def can(user: User | None, action: Action | str, obj: Any) -> bool:
+    """May `user` do `action` on `obj`? Anonymous users may do nothing."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return RULES[Action(action)](user, obj)
+
+
+class Denied(Exception):
+    """An action on something the user can see but may not change (answers 403)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+DENIED_MESSAGES: dict[Action, Callable[[], str]] = {
+    Action.VIEW_PLAN: lambda: _("You do not have access to this plan."),
+    Action.CHANGE_STATUS: lambda: _(
+        "Only members of the responsible organisation may change this status."
+    ),
+    Action.CHANGE_PARTNER_STATUS: lambda: _(
+        "Only coordinators may report for partner organisations."
+    ),
+}
+
+
+def authorize(user: User, action: Action, obj: Any) -> None:
+    """Raise `Denied` with a clear message unless `can(user, action, obj)`."""
+    if not can(user, action, obj):
+        raise Denied(DENIED_MESSAGES[action]())
+
+
+# Scoped loading: what another tenant owns does not exist for this user (404, never 403).
+
+
+def visible_plans(user: User) -> Select[tuple[Plan]]:
+    """Plans the user's organisation takes part in, newest period first."""
+    return (
+        select(Plan)
+        .join(plan_participants, plan_participants.c.plan_id == Plan.id)
+        .where(plan_participants.c.organisation_id == user.organisation_id)
+        .order_by(Plan.period_start.desc(), Plan.id.desc())
+    )
+
+
+def get_plan_or_404(user: User, plan_id: int) -> Plan:
+    plan = db.session.execute(visible_plans(user).where(Plan.id == plan_id)).scalar_one_or_none()
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def get_activity_or_404(user: User, activity_id: int) -> Activity:
+    activity = db.session.execute(
+        select(Activity)
+        .join(Area)
+        .join(plan_participants, plan_participants.c.plan_id == Area.plan_id)
+        .where(
+            Activity.id == activity_id, plan_participants.c.organisation_id == user.organisation_id
+        )
+        .options(selectinload(Activity.assignments))
+    ).scalar_one_or_none()
+    if activity is None:
+        abort(404)
+    return activity

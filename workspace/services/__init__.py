@@ -1,0 +1,1 @@
+"""Domain rules and transactions, callable without a request."""

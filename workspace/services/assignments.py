@@ -1,0 +1,72 @@
+"""Changing an assignment's status: the write everything else follows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import NOTE_MAX_LENGTH, Assignment, AssignmentStatus, StatusChange, User
+from ..models.types import utcnow
+from ..policy import Action, authorize
+from . import audit
+from .errors import StaleWrite, ValidationFailed
+
+
+def change_status(
+    actor: User,
+    assignment: Assignment,
+    status: AssignmentStatus | str,
+    note: str = "",
+    expected_version: int | None = None,
+    *,
+    at: datetime | None = None,
+) -> StatusChange:
+    """Set the status, write its history and audit rows, and commit, all or nothing.
+
+    Raises `Denied` when the actor may not report this assignment, `ValidationFailed` for an
+    unknown status or a too long note, and `StaleWrite` when the assignment changed since
+    the actor read `expected_version`. `at` back-dates the change when history from
+    before the workspace is recorded (and in tests); it defaults to now.
+    """
+    authorize(actor, Action.CHANGE_STATUS, assignment)
+    errors: dict[str, str] = {}
+    try:
+        new_status = AssignmentStatus(status)
+    except ValueError:
+        errors["status"] = _("Choose one of the statuses in the list.")
+    note = note.strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = _("The note may have at most %(count)d characters.", count=NOTE_MAX_LENGTH)
+    if errors:
+        raise ValidationFailed(errors)
+    if expected_version is not None and expected_version != assignment.version:
+        raise StaleWrite()
+
+    change = StatusChange(
+        assignment=assignment,
+        from_status=assignment.status,
+        to_status=new_status,
+        note=note,
+        user_id=actor.id,
+        organisation_id=actor.organisation_id,
+    )
+    assignment.status = new_status
+    assignment.updated_at = change.created_at = at or utcnow()
+    assignment.updated_by_id = actor.id
+    db.session.add(change)
+    audit.record(
+        actor,
+        "assignment.status_changed",
+        assignment,
+        from_status=change.from_status.value if change.from_status else None,
+        to_status=new_status.value,
+    )
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise StaleWrite() from exc
+    return change

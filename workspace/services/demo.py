@@ -1,0 +1,140 @@
+"""Demo data: the seed plan, three tenants with one user per role, and a little history.
+
+Everything goes through the same services users go through, so the demo obeys every rule.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (
+    Activity,
+    Area,
+    Assignment,
+    AssignmentStatus,
+    Function,
+    Organisation,
+    Plan,
+    Role,
+)
+from ..models.types import utcnow
+from . import plans
+from .assignments import change_status
+from .organisations import appoint
+from .users import create_user, find_user
+
+DEMO_PASSWORD = "samverkan-demo"
+
+# (email local part, role, name, function codes held)
+DEMO_PEOPLE: dict[str, list[tuple[str, Role, str, tuple[str, ...]]]] = {
+    "solleftea": [
+        ("admin", Role.ADMIN, "Sara Lindqvist", ()),
+        ("samordnare", Role.COORDINATOR, "Mikael Berg", ()),
+        ("handlaggare", Role.MEMBER, "Elin Sjöberg", ("ION", "Alkoholhandläggare")),
+        ("lasare", Role.VIEWER, "Johan Nyström", ()),
+    ],
+    "kramfors": [
+        ("admin", Role.ADMIN, "Karin Holm", ()),
+        ("samordnare", Role.COORDINATOR, "Anders Öberg", ()),
+        ("handlaggare", Role.MEMBER, "Lina Forsberg", ("ION", "BSN")),
+        ("lasare", Role.VIEWER, "Per Ek", ()),
+    ],
+    "polisen": [
+        ("admin", Role.ADMIN, "Maria Engström", ()),
+        ("samordnare", Role.COORDINATOR, "Jonas Lund", ()),
+        ("handlaggare", Role.MEMBER, "Erik Sandberg", ("Polis",)),
+        ("lasare", Role.VIEWER, "Ida Wikström", ()),
+    ],
+}
+
+S = AssignmentStatus
+# (area, activity, organisation of the function, function code, reporter, days ago, status, note)
+# fmt: off
+DEMO_HISTORY: list[tuple[int, int, str, str, str, int, AssignmentStatus, str]] = [
+    (1, 1, "polisen", "Polis", "handlaggare@polisen", 40, S.ONGOING,
+     "Gemensam kontroll av sex krogar i mars tillsammans med alkoholhandläggarna."),
+    (1, 1, "solleftea", "Alkoholhandläggare", "handlaggare@solleftea", 38, S.ONGOING,
+     "Samtliga krogar kontrollerade en gång i år."),
+    (1, 1, "kramfors", "Alkoholhandläggare", "handlaggare@kramfors", 30, S.IN_PROGRESS, ""),
+    (1, 1, "skatteverket", "Skattemyndighet", "samordnare@polisen", 29, S.IN_PROGRESS,
+     "Skatteverket deltog vid två av kontrollerna."),
+    (1, 2, "polisen", "Polis", "handlaggare@polisen", 21, S.DELAYED,
+     "Färre besök än planerat under sommaren på grund av semesterbemanning."),
+    (1, 3, "solleftea", "ION", "handlaggare@solleftea", 60, S.IN_PROGRESS,
+     "Utbildningen planeras till hösten tillsammans med Kramfors och Härnösand."),
+    (1, 3, "solleftea", "ION", "handlaggare@solleftea", 2, S.DONE,
+     "Utbildningen genomförd med 24 deltagare."),
+    (1, 3, "kramfors", "ION", "handlaggare@kramfors", 2, S.DONE,
+     "Deltog i den gemensamma utbildningen."),
+    (1, 4, "polisen", "Polis", "handlaggare@polisen", 50, S.ONGOING, ""),
+    (2, 2, "solleftea", "ION", "samordnare@solleftea", 14, S.IN_PROGRESS,
+     "Frågan diskuterad i BRÅ; underlag tas fram inför beslut."),
+    (2, 3, "kramfors", "SBN", "samordnare@kramfors", 9, S.DELAYED,
+     "Budget för ny belysning i stadsparken saknas i år."),
+    (2, 5, "polisen", "Polis", "handlaggare@polisen", 120, S.DONE, "Trafikveckan genomförd i maj."),
+    (3, 2, "kramfors", "ION", "handlaggare@kramfors", 7, S.IN_PROGRESS, ""),
+    (3, 3, "kramfors", "BSN", "handlaggare@kramfors", 1, S.IN_PROGRESS,
+     "ÖPP presenterat på föräldramöten i årskurs 7."),
+    (3, 4, "polisen", "Polis", "handlaggare@polisen", 1, S.ONGOING,
+     "Besök på ungdomsgårdarna varannan fredag."),
+    (3, 6, "solleftea", "ION", "handlaggare@solleftea", 90, S.CANCELLED,
+     "Ersätts av det regionala medlingsuppdraget."),
+    (4, 1, "polisen", "Polis", "samordnare@polisen", 3, S.IN_PROGRESS, ""),
+    (6, 1, "kvinnojouren", "Kvinnojour", "samordnare@kramfors", 5, S.ONGOING,
+     "Gemensam fortbildningsdag genomförd i september."),
+]
+# fmt: on
+
+
+def load_demo_data() -> bool:
+    """Create the demo workspace if it is not there yet; True when something was created."""
+    data = plans.read_plan_file()
+    if plans.find_plan(data["title"], data["period_start"]) is not None:
+        return False
+    plans.import_plan(data)
+    for slug, people in DEMO_PEOPLE.items():
+        organisation = db.session.execute(
+            select(Organisation).where(Organisation.slug == slug)
+        ).scalar_one()
+        for local_part, role, name, function_codes in people:
+            email = f"{local_part}@{slug}.example"
+            user = find_user(slug, email) or create_user(
+                organisation, email=email, name=name, role=role, password=DEMO_PASSWORD
+            )
+            for function in organisation.functions:
+                if function.code in function_codes:
+                    appoint(user, function)
+    db.session.commit()
+    plan = plans.find_plan(data["title"], data["period_start"])
+    assert plan is not None
+    now = utcnow()
+    for area_pos, activity_pos, org_slug, code, reporter, days_ago, status, note in sorted(
+        DEMO_HISTORY, key=lambda row: -row[5]
+    ):
+        assignment = _assignment(plan, area_pos, activity_pos, org_slug, code)
+        actor_local, actor_slug = reporter.split("@")
+        actor = find_user(actor_slug, f"{actor_local}@{actor_slug}.example")
+        assert actor is not None
+        change_status(
+            actor, assignment, status, note, at=now - timedelta(days=days_ago, hours=days_ago % 7)
+        )
+    return True
+
+
+def _assignment(
+    plan: Plan, area_pos: int, activity_pos: int, org_slug: str, code: str
+) -> Assignment:
+    return db.session.execute(
+        select(Assignment)
+        .join(Activity)
+        .join(Area)
+        .where(
+            Area.plan_id == plan.id, Area.position == area_pos, Activity.position == activity_pos
+        )
+        .join(Function)
+        .join(Organisation)
+        .where(Organisation.slug == org_slug, Function.code == code)
+    ).scalar_one()

@@ -1,0 +1,258 @@
+"""Plans: importing the plan file and reading a plan for its overview."""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import (
+    Activity,
+    Area,
+    Assignment,
+    AssignmentStatus,
+    Function,
+    Organisation,
+    OrganisationKind,
+    Plan,
+    User,
+)
+from . import audit
+from .organisations import ensure_function, ensure_organisation
+
+SEED_PLAN_FILE = Path(__file__).resolve().parent.parent / "data" / "handlingsplan-2011.toml"
+
+
+class PlanFileError(ValueError):
+    """The plan file cannot be imported; the message lists every problem found."""
+
+
+def read_plan_file(path: Path = SEED_PLAN_FILE) -> dict[str, Any]:
+    """Load and check a plan file (TOML)."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise PlanFileError(f"{path}: {exc}") from exc
+    problems = check_plan_data(data)
+    if problems:
+        raise PlanFileError(f"{path}:\n  " + "\n  ".join(problems))
+    return data
+
+
+def check_plan_data(data: dict[str, Any]) -> list[str]:
+    """Every problem that would stop an import, in words an operator can act on."""
+    problems: list[str] = []
+    for key in ("title", "period_start", "period_end", "participants", "organisations", "parties"):
+        if key not in data:
+            problems.append(f"missing top-level key {key!r}")
+    if problems:
+        return problems
+    if data["period_end"] < data["period_start"]:
+        problems.append("period_end is before period_start")
+    organisations = {org["slug"]: org for org in data["organisations"]}
+    functions = {
+        f"{org['slug']}/{function['code']}"
+        for org in data["organisations"]
+        for function in org.get("functions", [])
+    }
+    for slug in data["participants"]:
+        if slug not in organisations:
+            problems.append(f"participant {slug!r} is not among the organisations")
+        elif organisations[slug].get("kind") != OrganisationKind.TENANT:
+            problems.append(f"participant {slug!r} must be a tenant organisation")
+    for org in data["organisations"]:
+        if org.get("kind") not in set(OrganisationKind):
+            problems.append(f"organisation {org.get('slug')!r} has an unknown kind")
+    for label, refs in data["parties"].items():
+        for ref in refs:
+            if ref not in functions:
+                problems.append(f"party {label!r} refers to unknown function {ref!r}")
+    areas = data.get("areas", [])
+    if not areas:
+        problems.append("the plan has no areas")
+    for area in areas:
+        if not area.get("activities"):
+            problems.append(f"area {area.get('title')!r} has no activities")
+        for activity in area.get("activities", []):
+            for key in ("title", "goal", "responsible"):
+                if not activity.get(key):
+                    problems.append(f"activity {activity.get('title')!r} lacks {key!r}")
+            for label in activity.get("responsible", []):
+                if label not in data["parties"]:
+                    problems.append(
+                        f"activity {activity['title']!r}: responsible party {label!r} "
+                        "is not in [parties]"
+                    )
+    return problems
+
+
+def find_plan(title: str, period_start: int) -> Plan | None:
+    return db.session.execute(
+        select(Plan).where(Plan.title == title, Plan.period_start == period_start)
+    ).scalar_one_or_none()
+
+
+def import_plan(data: dict[str, Any], actor: User | None = None) -> Plan:
+    """Create the plan with its organisations, functions, areas, activities and assignments.
+
+    Organisations and functions that already exist are reused, so a second plan shares them.
+    Each responsible party becomes one assignment per function it stands for.
+    """
+    problems = check_plan_data(data)
+    if problems:
+        raise PlanFileError("\n".join(problems))
+    functions: dict[str, Function] = {}
+    organisations: dict[str, Organisation] = {}
+    for org_data in data["organisations"]:
+        org = ensure_organisation(
+            org_data["slug"], org_data["name"], OrganisationKind(org_data["kind"])
+        )
+        organisations[org.slug] = org
+        for function_data in org_data.get("functions", []):
+            function = ensure_function(org, function_data["code"], function_data["name"])
+            functions[f"{org.slug}/{function.code}"] = function
+
+    plan = Plan(
+        title=data["title"],
+        period_start=data["period_start"],
+        period_end=data["period_end"],
+        participants=[organisations[slug] for slug in data["participants"]],
+    )
+    db.session.add(plan)
+    for area_position, area_data in enumerate(data["areas"], start=1):
+        area = Area(title=area_data["title"], position=area_position)
+        plan.areas.append(area)
+        for activity_position, activity_data in enumerate(area_data["activities"], start=1):
+            activity = Activity(
+                title=activity_data["title"],
+                goal=activity_data["goal"].strip(),
+                position=activity_position,
+            )
+            area.activities.append(activity)
+            responsible = dict.fromkeys(
+                ref for label in activity_data["responsible"] for ref in data["parties"][label]
+            )
+            for ref in responsible:
+                activity.assignments.append(Assignment(function=functions[ref]))
+    db.session.flush()
+    audit.record(actor, "plan.imported", plan, title=plan.title)
+    db.session.commit()
+    return plan
+
+
+# --- Reading a plan for its overview -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverviewFilters:
+    """What the user narrowed the overview to; None means everything."""
+
+    area_id: int | None = None
+    organisation_slug: str | None = None
+    status: AssignmentStatus | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.area_id, self.organisation_slug, self.status))
+
+    def keeps(self, assignment: Assignment) -> bool:
+        if self.organisation_slug and assignment.organisation.slug != self.organisation_slug:
+            return False
+        return self.status is None or assignment.status is self.status
+
+
+@dataclass
+class ActivityRow:
+    activity: Activity
+    assignments: list[Assignment]
+
+
+@dataclass
+class AreaSection:
+    area: Area
+    rows: list[ActivityRow]
+    counts: Counter[AssignmentStatus] = field(default_factory=Counter)
+
+
+@dataclass
+class PlanOverview:
+    plan: Plan
+    areas: list[Area]
+    sections: list[AreaSection]
+    counts: Counter[AssignmentStatus]
+
+    @property
+    def activity_count(self) -> int:
+        return sum(len(section.rows) for section in self.sections)
+
+    @property
+    def assignment_count(self) -> int:
+        return sum(self.counts.values())
+
+
+def load_areas(plan: Plan) -> list[Area]:
+    """The plan's areas with activities, assignments and their organisations, in a fixed
+    number of queries whatever the plan's size."""
+    return list(
+        db.session.execute(
+            select(Area)
+            .where(Area.plan_id == plan.id)
+            .order_by(Area.position)
+            .options(
+                selectinload(Area.activities)
+                .selectinload(Activity.assignments)
+                .joinedload(Assignment.function)
+                .joinedload(Function.organisation)
+            )
+        ).scalars()
+    )
+
+
+def responsible_organisations(areas: list[Area]) -> list[Organisation]:
+    """Organisations with assignments in these areas: tenants first, then partners."""
+    found = {
+        assignment.organisation.id: assignment.organisation
+        for area in areas
+        for activity in area.activities
+        for assignment in activity.assignments
+    }
+    return sorted(found.values(), key=lambda org: (org.is_partner, org.name))
+
+
+def overview(
+    plan: Plan, filters: OverviewFilters = OverviewFilters(), areas: list[Area] | None = None
+) -> PlanOverview:
+    """The plan narrowed by `filters`, with status counts per area and in total.
+
+    Activities stay visible under an area filter alone; an organisation or status filter
+    keeps only activities, and areas, with a matching assignment.
+    """
+    areas = load_areas(plan) if areas is None else areas
+    narrows_assignments = filters.organisation_slug is not None or filters.status is not None
+    sections: list[AreaSection] = []
+    total: Counter[AssignmentStatus] = Counter()
+    for area in areas:
+        if filters.area_id is not None and area.id != filters.area_id:
+            continue
+        section = AreaSection(area=area, rows=[])
+        for activity in area.activities:
+            kept = [a for a in activity.assignments if filters.keeps(a)]
+            if kept or not narrows_assignments:
+                section.rows.append(ActivityRow(activity, kept))
+            section.counts.update(a.status for a in kept)
+        total.update(section.counts)
+        if section.rows or not narrows_assignments:
+            sections.append(section)
+    return PlanOverview(
+        plan=plan,
+        areas=areas,
+        sections=sections,
+        counts=total,
+    )

@@ -1,0 +1,35 @@
+"""What every template may use: the policy, labels, htmx source and date formatting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, url_for
+from flask_babel import get_locale
+
+from . import config, i18n
+from .models import STATUS_LABELS, AssignmentStatus
+from .policy import Action, can
+
+
+def htmx_script() -> dict[str, Any]:
+    """Where the page loads htmx from: the pinned CDN file with its hash, or the local copy."""
+    from flask import current_app
+
+    if current_app.config["HTMX_SOURCE"] == "local":
+        return {"src": url_for("static", filename=config.HTMX_LOCAL_FILE), "integrity": None}
+    return {"src": config.HTMX_CDN_URL, "integrity": config.HTMX_SRI}
+
+
+def configure(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        can=can,
+        Action=Action,
+        AssignmentStatus=AssignmentStatus,
+        STATUS_LABELS=STATUS_LABELS,
+        htmx_script=htmx_script,
+        current_locale=lambda: str(get_locale()),
+    )
+    app.jinja_env.filters["when"] = i18n.when
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

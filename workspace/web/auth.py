@@ -1,0 +1,95 @@
+"""Logging in per organisation, logging out, choosing the language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..forms import EmptyForm, LanguageForm, LoginForm
+from ..htmx import is_fragment_request, redirect_to, render
+from ..models import User
+from ..services import organisations, users
+
+bp = Blueprint("auth", __name__)
+
+
+def configure_login(manager: LoginManager) -> None:
+    manager.login_view = "auth.login"
+    manager.login_message = None
+
+    @manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    @manager.unauthorized_handler
+    def unauthorized() -> Response:
+        login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if is_fragment_request():
+            # A 302 inside a fragment would swap the login page into the component.
+            response = Response("", 401)
+            response.headers["HX-Redirect"] = login_url
+            return response
+        return redirect(login_url)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site; anything else could send the user to a phishing page."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+            return target
+    return url_for("plans.start")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response:
+    """Choose organisation, then email and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("plans.start"))
+    form = LoginForm()
+    form.set_organisations(organisations.tenants())
+    if request.method == "GET" and request.args.get("organisation"):
+        form.organisation.data = request.args["organisation"]
+    status = 200
+    error = None
+    if form.validate_on_submit():
+        user = users.authenticate(form.organisation.data, form.email.data, form.password.data)
+        if user is not None:
+            next_url = _safe_next(request.args.get("next"))
+            session.clear()
+            login_user(user)
+            return redirect(next_url, 303)
+        error = _("The organisation, email or password is wrong.")
+        status = 401
+    elif form.is_submitted():
+        status = 422
+    return render("auth/login.html", "login_form", status, form=form, error=error)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """Log out and forget the session."""
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("You are logged out."), "info")
+    return redirect_to(url_for("auth.login"))
+
+
+@bp.post("/language")
+def set_language() -> Response:
+    """Remember the chosen language for this browser and, when logged in, for the user."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")), 303)

@@ -1,0 +1,56 @@
+"""Errors answer with a clear message, as a page or as a fragment for htmx."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..htmx import render
+from ..policy import Denied
+
+
+def _page(status: int, title: str, message: str) -> Response:
+    return render("errors/error.html", "error", status, title=title, message=message)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(Denied)
+    def denied(error: Denied) -> Response:
+        return _page(403, _("Not allowed"), error.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError) -> Response:
+        return _page(
+            400,
+            _("The page has expired"),
+            _("The page has expired. Reload the page and try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        messages = {
+            400: (_("Bad request"), _("The request could not be understood.")),
+            403: (_("Not allowed"), _("You do not have permission to do this.")),
+            404: (
+                _("Page not found"),
+                _("The page does not exist, or you do not have access to it."),
+            ),
+            405: (_("Not allowed"), _("That is not possible on this page.")),
+        }
+        title, message = messages.get(
+            error.code or 500, (_("Something went wrong"), _("Please try again."))
+        )
+        return _page(error.code or 500, title, message)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError) -> Response:
+        db.session.rollback()
+        return _page(
+            500,
+            _("Something went wrong"),
+            _("Something went wrong on our side. Nothing was saved. Please try again."),
+        )
