@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_time, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +15,8 @@ from .models.types import utcnow
 def select_locale() -> str:
     """The user's own choice, then the browser's languages; Swedish when nothing matches."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # services called from the CLI or a test
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

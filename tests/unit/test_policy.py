@@ -1,0 +1,114 @@
+"""The role × action table and the rules that decide who may do what."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import assignment, demo_user, outside_tenant, seed_plan
+from workspace.extensions import db
+from workspace.models import Role
+from workspace.policy import MINIMUM_ROLE, Action, Denied, authorize, can, has_role_for
+
+LOCAL_PART = {
+    Role.VIEWER: "lasare",
+    Role.MEMBER: "handlaggare",
+    Role.COORDINATOR: "samordnare",
+    Role.ADMIN: "admin",
+}
+
+# The table as DESIGN.md states it; a change to the policy must change this on purpose.
+EXPECTED = {
+    Action.VIEW_PLAN: {Role.VIEWER, Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
+    Action.CHANGE_STATUS: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
+    Action.CHANGE_PARTNER_STATUS: {Role.COORDINATOR, Role.ADMIN},
+}
+
+
+def test_every_action_has_a_row_in_the_table():
+    assert set(MINIMUM_ROLE) == set(Action) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("role", list(Role))
+def test_role_table(app, action, role):
+    with app.app_context():
+        user = demo_user("kramfors", LOCAL_PART[role])
+        assert has_role_for(user, action) is (role in EXPECTED[action])
+
+
+@pytest.mark.parametrize("slug", ["solleftea", "kramfors", "polisen"])
+@pytest.mark.parametrize("role", list(Role))
+def test_every_participant_sees_the_plan(app, slug, role):
+    with app.app_context():
+        assert can(demo_user(slug, LOCAL_PART[role]), Action.VIEW_PLAN, seed_plan())
+
+
+def test_a_tenant_outside_the_plan_does_not_see_it(app):
+    with app.app_context():
+        assert not can(outside_tenant(), Action.VIEW_PLAN, seed_plan())
+
+
+def test_anonymous_may_do_nothing(app):
+    with app.app_context():
+        assert not can(None, Action.VIEW_PLAN, seed_plan())
+
+
+@pytest.mark.parametrize(
+    ("slug", "role", "allowed"),
+    [
+        ("kramfors", Role.VIEWER, False),
+        ("kramfors", Role.MEMBER, True),
+        ("kramfors", Role.COORDINATOR, True),
+        ("kramfors", Role.ADMIN, True),
+        ("solleftea", Role.MEMBER, False),
+        ("solleftea", Role.ADMIN, False),
+        ("polisen", Role.COORDINATOR, False),
+    ],
+)
+def test_only_the_owning_organisation_changes_its_assignment(app, slug, role, allowed):
+    with app.app_context():
+        kramfors_ion = assignment("kramfors", "ION", area=1, activity=3)
+        assert can(demo_user(slug, LOCAL_PART[role]), Action.CHANGE_STATUS, kramfors_ion) is allowed
+
+
+@pytest.mark.parametrize(
+    ("slug", "role", "allowed"),
+    [
+        ("solleftea", Role.COORDINATOR, True),
+        ("kramfors", Role.ADMIN, True),
+        ("polisen", Role.COORDINATOR, True),
+        ("polisen", Role.MEMBER, False),
+        ("kramfors", Role.VIEWER, False),
+    ],
+)
+def test_any_participating_coordinator_reports_for_a_partner(app, slug, role, allowed):
+    with app.app_context():
+        tax_agency = assignment("skatteverket", "Skattemyndighet", area=1, activity=1)
+        assert can(demo_user(slug, LOCAL_PART[role]), Action.CHANGE_STATUS, tax_agency) is allowed
+
+
+def test_an_outside_coordinator_cannot_report_for_a_partner(app):
+    with app.app_context():
+        tax_agency = assignment("skatteverket", "Skattemyndighet", area=1, activity=1)
+        assert not can(outside_tenant(role=Role.COORDINATOR), Action.CHANGE_STATUS, tax_agency)
+
+
+def test_a_deactivated_user_may_do_nothing(app):
+    with app.app_context():
+        member = demo_user("kramfors", "handlaggare")
+        member.active = False
+        db.session.flush()
+        assert not can(member, Action.VIEW_PLAN, seed_plan())
+        assert not can(member, Action.CHANGE_STATUS, assignment("kramfors", "ION", 1, 3))
+
+
+def test_authorize_explains_a_refusal(app):
+    with (
+        app.test_request_context(headers={"Accept-Language": "sv"}),
+        pytest.raises(Denied, match="ansvariga organisationen"),
+    ):
+        authorize(
+            demo_user("kramfors", "lasare"),
+            Action.CHANGE_STATUS,
+            assignment("kramfors", "ION", 1, 3),
+        )
