@@ -56,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import cli, templating
-    from .web import activities, auth, errors, plans
+    from .web import activities, assignments, auth, errors, plans
 
     auth.configure_login(login_manager)
     templating.configure(app)
@@ -64,5 +64,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(plans.bp)
     app.register_blueprint(activities.bp)
+    app.register_blueprint(assignments.bp)
     cli.register(app)
     return app

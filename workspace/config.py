@@ -32,6 +32,15 @@ def database_url(env: dict[str, str], instance_path: str) -> str:
     return url
 
 
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name}={raw!r} must be a whole number of at least 1.")
+    return int(raw)
+
+
 def from_environment(instance_path: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     env = dict(os.environ if env is None else env)
@@ -68,4 +77,6 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "LANGUAGES": ("sv", "en"),
         # CSRF tokens live as long as the session; an expired page is handled explicitly.
         "WTF_CSRF_TIME_LIMIT": None,
+        # How often an open page asks for others' changes.
+        "POLL_SECONDS": _positive_int(env, "POLL_SECONDS", 15),
     }

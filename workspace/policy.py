@@ -130,3 +130,19 @@ def get_activity_or_404(user: User, activity_id: int) -> Activity:
     if activity is None:
         abort(404)
     return activity
+
+
+def get_assignment_or_404(user: User, assignment_id: int) -> Assignment:
+    assignment = db.session.execute(
+        select(Assignment)
+        .join(Activity)
+        .join(Area)
+        .join(plan_participants, plan_participants.c.plan_id == Area.plan_id)
+        .where(
+            Assignment.id == assignment_id,
+            plan_participants.c.organisation_id == user.organisation_id,
+        )
+    ).scalar_one_or_none()
+    if assignment is None:
+        abort(404)
+    return assignment

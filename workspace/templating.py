@@ -8,7 +8,8 @@ from flask import Flask, url_for
 from flask_babel import get_locale
 
 from . import config, i18n
-from .models import STATUS_LABELS, AssignmentStatus
+from .htmx import is_fragment_request
+from .models import NOTE_MAX_LENGTH, STATUS_LABELS, AssignmentStatus
 from .policy import Action, can
 
 
@@ -28,6 +29,8 @@ def configure(app: Flask) -> None:
         AssignmentStatus=AssignmentStatus,
         STATUS_LABELS=STATUS_LABELS,
         htmx_script=htmx_script,
+        is_fragment=is_fragment_request,
+        NOTE_MAX_LENGTH=NOTE_MAX_LENGTH,
         current_locale=lambda: str(get_locale()),
     )
     app.jinja_env.filters["when"] = i18n.when

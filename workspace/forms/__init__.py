@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms import (
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
-from ..models import STATUS_LABELS, Area, AssignmentStatus, Organisation
+from ..models import NOTE_MAX_LENGTH, STATUS_LABELS, Area, AssignmentStatus, Organisation
 from ..services.plans import OverviewFilters
+
+
+def status_choices() -> list[SelectChoice]:
+    return [SelectChoice(s.value, STATUS_LABELS[s]) for s in AssignmentStatus]
 
 
 class EmptyForm(FlaskForm):
@@ -31,7 +44,7 @@ class LoginForm(FlaskForm):
     )
 
     def set_organisations(self, organisations: list[Organisation]) -> None:
-        self.organisation.choices = [(org.slug, org.name) for org in organisations]
+        self.organisation.choices = [SelectChoice(org.slug, org.name) for org in organisations]
 
 
 class LanguageForm(FlaskForm):
@@ -49,15 +62,15 @@ class OverviewFilterForm(FlaskForm):
     status = SelectField(_l("Status"), validators=[Optional()])
 
     def set_choices(self, areas: list[Area], organisations: list[Organisation]) -> None:
-        self.area.choices = [("", _l("All areas")), *((str(a.id), a.title) for a in areas)]
+        self.area.choices = [
+            SelectChoice("", _l("All areas")),
+            *(SelectChoice(str(a.id), a.title) for a in areas),
+        ]
         self.organisation.choices = [
-            ("", _l("All organisations")),
-            *((org.slug, org.name) for org in organisations),
+            SelectChoice("", _l("All organisations")),
+            *(SelectChoice(org.slug, org.name) for org in organisations),
         ]
-        self.status.choices = [
-            ("", _l("All statuses")),
-            *((s.value, STATUS_LABELS[s]) for s in AssignmentStatus),
-        ]
+        self.status.choices = [SelectChoice("", _l("All statuses")), *status_choices()]
 
     def filters(self) -> OverviewFilters:
         """The validated choice as service filters (call after `validate`)."""
@@ -66,3 +79,26 @@ class OverviewFilterForm(FlaskForm):
             organisation_slug=self.organisation.data or None,
             status=AssignmentStatus(self.status.data) if self.status.data else None,
         )
+
+
+class StatusForm(FlaskForm):
+    """Change an assignment's status; `version` is what the user saw, to catch lost updates."""
+
+    status = SelectField(
+        _l("Status"),
+        choices=status_choices,
+        validators=[InputRequired(_l("Choose one of the statuses in the list."))],
+    )
+    note = TextAreaField(
+        _l("Note (optional)"),
+        validators=[
+            Optional(),
+            Length(
+                max=NOTE_MAX_LENGTH,
+                message=_l("The note may have at most %(max)d characters."),
+            ),
+        ],
+        render_kw={"maxlength": NOTE_MAX_LENGTH, "rows": 2},
+    )
+    version = IntegerField(validators=[InputRequired()], widget=HiddenField.widget)
+    next = HiddenField()

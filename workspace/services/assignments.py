@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import NOTE_MAX_LENGTH, Assignment, AssignmentStatus, StatusChange, User
+from ..models import (
+    NOTE_MAX_LENGTH,
+    Activity,
+    Area,
+    Assignment,
+    AssignmentStatus,
+    StatusChange,
+    User,
+)
 from ..models.types import utcnow
 from ..policy import Action, authorize
 from . import audit
@@ -39,7 +48,7 @@ def change_status(
         errors["status"] = _("Choose one of the statuses in the list.")
     note = note.strip()
     if len(note) > NOTE_MAX_LENGTH:
-        errors["note"] = _("The note may have at most %(count)d characters.", count=NOTE_MAX_LENGTH)
+        errors["note"] = _("The note may have at most %(max)d characters.", max=NOTE_MAX_LENGTH)
     if errors:
         raise ValidationFailed(errors)
     if expected_version is not None and expected_version != assignment.version:
@@ -70,3 +79,32 @@ def change_status(
         db.session.rollback()
         raise StaleWrite() from exc
     return change
+
+
+def latest_change_id() -> int:
+    """The newest status change anywhere: the marker a page polls against (a primary-key
+    lookup, so an idle poll costs one indexed query)."""
+    return db.session.scalar(select(func.max(StatusChange.id))) or 0
+
+
+def changes_since(
+    since: int,
+    *,
+    plan_id: int | None = None,
+    activity_id: int | None = None,
+    exclude_user_id: int | None = None,
+) -> list[StatusChange]:
+    """Status changes after `since` in one plan or one activity, oldest first."""
+    query = (
+        select(StatusChange)
+        .join(Assignment)
+        .where(StatusChange.id > since)
+        .order_by(StatusChange.id)
+    )
+    if plan_id is not None:
+        query = query.join(Activity).join(Area).where(Area.plan_id == plan_id)
+    if activity_id is not None:
+        query = query.where(Assignment.activity_id == activity_id)
+    if exclude_user_id is not None:
+        query = query.where(StatusChange.user_id != exclude_user_id)
+    return list(db.session.execute(query).scalars())

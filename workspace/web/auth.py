@@ -38,13 +38,13 @@ def configure_login(manager: LoginManager) -> None:
         return redirect(login_url)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None, fallback: str | None = None) -> str:
     """Only a path on this site; anything else could send the user to a phishing page."""
     if target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target
-    return url_for("plans.start")
+    return fallback or url_for("plans.start")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -61,7 +61,7 @@ def login() -> Response:
     if form.validate_on_submit():
         user = users.authenticate(form.organisation.data, form.email.data, form.password.data)
         if user is not None:
-            next_url = _safe_next(request.args.get("next"))
+            next_url = safe_next(request.args.get("next"))
             session.clear()
             login_user(user)
             return redirect(next_url, 303)
@@ -92,4 +92,4 @@ def set_language() -> Response:
         if current_user.is_authenticated:
             current_user.locale = form.locale.data
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next")), 303)
+    return redirect(safe_next(request.form.get("next")), 303)

@@ -13,8 +13,8 @@ from ..htmx import render
 from ..policy import Denied
 
 
-def _page(status: int, title: str, message: str) -> Response:
-    return render("errors/error.html", "error", status, title=title, message=message)
+def _page(status: int, title: str, message: str, reload: bool = False) -> Response:
+    return render("errors/error.html", "error", status, title=title, message=message, reload=reload)
 
 
 def register(app: Flask) -> None:
@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
             400,
             _("The page has expired"),
             _("The page has expired. Reload the page and try again."),
+            reload=True,
         )
 
     @app.errorhandler(HTTPException)
@@ -53,4 +54,5 @@ def register(app: Flask) -> None:
             500,
             _("Something went wrong"),
             _("Something went wrong on our side. Nothing was saved. Please try again."),
+            reload=True,
         )

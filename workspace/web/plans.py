@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..extensions import db
-from ..forms import OverviewFilterForm
 from ..htmx import render
 from ..policy import get_plan_or_404, visible_plans
-from ..services import plans
+from ..services.assignments import changes_since, latest_change_id
+from . import live
 
 bp = Blueprint("plans", __name__)
 
@@ -37,13 +37,21 @@ def index() -> Response:
 @login_required
 def show(plan_id: int) -> Response:
     """The plan overview: areas, activities, responsible functions and statuses, filterable."""
+    context = live.overview_context(plan_id, request.args)
+    return render("plans/overview.html", "plan_body", 200 if context["valid"] else 400, **context)
+
+
+@bp.get("/plans/<int:plan_id>/updates")
+@login_required
+def updates(plan_id: int) -> Response:
+    """Others' status changes since the page's marker: 204 when there are none."""
     plan = get_plan_or_404(current_user, plan_id)
-    areas = plans.load_areas(plan)
-    form = OverviewFilterForm(request.args)
-    form.set_choices(areas, plans.responsible_organisations(areas))
-    valid = form.validate()
-    filters = form.filters() if valid else plans.OverviewFilters()
-    result = plans.overview(plan, filters, areas)
-    return render(
-        "plans/overview.html", "plan_body", 200 if valid else 400, form=form, overview=result
-    )
+    since = request.args.get("since", type=int)
+    if since is None:
+        abort(400)
+    if latest_change_id() <= since:
+        return Response(status=204)
+    changes = changes_since(since, plan_id=plan.id, exclude_user_id=current_user.id)
+    query = {k: v for k, v in request.args.items() if k != "since"}
+    page_url = url_for("plans.show", plan_id=plan.id, **query)
+    return Response(live.render_updates(page_url, changes, with_poller=True))

@@ -1,0 +1,44 @@
+// Small behaviours htmx does not cover: Escape cancels an edit, live updates never
+// overwrite a form the user is filling in, and a failed request is never silent.
+(function () {
+  "use strict";
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var form = event.target.closest && event.target.closest("form.status-form");
+    var cancel = form && form.querySelector("[data-cancel]");
+    if (cancel) {
+      event.preventDefault();
+      cancel.click();
+    }
+  });
+
+  document.addEventListener("htmx:before:swap", function (event) {
+    var tasks = event.detail.tasks || [];
+    for (var i = tasks.length - 1; i >= 0; i--) {
+      var task = tasks[i];
+      // Someone else's change arrives while this user edits the same status: keep the form;
+      // saving it then shows the conflict instead of losing either change.
+      if (task.type === "oob" && task.target && task.target.matches && task.target.matches("form.status-form")) {
+        tasks.splice(i, 1);
+      }
+    }
+  });
+
+  var errorBox = function () { return document.getElementById("request-error"); };
+
+  document.addEventListener("htmx:error", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    if (ctx && ctx.response) return; // the server answered; its message was swapped in place
+    var box = errorBox();
+    if (!box) return;
+    box.textContent = box.dataset.offline;
+    box.hidden = false;
+  });
+
+  document.addEventListener("htmx:after:request", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    var box = errorBox();
+    if (box && ctx && ctx.response) box.hidden = true;
+  });
+})();

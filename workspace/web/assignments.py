@@ -1,0 +1,95 @@
+"""Changing an assignment's status in place: the edit form, save, cancel."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..forms import StatusForm
+from ..htmx import is_fragment_request, redirect_to, render
+from ..models import Assignment, AssignmentStatus
+from ..policy import Action, authorize, get_assignment_or_404
+from ..services.assignments import change_status
+from ..services.errors import StaleWrite, ValidationFailed
+from . import live
+from .auth import safe_next
+
+bp = Blueprint("assignments", __name__)
+
+
+def _page_url(assignment: Assignment, requested: str | None) -> str:
+    """Where the user came from, if it is a page that shows statuses; else the activity."""
+    fallback = url_for("activities.show", activity_id=assignment.activity_id)
+    url = safe_next(requested, fallback)
+    return url if live.is_live_page(url) else fallback
+
+
+def _form_page(assignment: Assignment, form: StatusForm, status: int = 200, **extra) -> Response:
+    return render(
+        "assignments/edit.html", "status_form", status, assignment=assignment, form=form, **extra
+    )
+
+
+@bp.get("/assignments/<int:assignment_id>/status/edit")
+@login_required
+def edit_status(assignment_id: int) -> Response:
+    """The status form, in place for htmx and as a page of its own without JavaScript."""
+    assignment = get_assignment_or_404(current_user, assignment_id)
+    authorize(current_user, Action.CHANGE_STATUS, assignment)
+    form = StatusForm(
+        formdata=None,
+        status=assignment.status.value,
+        version=assignment.version,
+        next=_page_url(assignment, request.args.get("next")),
+    )
+    return _form_page(assignment, form)
+
+
+@bp.get("/assignments/<int:assignment_id>/status")
+@login_required
+def show_status(assignment_id: int) -> Response:
+    """The status chip again, when the user cancels an edit."""
+    assignment = get_assignment_or_404(current_user, assignment_id)
+    page_url = _page_url(assignment, request.args.get("next"))
+    if not is_fragment_request():
+        return redirect_to(page_url)
+    return Response(
+        render_block(
+            "assignments/edit.html", "status_cell", assignment=assignment, page_url=page_url
+        )
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/status")
+@login_required
+def update_status(assignment_id: int) -> Response:
+    """Save a status: the new chip (and what else changed on the page), 422 with the form's
+    messages, or 409 with the newer status when someone else saved first."""
+    assignment = get_assignment_or_404(current_user, assignment_id)
+    authorize(current_user, Action.CHANGE_STATUS, assignment)
+    form = StatusForm()
+    form.next.data = _page_url(assignment, form.next.data)
+    if not form.validate():
+        return _form_page(assignment, form, 422)
+    try:
+        change = change_status(
+            current_user, assignment, form.status.data, form.note.data or "", form.version.data
+        )
+    except ValidationFailed as refused:
+        for name, message in refused.errors.items():
+            getattr(form, name).errors = [message]
+        return _form_page(assignment, form, 422)
+    except StaleWrite:
+        db.session.rollback()
+        db.session.refresh(assignment)
+        return _form_page(
+            assignment, form, 409, conflict=True, tried_status=AssignmentStatus(form.status.data)
+        )
+    if not is_fragment_request():
+        flash(_("The status is saved."), "info")
+        return redirect_to(form.next.data)
+    return Response(live.render_updates(form.next.data, [change], saved=assignment))

@@ -1,0 +1,120 @@
+"""Out-of-band updates for the page a user has open: after their own save, and on polls.
+
+Both the plan overview and the activity page define a `live_updates` block; this module
+finds out which of them the user is on (from its URL) and renders that block with what
+changed, so a save and a poll update the same pieces the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from flask import current_app, url_for
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+from ..forms import OverviewFilterForm
+from ..models import Assignment, StatusChange
+from ..policy import get_activity_or_404, get_plan_or_404
+from ..services import plans
+from ..services.assignments import latest_change_id
+
+
+def page_of(url: str) -> tuple[str, dict[str, Any], MultiDict[str, str]] | None:
+    """Endpoint, view arguments and query of a URL on this site, or None."""
+    parts = urlsplit(url)
+    try:
+        endpoint, args = current_app.url_map.bind("localhost").match(parts.path, method="GET")
+    except HTTPException:
+        return None
+    return endpoint, args, MultiDict(parse_qsl(parts.query))
+
+
+def overview_context(plan_id: int, query: MultiDict[str, str]) -> dict[str, Any]:
+    """What the overview's templates need: the plan narrowed by the page's own filters."""
+    plan = get_plan_or_404(current_user, plan_id)
+    marker = latest_change_id()
+    areas = plans.load_areas(plan)
+    form = OverviewFilterForm(query)
+    form.set_choices(areas, plans.responsible_organisations(areas))
+    valid = form.validate()
+    filters = form.filters() if valid else plans.OverviewFilters()
+    kept = {k: v for k, v in query.items() if k in ("area", "organisation", "status") and v}
+    return {
+        "form": form,
+        "valid": valid,
+        "overview": plans.overview(plan, filters, areas),
+        "page_url": url_for("plans.show", plan_id=plan.id, **kept),
+        "updates_url": url_for("plans.updates", plan_id=plan.id, since=marker, **kept),
+    }
+
+
+def activity_context(activity_id: int) -> dict[str, Any]:
+    """What the activity page's templates need, history newest first."""
+    activity = get_activity_or_404(current_user, activity_id)
+    marker = latest_change_id()
+    history = db.session.execute(
+        select(StatusChange)
+        .where(StatusChange.assignment_id.in_([a.id for a in activity.assignments]))
+        .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
+    ).scalars()
+    return {
+        "activity": activity,
+        "history": list(history),
+        "page_url": url_for("activities.show", activity_id=activity.id),
+        "updates_url": url_for("activities.updates", activity_id=activity.id, since=marker),
+    }
+
+
+def render_updates(
+    page_url: str,
+    changes: list[StatusChange],
+    saved: Assignment | None = None,
+    with_poller: bool = False,
+) -> str:
+    """The `live_updates` block of the page at `page_url`: the saved chip (if any) first,
+    then every changed chip, the counts and the history out of band."""
+    page = page_of(page_url)
+    if page and page[0] == "plans.show":
+        context = overview_context(page[1]["plan_id"], page[2])
+        template = "plans/overview.html"
+    elif page and page[0] == "activities.show":
+        context = activity_context(page[1]["activity_id"])
+        template = "activities/show.html"
+    else:
+        raise ValueError(f"no live updates for {page_url!r}")
+    if not with_poller:
+        context["updates_url"] = None
+    latest = {change.assignment_id: change for change in changes}
+    shown = _assignments_on(context)
+    context["changed"] = [
+        (shown[assignment_id], change)
+        for assignment_id, change in latest.items()
+        if assignment_id in shown and (saved is None or assignment_id != saved.id)
+    ]
+    context["saved"] = shown.get(saved.id, saved) if saved else None
+    return render_block(template, "live_updates", **context)
+
+
+def is_live_page(url: str) -> bool:
+    """A page that shows statuses and so can take live updates."""
+    page = page_of(url)
+    return page is not None and page[0] in ("plans.show", "activities.show")
+
+
+def _assignments_on(context: dict[str, Any]) -> dict[int, Assignment]:
+    if "overview" in context:
+        return {
+            a.id: a
+            for section in context["overview"].sections
+            for row in section.rows
+            for a in row.assignments
+        }
+    if "activity" in context:
+        return {a.id: a for a in context["activity"].assignments}
+    return {}
