@@ -398,3 +398,9 @@ def test_polling_another_tenants_plan_is_404(app, client, auth):
     auth.login("harnosand", email, PASSWORD)
     assert client.get("/plans/1/updates?since=0", headers=HX).status_code == 404
     assert client.get("/activities/1/updates?since=0", headers=HX).status_code == 404
+
+
+def test_open_pages_poll_every_15_seconds_by_default(member):
+    for path in ("/plans/1", "/activities/1"):
+        html = member.get(path).get_data(as_text=True)
+        assert re.search(r'id="live-poll" hx-get="[^"]+" hx-trigger="every 15s"', html), path
