@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 from werkzeug.serving import make_server
 
 from workspace.services.demo import DEMO_PASSWORD
@@ -69,6 +69,14 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
         "locale": "sv-SE",
         "viewport": {"width": 1366, "height": 768},
     }
+
+
+@pytest.fixture
+def context(context: BrowserContext) -> BrowserContext:
+    # Everything is local: a control missing for 10 s is a failure, not a slow network, and a
+    # broken page should not cost 30 s per test.
+    context.set_default_timeout(10_000)
+    return context
 
 
 @contextmanager
