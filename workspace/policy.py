@@ -14,17 +14,33 @@ from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from .extensions import db
-from .models import Activity, Area, Assignment, Plan, Role, User, plan_participants
+from .models import (
+    Activity,
+    Area,
+    Assignment,
+    Comment,
+    Plan,
+    Role,
+    Thread,
+    User,
+    Visibility,
+    plan_participants,
+)
 
 
 class Action(StrEnum):
     VIEW_PLAN = "view_plan"
     CHANGE_STATUS = "change_status"
     CHANGE_PARTNER_STATUS = "change_partner_status"
+    READ_COMMENT = "read_comment"
+    COMMENT = "comment"
+    EDIT_COMMENT = "edit_comment"
+    DELETE_COMMENT = "delete_comment"
+    MODERATE_COMMENT = "moderate_comment"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -32,6 +48,12 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.CHANGE_STATUS: Role.MEMBER,
     # Partners have no logins, so a coordinator of any participant reports for them.
     Action.CHANGE_PARTNER_STATUS: Role.COORDINATOR,
+    Action.READ_COMMENT: Role.VIEWER,
+    Action.COMMENT: Role.MEMBER,
+    Action.EDIT_COMMENT: Role.MEMBER,
+    Action.DELETE_COMMENT: Role.MEMBER,
+    # An admin removes or redacts what their own organisation's users wrote.
+    Action.MODERATE_COMMENT: Role.ADMIN,
 }
 
 
@@ -58,10 +80,50 @@ def _change_status(user: User, assignment: Assignment) -> bool:
     return owner.id == user.organisation_id and has_role_for(user, Action.CHANGE_STATUS)
 
 
+def _read_comment(user: User, comment: Comment) -> bool:
+    return (
+        has_role_for(user, Action.READ_COMMENT)
+        and participates(user, comment.thread.plan)
+        and (
+            comment.visibility is Visibility.SHARED
+            or comment.organisation_id == user.organisation_id
+        )
+    )
+
+
+def _comment(user: User, plan: Plan) -> bool:
+    return has_role_for(user, Action.COMMENT) and participates(user, plan)
+
+
+def _own_comment(action: Action) -> Callable[[User, Comment], bool]:
+    def rule(user: User, comment: Comment) -> bool:
+        return (
+            has_role_for(user, action)
+            and comment.author_id == user.id
+            and not comment.is_removed
+            and participates(user, comment.thread.plan)
+        )
+
+    return rule
+
+
+def _moderate_comment(user: User, comment: Comment) -> bool:
+    return (
+        has_role_for(user, Action.MODERATE_COMMENT)
+        and comment.organisation_id == user.organisation_id
+        and not comment.is_removed
+    )
+
+
 RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.VIEW_PLAN: _view_plan,
     Action.CHANGE_STATUS: _change_status,
     Action.CHANGE_PARTNER_STATUS: _change_status,
+    Action.READ_COMMENT: _read_comment,
+    Action.COMMENT: _comment,
+    Action.EDIT_COMMENT: _own_comment(Action.EDIT_COMMENT),
+    Action.DELETE_COMMENT: _own_comment(Action.DELETE_COMMENT),
+    Action.MODERATE_COMMENT: _moderate_comment,
 }
 
 
@@ -87,6 +149,13 @@ DENIED_MESSAGES: dict[Action, Callable[[], str]] = {
     ),
     Action.CHANGE_PARTNER_STATUS: lambda: _(
         "Only coordinators may report for partner organisations."
+    ),
+    Action.READ_COMMENT: lambda: _("You do not have access to this comment."),
+    Action.COMMENT: lambda: _("Viewers can read the discussion but not write in it."),
+    Action.EDIT_COMMENT: lambda: _("You can only edit your own comments."),
+    Action.DELETE_COMMENT: lambda: _("You can only delete your own comments."),
+    Action.MODERATE_COMMENT: lambda: _(
+        "Only an admin of the author's organisation may remove this comment."
     ),
 }
 
@@ -146,3 +215,31 @@ def get_assignment_or_404(user: User, assignment_id: int) -> Assignment:
     if assignment is None:
         abort(404)
     return assignment
+
+
+def comment_visible_to(user: User) -> ColumnElement[bool]:
+    """SQL condition: shared comments, and internal ones of the user's own organisation.
+
+    Every query that reads comments uses it, so an internal note never leaves its
+    organisation: not in pages, fragments, polls or counts.
+    """
+    return or_(
+        Comment.visibility == Visibility.SHARED,
+        Comment.organisation_id == user.organisation_id,
+    )
+
+
+def get_comment_or_404(user: User, comment_id: int) -> Comment:
+    comment = db.session.execute(
+        select(Comment)
+        .join(Thread)
+        .join(plan_participants, plan_participants.c.plan_id == Thread.plan_id)
+        .where(
+            Comment.id == comment_id,
+            plan_participants.c.organisation_id == user.organisation_id,
+            comment_visible_to(user),
+        )
+    ).scalar_one_or_none()
+    if comment is None:
+        abort(404)
+    return comment

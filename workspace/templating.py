@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, url_for
 from flask_babel import get_locale
 
-from . import config, i18n
+from . import config, i18n, rich_text
 from .htmx import is_fragment_request
 from .models import NOTE_MAX_LENGTH, STATUS_LABELS, AssignmentStatus
 from .policy import Action, can
@@ -34,5 +34,6 @@ def configure(app: Flask) -> None:
         current_locale=lambda: str(get_locale()),
     )
     app.jinja_env.filters["when"] = i18n.when
+    app.jinja_env.filters["rich_text"] = rich_text.render
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -5,11 +5,21 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    var form = event.target.closest && event.target.closest("form.status-form");
+    var form = event.target.closest && event.target.closest("form.status-form, form.comment-edit");
     var cancel = form && form.querySelector("[data-cancel]");
     if (cancel) {
       event.preventDefault();
       cancel.click();
+    }
+  });
+
+  // Ctrl+Enter (Cmd+Enter on a Mac) posts a comment from its textarea.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    var form = event.target.closest && event.target.closest("form[data-ctrl-enter]");
+    if (form && event.target.tagName === "TEXTAREA") {
+      event.preventDefault();
+      form.requestSubmit();
     }
   });
 
@@ -19,7 +29,8 @@
       var task = tasks[i];
       // Someone else's change arrives while this user edits the same status: keep the form;
       // saving it then shows the conflict instead of losing either change.
-      if (task.type === "oob" && task.target && task.target.matches && task.target.matches("form.status-form")) {
+      if (task.type === "oob" && task.target && task.target.matches &&
+          task.target.matches("form.status-form, li.is-editing")) {
         tasks.splice(i, 1);
       }
     }

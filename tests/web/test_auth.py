@@ -130,3 +130,8 @@ def test_anonymous_fragment_request_gets_hx_redirect(client):
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login")
     assert response.get_data(as_text=True) == ""
+
+
+def test_a_nul_byte_in_the_login_form_is_a_failed_login_not_a_crash(client, auth):
+    response = auth.login("kramfors", "lasare@kramfors.example\x00", "x\x00")
+    assert response.status_code == 401

@@ -140,9 +140,13 @@ def test_activity_page_shows_goal_assignments_and_history(app, viewer):
     for who in ("Skatteverket", "Räddningstjänsten", "Miljö- och hälsoskydd", "Kramfors kommun"):
         assert who in html
     assert len(chips(html)) == 6  # five parties; the alcohol officers of both municipalities
-    history = html[html.index('class="history"') :]
-    assert history.index("Skatteverket deltog") < history.index("Samtliga krogar kontrollerade")
-    assert "Jonas Lund, Polisen, Sollefteå närpolisområde" in history
+    timeline = html[html.index('id="timeline-items"') :]
+    # One timeline, oldest first, newest at the bottom.
+    assert timeline.index("Samtliga krogar kontrollerade") < timeline.index("Skatteverket deltog")
+    assert (
+        '<span class="timeline__author">Jonas Lund</span>, Polisen, Sollefteå närpolisområde'
+        in (timeline)
+    )
 
 
 def test_history_says_today_and_yesterday_in_swedish(app, viewer):
@@ -155,9 +159,13 @@ def test_history_says_today_and_yesterday_in_swedish(app, viewer):
         change_status(member, target, "done", "Mansjouren är igång.")
         activity_id = target.activity_id
     html = viewer.get(f"/activities/{activity_id}").get_data(as_text=True)
-    assert re.search(r">i dag \d\d:\d\d</time> · Lina Forsberg, Kramfors kommun", html)
+    assert re.search(
+        r'>i dag \d\d:\d\d</time> · <span class="timeline__author">Lina Forsberg</span>, '
+        r"Kramfors kommun",
+        html,
+    )
     assert re.search(r">i går \d\d:\d\d</time>", html)
-    assert html.index("Mansjouren är igång.") < html.index("Första mötet hållet.")
+    assert html.index("Första mötet hållet.") < html.index("Mansjouren är igång.")
     assert "Ej påbörjad" in html and "Pågår" in html
 
 

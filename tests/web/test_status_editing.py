@@ -195,7 +195,8 @@ def test_saving_from_the_activity_page_updates_its_history(app, member):
         member, target, version, "delayed", "Ny tid i mars.", next=f"/activities/{activity_id}"
     )
     body = html.get_data(as_text=True)
-    assert 'id="history" hx-swap-oob="innerHTML"' in body and "Ny tid i mars." in body
+    appended = body[body.index('hx-swap-oob="beforeend:#timeline-items"') :]
+    assert "Ny tid i mars." in appended
     assert 'id="overall-status" hx-swap-oob="innerHTML"' in body
     assert f'id="assignment-{target}-changed" hx-swap-oob="outerHTML"' in body
 
@@ -384,7 +385,7 @@ def test_the_activity_page_polls_too(app, client, auth):
     Auth(police).login("polisen", "handlaggare")
     save(police, target, version, "done", "Ikapp.")
     html = client.get(url, headers=HX).get_data(as_text=True)
-    assert "Ikapp." in html and 'id="history" hx-swap-oob="innerHTML"' in html
+    assert "Ikapp." in html[html.index('hx-swap-oob="beforeend:#timeline-items"') :]
 
 
 @pytest.mark.parametrize("query", ["", "?since=abc"])
@@ -404,3 +405,13 @@ def test_open_pages_poll_every_15_seconds_by_default(member):
     for path in ("/plans/1", "/activities/1"):
         html = member.get(path).get_data(as_text=True)
         assert re.search(r'id="live-poll" hx-get="[^"]+" hx-trigger="every 15s"', html), path
+
+
+def test_a_nul_byte_in_the_note_is_dropped_not_a_crash(app, member):
+    target, version = ids(app, "kramfors", "ION", 1, 3)
+    assert save(member, target, version, "delayed", "Före\x00efter").status_code == 200
+    with app.app_context():
+        change = db.session.execute(
+            select(StatusChange).order_by(StatusChange.id.desc()).limit(1)
+        ).scalar_one()
+        assert change.note == "Föreefter"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -16,7 +17,15 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
-from ..models import NOTE_MAX_LENGTH, STATUS_LABELS, Area, AssignmentStatus, Organisation
+from ..models import (
+    NOTE_MAX_LENGTH,
+    STATUS_LABELS,
+    VISIBILITY_LABELS,
+    Area,
+    AssignmentStatus,
+    Organisation,
+    Visibility,
+)
 from ..services.plans import OverviewFilters
 
 
@@ -102,3 +111,40 @@ class StatusForm(FlaskForm):
     )
     version = IntegerField(validators=[InputRequired()], widget=HiddenField.widget)
     next = HiddenField()
+
+
+class CommentForm(FlaskForm):
+    """A comment in a follow-up thread; shared with everyone unless the author says otherwise."""
+
+    # The length is checked by the service on the cleaned text (browsers send line ends as
+    # two characters), so the message counts what the user sees.
+    body = TextAreaField(
+        _l("Comment"),
+        validators=[InputRequired(_l("Write a comment first."))],
+        render_kw={"rows": 4},
+    )
+    visibility = RadioField(
+        _l("Who may read it"),
+        choices=[SelectChoice(v.value, VISIBILITY_LABELS[v]) for v in Visibility],
+        default=Visibility.SHARED.value,
+        validators=[InputRequired(_l("Choose who may read the comment."))],
+    )
+    confirm_no_personal_data = BooleanField(
+        _l("I have checked: the comment names no individual and holds no personal data")
+    )
+
+
+class CommentEditForm(FlaskForm):
+    body = CommentForm.body
+    confirm_no_personal_data = CommentForm.confirm_no_personal_data
+
+
+class RedactForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why is it redacted?"),
+        validators=[
+            InputRequired(_l("Say why the comment is redacted.")),
+            Length(max=500, message=_l("The reason may have at most %(max)d characters.")),
+        ],
+        render_kw={"rows": 2, "maxlength": 500},
+    )

@@ -136,7 +136,10 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     functions: Mapped[list[Function]] = relationship(
-        secondary=function_holders, back_populates="holders", viewonly=True
+        secondary=function_holders,
+        back_populates="holders",
+        viewonly=True,
+        order_by="Function.code",
     )
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -22,6 +22,7 @@ from ..models.types import utcnow
 from ..policy import Action, authorize
 from . import audit
 from .errors import StaleWrite, ValidationFailed
+from .text import clean
 
 
 def change_status(
@@ -46,7 +47,7 @@ def change_status(
         new_status = AssignmentStatus(status)
     except ValueError:
         errors["status"] = _("Choose one of the statuses in the list.")
-    note = note.strip()
+    note = clean(note)
     if len(note) > NOTE_MAX_LENGTH:
         errors["note"] = _("The note may have at most %(max)d characters.", max=NOTE_MAX_LENGTH)
     if errors:
@@ -79,12 +80,6 @@ def change_status(
         db.session.rollback()
         raise StaleWrite() from exc
     return change
-
-
-def latest_change_id() -> int:
-    """The newest status change anywhere: the marker a page polls against (a primary-key
-    lookup, so an idle poll costs one indexed query)."""
-    return db.session.scalar(select(func.max(StatusChange.id))) or 0
 
 
 def changes_since(

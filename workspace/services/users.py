@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Organisation, OrganisationKind, Role, User
 from . import audit
 from .errors import ValidationFailed
+from .text import clean
 
 # Checked when no such user exists, so a wrong email costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("timing-equaliser")
@@ -18,7 +19,7 @@ MIN_PASSWORD_LENGTH = 10
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    return clean(email).lower()
 
 
 def create_user(

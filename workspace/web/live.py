@@ -1,16 +1,17 @@
-"""Out-of-band updates for the page a user has open: after their own save, and on polls.
+"""What a page shows and what changed on it, for page views, saves and polls alike.
 
-Both the plan overview and the activity page define a `live_updates` block; this module
-finds out which of them the user is on (from its URL) and renders that block with what
-changed, so a save and a poll update the same pieces the same way.
+The plan overview and the activity page each define a `live_updates` block; this module
+builds their context, finds out which page a user has open (from its URL) and renders that
+block with what changed, so a save and a poll update the same pieces the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import current_app, url_for
+from flask import abort, current_app, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
@@ -18,11 +19,13 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
-from ..forms import OverviewFilterForm
-from ..models import Assignment, StatusChange
+from ..forms import CommentForm, OverviewFilterForm
+from ..models import Assignment, Comment, StatusChange
 from ..policy import get_activity_or_404, get_plan_or_404
-from ..services import plans
-from ..services.assignments import latest_change_id
+from ..services import plans, threads
+from ..services.live import Marker, current_marker
+
+FILTER_KEYS = ("area", "organisation", "status")
 
 
 def page_of(url: str) -> tuple[str, dict[str, Any], MultiDict[str, str]] | None:
@@ -35,50 +38,111 @@ def page_of(url: str) -> tuple[str, dict[str, Any], MultiDict[str, str]] | None:
     return endpoint, args, MultiDict(parse_qsl(parts.query))
 
 
-def overview_context(plan_id: int, query: MultiDict[str, str]) -> dict[str, Any]:
+def is_live_page(url: str) -> bool:
+    """A page that shows statuses and so can take live updates."""
+    page = page_of(url)
+    return page is not None and page[0] in ("plans.show", "activities.show")
+
+
+def marker_from(args: Mapping[str, str]) -> Marker:
+    """The poll's marker from its query string; a poll without one is a bad request."""
+    try:
+        return Marker(int(args["since"]), int(args["comments"]))
+    except (KeyError, ValueError):
+        abort(400)
+
+
+def overview_context(plan_id: int, query: Mapping[str, str]) -> dict[str, Any]:
     """What the overview's templates need: the plan narrowed by the page's own filters."""
     plan = get_plan_or_404(current_user, plan_id)
-    marker = latest_change_id()
+    marker = current_marker()
     areas = plans.load_areas(plan)
-    form = OverviewFilterForm(query)
+    form = OverviewFilterForm(MultiDict(query))
     form.set_choices(areas, plans.responsible_organisations(areas))
     valid = form.validate()
     filters = form.filters() if valid else plans.OverviewFilters()
-    kept = {k: v for k, v in query.items() if k in ("area", "organisation", "status") and v}
+    kept = {k: v for k, v in query.items() if k in FILTER_KEYS and v}
     return {
         "form": form,
         "valid": valid,
         "overview": plans.overview(plan, filters, areas),
+        "unread": threads.unread_counts(current_user, plan),
         "page_url": url_for("plans.show", plan_id=plan.id, **kept),
-        "updates_url": url_for("plans.updates", plan_id=plan.id, since=marker, **kept),
+        "updates_url": url_for(
+            "plans.updates",
+            plan_id=plan.id,
+            since=marker.status_change,
+            comments=marker.comment,
+            **kept,
+        ),
     }
 
 
-def activity_context(activity_id: int) -> dict[str, Any]:
-    """What the activity page's templates need, history newest first."""
+def activity_context(
+    activity_id: int,
+    comment_form: CommentForm | None = None,
+    personal_data: Sequence[str] = (),
+) -> dict[str, Any]:
+    """What the activity page's templates need: assignments, and the follow-up timeline."""
     activity = get_activity_or_404(current_user, activity_id)
-    marker = latest_change_id()
+    marker = current_marker()
     history = db.session.execute(
         select(StatusChange)
         .where(StatusChange.assignment_id.in_([a.id for a in activity.assignments]))
-        .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
+        .order_by(StatusChange.created_at, StatusChange.id)
     ).scalars()
+    thread = threads.find_thread(activity.area.plan, activity)
+    comments = threads.visible_comments(current_user, thread)
     return {
         "activity": activity,
-        "history": list(history),
+        "thread": thread,
+        "comments": comments,
+        "timeline": threads.timeline(list(history), comments),
+        "comment_form_data": comment_form or CommentForm(formdata=None),
+        "personal_data": personal_data,
         "page_url": url_for("activities.show", activity_id=activity.id),
-        "updates_url": url_for("activities.updates", activity_id=activity.id, since=marker),
+        "updates_url": url_for(
+            "activities.updates",
+            activity_id=activity.id,
+            since=marker.status_change,
+            comments=marker.comment,
+        ),
+    }
+
+
+def discussion_context(
+    plan_id: int,
+    comment_form: CommentForm | None = None,
+    personal_data: Sequence[str] = (),
+) -> dict[str, Any]:
+    """What the plan's general discussion page needs."""
+    plan = get_plan_or_404(current_user, plan_id)
+    marker = current_marker()
+    thread = threads.find_thread(plan)
+    comments = threads.visible_comments(current_user, thread)
+    return {
+        "plan": plan,
+        "thread": thread,
+        "comments": comments,
+        "timeline": threads.timeline([], comments),
+        "comment_form_data": comment_form or CommentForm(formdata=None),
+        "personal_data": personal_data,
+        "page_url": url_for("threads.discussion", plan_id=plan.id),
+        "updates_url": url_for(
+            "threads.discussion_updates", plan_id=plan.id, comments=marker.comment
+        ),
     }
 
 
 def render_updates(
     page_url: str,
-    changes: list[StatusChange],
+    changes: Sequence[StatusChange],
+    comments: Sequence[Comment] = (),
     saved: Assignment | None = None,
     with_poller: bool = False,
 ) -> str:
     """The `live_updates` block of the page at `page_url`: the saved chip (if any) first,
-    then every changed chip, the counts and the history out of band."""
+    then every changed chip, the counts, new timeline entries and unread counts out of band."""
     page = page_of(page_url)
     if page and page[0] == "plans.show":
         context = overview_context(page[1]["plan_id"], page[2])
@@ -98,13 +162,11 @@ def render_updates(
         if assignment_id in shown and (saved is None or assignment_id != saved.id)
     ]
     context["saved"] = shown.get(saved.id, saved) if saved else None
+    context["new_items"] = threads.timeline(
+        [change for change in changes if change.assignment_id in shown], list(comments)
+    )
+    context["new_comments"] = comments
     return render_block(template, "live_updates", **context)
-
-
-def is_live_page(url: str) -> bool:
-    """A page that shows statuses and so can take live updates."""
-    page = page_of(url)
-    return page is not None and page[0] in ("plans.show", "activities.show")
 
 
 def _assignments_on(context: dict[str, Any]) -> dict[int, Assignment]:
@@ -115,6 +177,4 @@ def _assignments_on(context: dict[str, Any]) -> dict[int, Assignment]:
             for row in section.rows
             for a in row.assignments
         }
-    if "activity" in context:
-        return {a.id: a for a in context["activity"].assignments}
-    return {}
+    return {a.id: a for a in context["activity"].assignments}

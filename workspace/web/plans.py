@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..htmx import render
 from ..policy import get_plan_or_404, visible_plans
-from ..services.assignments import changes_since, latest_change_id
+from ..services import threads
+from ..services.assignments import changes_since
+from ..services.live import current_marker
 from . import live
 
 bp = Blueprint("plans", __name__)
@@ -44,14 +46,13 @@ def show(plan_id: int) -> Response:
 @bp.get("/plans/<int:plan_id>/updates")
 @login_required
 def updates(plan_id: int) -> Response:
-    """Others' status changes since the page's marker: 204 when there are none."""
+    """Others' status changes and comments since the page's marker: 204 when there are none."""
     plan = get_plan_or_404(current_user, plan_id)
-    since = request.args.get("since", type=int)
-    if since is None:
-        abort(400)
-    if latest_change_id() <= since:
+    since = live.marker_from(request.args)
+    if current_marker() == since:
         return Response(status=204)
-    changes = changes_since(since, plan_id=plan.id, exclude_user_id=current_user.id)
-    query = {k: v for k, v in request.args.items() if k != "since"}
+    changes = changes_since(since.status_change, plan_id=plan.id, exclude_user_id=current_user.id)
+    comments = threads.comments_since(current_user, since.comment, plan_id=plan.id)
+    query = {k: v for k, v in request.args.items() if k in live.FILTER_KEYS}
     page_url = url_for("plans.show", plan_id=plan.id, **query)
-    return Response(live.render_updates(page_url, changes, with_poller=True))
+    return Response(live.render_updates(page_url, changes, comments, with_poller=True))

@@ -1,0 +1,17 @@
+"""Cleaning free text before it is stored."""
+
+from __future__ import annotations
+
+import re
+
+# C0 control characters other than tab and newline, DEL, and lone surrogates: nothing a
+# person means to write, and PostgreSQL refuses NUL outright.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+def clean(text: str | None) -> str:
+    """The text with Windows line ends made plain, stray control characters removed and
+    surrounding whitespace trimmed."""
+    if not text:
+        return ""
+    return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()

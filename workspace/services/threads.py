@@ -1,0 +1,249 @@
+"""Follow-up threads: posting, editing, removing and reading comments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import (
+    COMMENT_MAX_LENGTH,
+    Activity,
+    Comment,
+    Plan,
+    ReadMarker,
+    StatusChange,
+    Thread,
+    User,
+    Visibility,
+)
+from ..models.types import utcnow
+from ..policy import Action, authorize, can, comment_visible_to
+from . import audit
+from .errors import ValidationFailed
+from .personal_data import find_identity_numbers
+from .text import clean
+
+
+class PersonalDataSuspected(Exception):
+    """The text looks like it names a person; the author must confirm before it is stored."""
+
+    def __init__(self, numbers: list[str]) -> None:
+        super().__init__(", ".join(numbers))
+        self.numbers = numbers
+
+
+def find_thread(plan: Plan, activity: Activity | None = None) -> Thread | None:
+    return db.session.execute(
+        select(Thread).where(
+            Thread.plan_id == plan.id,
+            Thread.activity_id == activity.id if activity else Thread.activity_id.is_(None),
+        )
+    ).scalar_one_or_none()
+
+
+def ensure_thread(plan: Plan, activity: Activity | None = None) -> Thread:
+    """The thread of the activity (or the plan's general thread), created on first use."""
+    thread = find_thread(plan, activity)
+    if thread is not None:
+        return thread
+    try:
+        with db.session.begin_nested():
+            thread = Thread(plan=plan, activity=activity)
+            db.session.add(thread)
+    except IntegrityError:
+        # Someone else's first post created it a moment ago.
+        thread = find_thread(plan, activity)
+        assert thread is not None
+    return thread
+
+
+def _checked_body(body: str | None, confirmed_no_personal_data: bool) -> str:
+    text = clean(body)
+    if not text:
+        raise ValidationFailed({"body": _("Write a comment first.")})
+    if len(text) > COMMENT_MAX_LENGTH:
+        raise ValidationFailed(
+            {
+                "body": _(
+                    "A comment may have at most %(max)s characters; this one has %(length)s.",
+                    max=f"{COMMENT_MAX_LENGTH:,}".replace(",", "\u00a0"),
+                    length=f"{len(text):,}".replace(",", "\u00a0"),
+                )
+            }
+        )
+    numbers = find_identity_numbers(text)
+    if numbers and not confirmed_no_personal_data:
+        raise PersonalDataSuspected(numbers)
+    return text
+
+
+def post(
+    actor: User,
+    plan: Plan,
+    activity: Activity | None,
+    body: str | None,
+    visibility: Visibility | str = Visibility.SHARED,
+    *,
+    confirmed_no_personal_data: bool = False,
+) -> Comment:
+    """Post a comment in the activity's thread (or the plan's general thread) and commit."""
+    authorize(actor, Action.COMMENT, plan)
+    try:
+        visibility = Visibility(visibility)
+    except ValueError:
+        raise ValidationFailed({"visibility": _("Choose who may read the comment.")}) from None
+    text = _checked_body(body, confirmed_no_personal_data)
+    comment = Comment(
+        thread=ensure_thread(plan, activity),
+        author=actor,
+        organisation_id=actor.organisation_id,
+        visibility=visibility,
+        body=text,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    audit.record(actor, "comment.posted", comment, visibility=visibility.value)
+    db.session.commit()
+    return comment
+
+
+def edit(
+    actor: User, comment: Comment, body: str | None, *, confirmed_no_personal_data: bool = False
+) -> Comment:
+    """Change the text of one's own comment; it is marked as edited."""
+    authorize(actor, Action.EDIT_COMMENT, comment)
+    comment.body = _checked_body(body, confirmed_no_personal_data)
+    comment.edited_at = utcnow()
+    audit.record(actor, "comment.edited", comment)
+    db.session.commit()
+    return comment
+
+
+def delete(actor: User, comment: Comment) -> None:
+    """Remove a comment: the author their own, an admin any of their organisation's.
+
+    The row stays, so the thread shows that something was removed; the text goes.
+    """
+    own = can(actor, Action.DELETE_COMMENT, comment)
+    if not own:
+        authorize(actor, Action.MODERATE_COMMENT, comment)
+    comment.deleted_at = utcnow()
+    comment.body = ""
+    audit.record(
+        actor,
+        "comment.deleted" if own else "comment.moderated",
+        comment,
+        author_id=comment.author_id,
+    )
+    db.session.commit()
+
+
+def redact(actor: User, comment: Comment, reason: str | None) -> None:
+    """An admin replaces a comment of their organisation, say one naming a person.
+
+    The original text is not kept anywhere; the audit log keeps who, when and why.
+    """
+    authorize(actor, Action.MODERATE_COMMENT, comment)
+    reason = clean(reason)
+    if not reason:
+        raise ValidationFailed({"reason": _("Say why the comment is redacted.")})
+    if len(reason) > 500:
+        raise ValidationFailed(
+            {"reason": _("The reason may have at most %(max)d characters.", max=500)}
+        )
+    comment.redacted_at = utcnow()
+    comment.body = ""
+    audit.record(actor, "comment.redacted", comment, author_id=comment.author_id, reason=reason)
+    db.session.commit()
+
+
+def visible_comments(user: User, thread: Thread | None) -> list[Comment]:
+    """The thread's comments the user may read, oldest first."""
+    if thread is None:
+        return []
+    return list(
+        db.session.execute(
+            select(Comment)
+            .where(Comment.thread_id == thread.id, comment_visible_to(user))
+            .order_by(Comment.id)
+        ).scalars()
+    )
+
+
+def comments_since(
+    user: User, since: int, *, plan_id: int, activity_id: int | None = None
+) -> list[Comment]:
+    """Others' comments after `since` that the user may read, in one plan or activity."""
+    query = (
+        select(Comment)
+        .join(Thread)
+        .where(
+            Comment.id > since,
+            Thread.plan_id == plan_id,
+            Comment.author_id != user.id,
+            comment_visible_to(user),
+        )
+        .order_by(Comment.id)
+    )
+    if activity_id is not None:
+        query = query.where(Thread.activity_id == activity_id)
+    return list(db.session.execute(query).scalars())
+
+
+def unread_counts(user: User, plan: Plan) -> dict[int | None, int]:
+    """New comments by others per activity (None: the general thread) since the user last
+    read each thread. One query for the whole plan."""
+    marker = ReadMarker.__table__.alias("marker")
+    rows = db.session.execute(
+        select(Thread.activity_id, func.count(Comment.id))
+        .join(Comment, Comment.thread_id == Thread.id)
+        .outerjoin(marker, and_(marker.c.thread_id == Thread.id, marker.c.user_id == user.id))
+        .where(
+            Thread.plan_id == plan.id,
+            Comment.id > func.coalesce(marker.c.last_read_comment_id, 0),
+            Comment.author_id != user.id,
+            Comment.deleted_at.is_(None),
+            Comment.redacted_at.is_(None),
+            comment_visible_to(user),
+        )
+        .group_by(Thread.activity_id)
+    )
+    return {activity_id: count for activity_id, count in rows}
+
+
+def mark_read(user: User, thread: Thread | None, comments: list[Comment]) -> None:
+    """Remember that the user has seen these comments (the newest counts)."""
+    if thread is None or not comments:
+        return
+    newest = max(comment.id for comment in comments)
+    marker = db.session.get(ReadMarker, (user.id, thread.id))
+    if marker is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    ReadMarker(user_id=user.id, thread_id=thread.id, last_read_comment_id=newest)
+                )
+        except IntegrityError:
+            marker = db.session.get(ReadMarker, (user.id, thread.id))
+    if marker is not None and marker.last_read_comment_id < newest:
+        marker.last_read_comment_id = newest
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    kind: str  # "comment" or "status"
+    entry: Comment | StatusChange
+
+
+def timeline(changes: list[StatusChange], comments: list[Comment]) -> list[TimelineItem]:
+    """Status changes and comments on one line, oldest first."""
+    items = [TimelineItem(c.created_at, "status", c) for c in changes]
+    items += [TimelineItem(c.created_at, "comment", c) for c in comments]
+    return sorted(items, key=lambda item: (item.at, item.kind == "comment", item.entry.id))
