@@ -168,12 +168,13 @@ def test_a_police_member_changes_a_status_inline(
     assert_not_reloaded(page)
 
     page.goto(f"{live_server}/activities/{activity_id}")
-    newest = page.locator(".history__item").first
+    # The follow-up timeline runs oldest first: the newest entry is at the bottom.
+    newest = page.locator("#timeline-items > .timeline__item--status").last
     expect(newest).to_contain_text("Erik Sandberg, Polisen")
-    expect(newest.locator(".history__change")).to_contain_text(
+    expect(newest.locator(".timeline__change")).to_contain_text(
         re.compile(r"Försenad\s*→?\s*(till)?\s*Genomförd")
     )
-    expect(newest.locator(".history__note")).to_have_text(note)
+    expect(newest.locator(".timeline__note")).to_have_text(note)
     expect(chip(page, target, POLICE_WHO, "Genomförd")).to_be_visible()
 
 
@@ -191,8 +192,8 @@ def test_a_member_edits_from_the_activity_page_and_its_history_updates(
     page.get_by_role("button", name="Spara", exact=True).click()
 
     expect(chip(page, target, POLICE_WHO, "Pågår")).to_be_focused()
-    newest = page.locator(".history__item").first
-    expect(newest.locator(".history__note")).to_have_text("Ny patrullplan från januari.")
+    newest = page.locator("#timeline-items > .timeline__item--status").last
+    expect(newest.locator(".timeline__note")).to_have_text("Ny patrullplan från januari.")
     expect(page.locator(f"#assignment-{target}-changed")).to_contain_text("Erik Sandberg")
     expect(page.locator("#overall-status")).to_contain_text("Pågår")
     assert_not_reloaded(page)
@@ -297,14 +298,14 @@ def test_the_second_of_two_editors_gets_the_conflict_and_can_apply_theirs(
         expect(second.get_by_role("alert").filter(has_text="Någon annan")).to_have_count(0)
         assert_not_reloaded(second)
 
-        # Neither change was lost: both are in the history, newest first.
+        # Neither change was lost: both are in the timeline, newest at the bottom.
         second.goto(f"{live_server}/activities/{activity_id}")
-        history = second.locator(".history__item")
-        expect(history.nth(0)).to_contain_text("Lina Forsberg")
-        expect(history.nth(0)).to_contain_text(re.compile(r"Försenad\s*→?\s*(till)?\s*Avbruten"))
-        expect(history.nth(0).locator(".history__note")).to_have_text("Ingen budget i år.")
-        expect(history.nth(1)).to_contain_text("Anders Öberg")
-        expect(history.nth(1)).to_contain_text(re.compile(r"Genomförd\s*→?\s*(till)?\s*Försenad"))
+        history = second.locator("#timeline-items > .timeline__item--status")
+        expect(history.nth(-1)).to_contain_text("Lina Forsberg")
+        expect(history.nth(-1)).to_contain_text(re.compile(r"Försenad\s*→?\s*(till)?\s*Avbruten"))
+        expect(history.nth(-1).locator(".timeline__note")).to_have_text("Ingen budget i år.")
+        expect(history.nth(-2)).to_contain_text("Anders Öberg")
+        expect(history.nth(-2)).to_contain_text(re.compile(r"Genomförd\s*→?\s*(till)?\s*Försenad"))
     finally:
         other_context.close()
 
