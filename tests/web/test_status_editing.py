@@ -415,3 +415,12 @@ def test_a_nul_byte_in_the_note_is_dropped_not_a_crash(app, member):
             select(StatusChange).order_by(StatusChange.id.desc()).limit(1)
         ).scalar_one()
         assert change.note == "Föreefter"
+
+
+@pytest.mark.parametrize("path", ["/plans/1", "/activities/3"])
+def test_each_chip_is_described_by_its_activity(member, path):
+    html = member.get(path).get_data(as_text=True)
+    described = re.findall(r'chip--button[^>]*aria-describedby="(activity-\d+-title)"', html)
+    assert described
+    for target in set(described):
+        assert f'id="{target}"' in html
