@@ -21,6 +21,16 @@ from workspace.services.organisations import ensure_organisation
 
 PASSWORD = "test-password-1"
 
+# The seed plan's six areas, in the plan's order.
+SEED_AREAS = [
+    "Våld i offentlig miljö",
+    "Tryggt centrum",
+    "Barn och ungdomar",
+    "Tillgreppsbrott",
+    "Grov organiserad brottslighet",
+    "Våld i nära relationer",
+]
+
 
 def demo_user(slug: str, local_part: str) -> User:
     user = users.find_user(slug, f"{local_part}@{slug}.example")

@@ -13,17 +13,10 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Route, exp
 
 from tests.browser.conftest import ORGANISATIONS, LoginUi, serve
 from tests.conftest import _app_config
+from tests.factories import SEED_AREAS
 from workspace import config, create_app
 from workspace.extensions import db
 
-AREAS = [
-    "Våld i offentlig miljö",
-    "Tryggt centrum",
-    "Barn och ungdomar",
-    "Tillgreppsbrott",
-    "Grov organiserad brottslighet",
-    "Våld i nära relationer",
-]
 ASSIGNMENTS = 62
 ACTIVITIES = 26
 # The demo history leaves two assignments delayed, in two different activities.
@@ -49,7 +42,9 @@ def test_each_organisation_logs_in_and_sees_the_whole_plan(
 
     expect(page.get_by_role("banner")).to_contain_text(ORGANISATIONS[organisation])
     headings = page.locator("section.area h2")
-    expect(headings).to_have_text([re.compile(rf"^\s*\d+\s+{re.escape(a)}\s*$") for a in AREAS])
+    expect(headings).to_have_text(
+        [re.compile(rf"^\s*\d+\s+{re.escape(a)}\s*$") for a in SEED_AREAS]
+    )
     for heading in headings.all():
         expect(heading).to_be_visible()
     expect(page.locator("[data-assignment-id]")).to_have_count(ASSIGNMENTS)

@@ -7,18 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import SEED_AREAS
 from workspace.services.plans import SEED_PLAN_FILE, check_plan_data, read_plan_file
 
 SOURCE = Path(__file__).resolve().parents[2] / "docs" / "handlingsplan-solleftea-polis.txt"
-
-AREAS_IN_ORDER = [
-    "Våld i offentlig miljö",
-    "Tryggt centrum",
-    "Barn och ungdomar",
-    "Tillgreppsbrott",
-    "Grov organiserad brottslighet",
-    "Våld i nära relationer",
-]
 
 
 def letters(text: str) -> str:
@@ -42,9 +34,9 @@ def test_title_and_three_year_period_from_2011(plan):
 
 
 def test_six_areas_in_the_plans_order(plan, source):
-    assert [area["title"] for area in plan["areas"]] == AREAS_IN_ORDER
+    assert [area["title"] for area in plan["areas"]] == SEED_AREAS
     intro = source[: source.index("Handlingsplan \n")]
-    positions = [intro.index(title) for title in AREAS_IN_ORDER]
+    positions = [intro.index(title) for title in SEED_AREAS]
     assert positions == sorted(positions)
 
 

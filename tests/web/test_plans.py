@@ -7,19 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from tests.factories import PASSWORD, assignment, demo_user, outside_tenant
+from tests.factories import PASSWORD, SEED_AREAS, assignment, demo_user, outside_tenant
 from workspace.models import AssignmentStatus
 from workspace.models.types import utcnow
 from workspace.services.assignments import change_status
-
-AREAS = [
-    "Våld i offentlig miljö",
-    "Tryggt centrum",
-    "Barn och ungdomar",
-    "Tillgreppsbrott",
-    "Grov organiserad brottslighet",
-    "Våld i nära relationer",
-]
 
 
 def chips(html: str) -> list[str]:
@@ -45,7 +36,7 @@ def test_overview_shows_the_whole_plan(viewer):
     headings = re.findall(
         r'<h2 id="area-\d+-title"><span class="area__number">\d</span> ([^<]+)</h2>', html
     )
-    assert headings == AREAS
+    assert headings == SEED_AREAS
     assert html.count('class="activity"') == 26
     assert len(chips(html)) == 62
     assert "Minst ett grundligt besök per månad av radiobil." in html
