@@ -12,11 +12,24 @@ from .plans import (
     overall_status,
     plan_participants,
 )
+from .rounds import (
+    EVIDENCE_KIND_LABELS,
+    REPORT_TEXT_MAX_LENGTH,
+    ROUND_KIND_LABELS,
+    Evidence,
+    EvidenceKind,
+    FollowUpRound,
+    Report,
+    RoundKind,
+)
 from .threads import COMMENT_MAX_LENGTH, VISIBILITY_LABELS, Comment, ReadMarker, Thread, Visibility
 
 __all__ = [
     "COMMENT_MAX_LENGTH",
+    "EVIDENCE_KIND_LABELS",
     "NOTE_MAX_LENGTH",
+    "REPORT_TEXT_MAX_LENGTH",
+    "ROUND_KIND_LABELS",
     "STATUS_LABELS",
     "VISIBILITY_LABELS",
     "Activity",
@@ -26,12 +39,17 @@ __all__ = [
     "AssignmentStatus",
     "AuditEvent",
     "Comment",
+    "Evidence",
+    "EvidenceKind",
+    "FollowUpRound",
     "Function",
     "Organisation",
     "OrganisationKind",
     "Plan",
     "ReadMarker",
+    "Report",
     "Role",
+    "RoundKind",
     "StatusChange",
     "Thread",
     "User",

@@ -32,25 +32,33 @@ VISIBILITY_LABELS = {
 }
 
 
+GENERAL_THREAD = "activity_id IS NULL AND round_id IS NULL"
+
+
 class Thread(TimestampMixin, db.Model):
-    """The discussion of one activity, or the general discussion of a plan (no activity)."""
+    """The discussion of one activity, of one follow-up round, or of the plan in general."""
 
     __tablename__ = "threads"
     __table_args__ = (
         UniqueConstraint("activity_id"),
+        UniqueConstraint("round_id"),
+        CheckConstraint("activity_id IS NULL OR round_id IS NULL", name="one_subject"),
         # One general thread per plan; SQLite and PostgreSQL both know partial indexes.
         Index(
             "uq_threads_general_per_plan",
             "plan_id",
             unique=True,
-            sqlite_where=text("activity_id IS NULL"),
-            postgresql_where=text("activity_id IS NULL"),
+            sqlite_where=text(GENERAL_THREAD),
+            postgresql_where=text(GENERAL_THREAD),
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("follow_up_rounds.id", ondelete="CASCADE")
+    )
 
     plan: Mapped[Plan] = relationship()
     activity: Mapped[Activity | None] = relationship()

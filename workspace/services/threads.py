@@ -14,6 +14,7 @@ from ..models import (
     COMMENT_MAX_LENGTH,
     Activity,
     Comment,
+    FollowUpRound,
     Plan,
     ReadMarker,
     StatusChange,
@@ -37,27 +38,44 @@ class PersonalDataSuspected(Exception):
         self.numbers = numbers
 
 
-def find_thread(plan: Plan, activity: Activity | None = None) -> Thread | None:
+# What a thread discusses: an activity, a follow-up round, or (None) the plan in general.
+Subject = Activity | FollowUpRound | None
+
+
+def _about(subject: Subject) -> dict[str, int | None]:
+    return {
+        "activity_id": subject.id if isinstance(subject, Activity) else None,
+        "round_id": subject.id if isinstance(subject, FollowUpRound) else None,
+    }
+
+
+def find_thread(plan: Plan, subject: Subject = None) -> Thread | None:
+    about = _about(subject)
     return db.session.execute(
         select(Thread).where(
             Thread.plan_id == plan.id,
-            Thread.activity_id == activity.id if activity else Thread.activity_id.is_(None),
+            *(
+                getattr(Thread, column) == value
+                if value is not None
+                else getattr(Thread, column).is_(None)
+                for column, value in about.items()
+            ),
         )
     ).scalar_one_or_none()
 
 
-def ensure_thread(plan: Plan, activity: Activity | None = None) -> Thread:
-    """The thread of the activity (or the plan's general thread), created on first use."""
-    thread = find_thread(plan, activity)
+def ensure_thread(plan: Plan, subject: Subject = None) -> Thread:
+    """The thread about `subject` (or the plan's general thread), created on first use."""
+    thread = find_thread(plan, subject)
     if thread is not None:
         return thread
     try:
         with db.session.begin_nested():
-            thread = Thread(plan=plan, activity=activity)
+            thread = Thread(plan=plan, **_about(subject))
             db.session.add(thread)
     except IntegrityError:
         # Someone else's first post created it a moment ago.
-        thread = find_thread(plan, activity)
+        thread = find_thread(plan, subject)
         assert thread is not None
     return thread
 
@@ -85,13 +103,13 @@ def _checked_body(body: str | None, confirmed_no_personal_data: bool) -> str:
 def post(
     actor: User,
     plan: Plan,
-    activity: Activity | None,
+    subject: Subject,
     body: str | None,
     visibility: Visibility | str = Visibility.SHARED,
     *,
     confirmed_no_personal_data: bool = False,
 ) -> Comment:
-    """Post a comment in the activity's thread (or the plan's general thread) and commit."""
+    """Post a comment in the thread about `subject` and commit."""
     authorize(actor, Action.COMMENT, plan)
     try:
         visibility = Visibility(visibility)
@@ -99,7 +117,7 @@ def post(
         raise ValidationFailed({"visibility": _("Choose who may read the comment.")}) from None
     text = _checked_body(body, confirmed_no_personal_data)
     comment = Comment(
-        thread=ensure_thread(plan, activity),
+        thread=ensure_thread(plan, subject),
         author=actor,
         organisation_id=actor.organisation_id,
         visibility=visibility,
@@ -197,7 +215,7 @@ def comments_since(
 
 def unread_counts(user: User, plan: Plan) -> dict[int | None, int]:
     """New comments by others per activity (None: the general thread) since the user last
-    read each thread. One query for the whole plan."""
+    read each thread. One query for the whole plan; round threads are counted on rounds."""
     marker = ReadMarker.__table__.alias("marker")
     rows = db.session.execute(
         select(Thread.activity_id, func.count(Comment.id))
@@ -205,6 +223,7 @@ def unread_counts(user: User, plan: Plan) -> dict[int | None, int]:
         .outerjoin(marker, and_(marker.c.thread_id == Thread.id, marker.c.user_id == user.id))
         .where(
             Thread.plan_id == plan.id,
+            Thread.round_id.is_(None),
             Comment.id > func.coalesce(marker.c.last_read_comment_id, 0),
             Comment.author_id != user.id,
             Comment.deleted_at.is_(None),
