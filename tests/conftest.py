@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -124,11 +125,12 @@ def templates(
 
 def _make_app(databases: SqliteDatabases | PostgresDatabases, name: str) -> Iterator[Flask]:
     uri = databases.fresh(name)
-    app = create_app(_app_config(uri))
-    # No app context stays pushed: each request gets its own session, as in production.
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    with tempfile.TemporaryDirectory(prefix="samverkan-files-") as files:
+        app = create_app(_app_config(uri, ATTACHMENT_DIR=files))
+        # No app context stays pushed: each request gets its own session, as in production.
+        yield app
+        with app.app_context():
+            db.engine.dispose()
     databases.drop(uri)
 
 

@@ -56,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import cli, templating
-    from .web import activities, assignments, auth, errors, plans, threads
+    from .web import activities, assignments, auth, errors, plans, rounds, threads
 
     auth.configure_login(login_manager)
     templating.configure(app)
@@ -66,5 +66,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(activities.bp)
     app.register_blueprint(assignments.bp)
     app.register_blueprint(threads.bp)
+    app.register_blueprint(rounds.bp)
     cli.register(app)
     return app

@@ -77,6 +77,11 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "LANGUAGES": ("sv", "en"),
         # CSRF tokens live as long as the session; an expired page is handled explicitly.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Evidence files live outside the web root; several hosts must share this folder.
+        "ATTACHMENT_DIR": env.get("ATTACHMENT_DIR", "").strip()
+        or str(Path(instance_path) / "attachments"),
+        # 10 MB per file, plus room for the rest of the form.
+        "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
         # How often an open page asks for others' changes.
         "POLL_SECONDS": _positive_int(env, "POLL_SECONDS", 15),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_time, get_timezone
@@ -39,3 +39,8 @@ def when(moment: datetime | None, now: datetime | None = None) -> str:
     if local.date() == today - timedelta(days=1):
         return _("yesterday %(time)s", time=clock)
     return f"{format_date(local, 'medium')} {clock}"
+
+
+def day(value: date | None) -> str:
+    """A date as Swedes write it in prose: "11 oktober 2011"."""
+    return format_date(value, "d MMMM y") if value else ""

@@ -23,7 +23,10 @@ from .models import (
     Area,
     Assignment,
     Comment,
+    Evidence,
+    FollowUpRound,
     Plan,
+    Report,
     Role,
     Thread,
     User,
@@ -41,6 +44,8 @@ class Action(StrEnum):
     EDIT_COMMENT = "edit_comment"
     DELETE_COMMENT = "delete_comment"
     MODERATE_COMMENT = "moderate_comment"
+    MANAGE_ROUNDS = "manage_rounds"
+    REPORT = "report"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -54,6 +59,10 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.DELETE_COMMENT: Role.MEMBER,
     # An admin removes or redacts what their own organisation's users wrote.
     Action.MODERATE_COMMENT: Role.ADMIN,
+    # Opening and closing follow-up rounds is the coordinators' job.
+    Action.MANAGE_ROUNDS: Role.COORDINATOR,
+    # Reporting in a round follows the same rule as changing a status.
+    Action.REPORT: Role.MEMBER,
 }
 
 
@@ -71,13 +80,23 @@ def _view_plan(user: User, plan: Plan) -> bool:
     return has_role_for(user, Action.VIEW_PLAN) and participates(user, plan)
 
 
-def _change_status(user: User, assignment: Assignment) -> bool:
-    if not participates(user, assignment.activity.area.plan):
-        return False
-    owner = assignment.function.organisation
-    if owner.is_partner:
-        return has_role_for(user, Action.CHANGE_PARTNER_STATUS)
-    return owner.id == user.organisation_id and has_role_for(user, Action.CHANGE_STATUS)
+def _responsible(action: Action) -> Callable[[User, Assignment], bool]:
+    """The assignment's own organisation acts for it; any participating coordinator acts
+    for a partner without logins."""
+
+    def rule(user: User, assignment: Assignment) -> bool:
+        if not participates(user, assignment.activity.area.plan):
+            return False
+        owner = assignment.function.organisation
+        if owner.is_partner:
+            return has_role_for(user, Action.CHANGE_PARTNER_STATUS)
+        return owner.id == user.organisation_id and has_role_for(user, action)
+
+    return rule
+
+
+def _manage_rounds(user: User, plan: Plan) -> bool:
+    return has_role_for(user, Action.MANAGE_ROUNDS) and participates(user, plan)
 
 
 def _read_comment(user: User, comment: Comment) -> bool:
@@ -117,13 +136,15 @@ def _moderate_comment(user: User, comment: Comment) -> bool:
 
 RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.VIEW_PLAN: _view_plan,
-    Action.CHANGE_STATUS: _change_status,
-    Action.CHANGE_PARTNER_STATUS: _change_status,
+    Action.CHANGE_STATUS: _responsible(Action.CHANGE_STATUS),
+    Action.CHANGE_PARTNER_STATUS: _responsible(Action.CHANGE_STATUS),
     Action.READ_COMMENT: _read_comment,
     Action.COMMENT: _comment,
     Action.EDIT_COMMENT: _own_comment(Action.EDIT_COMMENT),
     Action.DELETE_COMMENT: _own_comment(Action.DELETE_COMMENT),
     Action.MODERATE_COMMENT: _moderate_comment,
+    Action.MANAGE_ROUNDS: _manage_rounds,
+    Action.REPORT: _responsible(Action.REPORT),
 }
 
 
@@ -156,6 +177,10 @@ DENIED_MESSAGES: dict[Action, Callable[[], str]] = {
     Action.DELETE_COMMENT: lambda: _("You can only delete your own comments."),
     Action.MODERATE_COMMENT: lambda: _(
         "Only an admin of the author's organisation may remove this comment."
+    ),
+    Action.MANAGE_ROUNDS: lambda: _("Only coordinators open and close follow-up rounds."),
+    Action.REPORT: lambda: _(
+        "Only members of the responsible organisation may report for this assignment."
     ),
 }
 
@@ -243,3 +268,33 @@ def get_comment_or_404(user: User, comment_id: int) -> Comment:
     if comment is None:
         abort(404)
     return comment
+
+
+def get_round_or_404(user: User, round_id: int) -> FollowUpRound:
+    found = db.session.execute(
+        select(FollowUpRound)
+        .join(plan_participants, plan_participants.c.plan_id == FollowUpRound.plan_id)
+        .where(
+            FollowUpRound.id == round_id,
+            plan_participants.c.organisation_id == user.organisation_id,
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found
+
+
+def get_evidence_or_404(user: User, evidence_id: int) -> Evidence:
+    found = db.session.execute(
+        select(Evidence)
+        .join(Report)
+        .join(FollowUpRound)
+        .join(plan_participants, plan_participants.c.plan_id == FollowUpRound.plan_id)
+        .where(
+            Evidence.id == evidence_id,
+            plan_participants.c.organisation_id == user.organisation_id,
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found

@@ -34,6 +34,7 @@ def configure(app: Flask) -> None:
         current_locale=lambda: str(get_locale()),
     )
     app.jinja_env.filters["when"] = i18n.when
+    app.jinja_env.filters["date"] = i18n.day
     app.jinja_env.filters["rich_text"] = rich_text.render
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

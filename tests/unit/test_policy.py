@@ -26,6 +26,8 @@ EXPECTED = {
     Action.EDIT_COMMENT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.DELETE_COMMENT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.MODERATE_COMMENT: {Role.ADMIN},
+    Action.MANAGE_ROUNDS: {Role.COORDINATOR, Role.ADMIN},
+    Action.REPORT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
 }
 
 

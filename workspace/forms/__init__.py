@@ -4,26 +4,34 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
     SelectField,
+    StringField,
     TextAreaField,
+    URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from ..models import (
+    EVIDENCE_KIND_LABELS,
     NOTE_MAX_LENGTH,
+    ROUND_KIND_LABELS,
     STATUS_LABELS,
     VISIBILITY_LABELS,
     Area,
     AssignmentStatus,
+    EvidenceKind,
     Organisation,
+    RoundKind,
     Visibility,
 )
 from ..services.plans import OverviewFilters
@@ -147,4 +155,52 @@ class RedactForm(FlaskForm):
             Length(max=500, message=_l("The reason may have at most %(max)d characters.")),
         ],
         render_kw={"rows": 2, "maxlength": 500},
+    )
+
+
+class RoundForm(FlaskForm):
+    kind = RadioField(
+        _l("Kind"),
+        choices=[SelectChoice(k.value, ROUND_KIND_LABELS[k]) for k in RoundKind],
+        default=RoundKind.WORKING_GROUP.value,
+        validators=[InputRequired(_l("Choose the kind of follow-up."))],
+    )
+    title = StringField(_l("Title"), validators=[InputRequired(_l("Give the round a title."))])
+    due_on = DateField(
+        _l("Report by"),
+        validators=[InputRequired(_l("Give the date by which the organisations report."))],
+    )
+
+
+class ReportForm(FlaskForm):
+    what_was_done = TextAreaField(
+        _l("What was done"),
+        validators=[InputRequired(_l("Write what was done."))],
+        render_kw={"rows": 6},
+    )
+    version = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+
+
+class EvidenceForm(FlaskForm):
+    kind = RadioField(
+        _l("Kind of evidence"),
+        choices=[SelectChoice(k.value, EVIDENCE_KIND_LABELS[k]) for k in EvidenceKind],
+        default=EvidenceKind.REPORT.value,
+        validators=[InputRequired(_l("Choose what kind of evidence it is."))],
+    )
+    title = StringField(_l("Title"), validators=[InputRequired(_l("Give the evidence a title."))])
+    url = URLField(_l("Link"), validators=[Optional()])
+    file = FileField(_l("File"))
+    source = StringField(_l("Source (statistics)"), validators=[Optional()])
+    dated_on = DateField(_l("Date (statistics or decision)"), validators=[Optional()])
+    registry_number = StringField(_l("Registry number (decision)"), validators=[Optional()])
+
+
+class CloseRoundForm(FlaskForm):
+    council_evaluation = TextAreaField(
+        _l("How the council itself has worked"), render_kw={"rows": 5}
+    )
+    confirm = BooleanField(
+        _l("I understand that the reports are locked when the round is closed"),
+        validators=[DataRequired(_l("Confirm that the round may be closed."))],
     )

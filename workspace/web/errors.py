@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
                 _("The page does not exist, or you do not have access to it."),
             ),
             405: (_("Not allowed"), _("That is not possible on this page.")),
+            413: (_("The file is too large"), _("The file is larger than 10 MB.")),
         }
         title, message = messages.get(
             error.code or 500, (_("Something went wrong"), _("Please try again."))

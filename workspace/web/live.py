@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import abort, current_app, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
 from ..forms import CommentForm, OverviewFilterForm
-from ..models import Assignment, Comment, StatusChange
+from ..models import Assignment, Comment, FollowUpRound, StatusChange
 from ..policy import get_activity_or_404, get_plan_or_404
 from ..services import plans, threads
 from ..services.live import Marker, current_marker
@@ -95,7 +96,11 @@ def activity_context(
     comments = threads.visible_comments(current_user, thread)
     return {
         "activity": activity,
+        "plan": activity.area.plan,
         "thread": thread,
+        "thread_title": _("Follow-up"),
+        "empty_text": _("Nothing has been reported or discussed yet."),
+        "post_url": url_for("threads.post_on_activity", activity_id=activity.id),
         "comments": comments,
         "timeline": threads.timeline(list(history), comments),
         "comment_form_data": comment_form or CommentForm(formdata=None),
@@ -123,6 +128,9 @@ def discussion_context(
     return {
         "plan": plan,
         "thread": thread,
+        "thread_title": _("Comments"),
+        "empty_text": _("Nobody has written anything yet."),
+        "post_url": url_for("threads.post_on_plan", plan_id=plan.id),
         "comments": comments,
         "timeline": threads.timeline([], comments),
         "comment_form_data": comment_form or CommentForm(formdata=None),
@@ -131,6 +139,29 @@ def discussion_context(
         "updates_url": url_for(
             "threads.discussion_updates", plan_id=plan.id, comments=marker.comment
         ),
+    }
+
+
+def round_thread_context(
+    rnd: FollowUpRound,
+    comment_form: CommentForm | None = None,
+    personal_data: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The round's own thread, for the round page."""
+    thread = threads.find_thread(rnd.plan, rnd)
+    comments = threads.visible_comments(current_user, thread)
+    return {
+        "round": rnd,
+        "plan": rnd.plan,
+        "thread": thread,
+        "thread_title": _("The round's discussion"),
+        "empty_text": _("Nobody has written anything yet."),
+        "post_url": url_for("rounds.post_comment", round_id=rnd.id),
+        "comments": comments,
+        "timeline": threads.timeline([], comments),
+        "comment_form_data": comment_form or CommentForm(formdata=None),
+        "personal_data": personal_data,
+        "page_url": url_for("rounds.show", round_id=rnd.id),
     }
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 from werkzeug.wrappers import Response
 
 from ..forms import CommentEditForm, CommentForm, RedactForm
 from ..htmx import is_fragment_request, redirect_to, render
-from ..models import Activity, Comment, Plan
+from ..models import Comment, Plan
 from ..policy import Action, authorize, get_activity_or_404, get_comment_or_404, get_plan_or_404
 from ..services import threads
 from ..services.errors import ValidationFailed
@@ -27,13 +27,18 @@ def _thread_page(comment: Comment) -> str:
     thread = comment.thread
     if thread.activity_id is not None:
         return url_for("activities.show", activity_id=thread.activity_id)
+    if thread.round_id is not None:
+        return url_for("rounds.show", round_id=thread.round_id)
     return url_for("threads.discussion", plan_id=thread.plan_id)
 
 
-def _post(
+THREAD = "threads/thread.html"
+
+
+def post_in_thread(
     plan: Plan,
-    activity: Activity | None,
-    template: str,
+    subject: threads.Subject,
+    page_template: str,
     page_context: Callable[..., dict[str, Any]],
 ) -> Response:
     """Post from a thread's form: the comment and a fresh form for htmx, POST/redirect/GET
@@ -46,7 +51,7 @@ def _post(
             comment = threads.post(
                 current_user,
                 plan,
-                activity,
+                subject,
                 form.body.data,
                 form.visibility.data,
                 confirmed_no_personal_data=form.confirm_no_personal_data.data,
@@ -59,13 +64,14 @@ def _post(
         else:
             if not is_fragment_request():
                 return redirect_to(f"{_thread_page(comment)}#comment-{comment.id}")
-            return render(template, "comment_posted", comment=comment, **page_context())
-    return render(
-        template,
-        "comment_form",
-        422,
-        **page_context(comment_form=form, personal_data=personal_data),
-    )
+            return Response(
+                render_block(THREAD, "comment_posted", comment=comment, **page_context())
+            )
+    # The page includes the thread component, so its form block is the page's own.
+    context = page_context(comment_form=form, personal_data=personal_data)
+    if is_fragment_request():
+        return Response(render_block(THREAD, "comment_form", **context), 422)
+    return Response(render_template(page_template, **context), 422)
 
 
 @bp.post("/activities/<int:activity_id>/comments")
@@ -73,7 +79,7 @@ def _post(
 def post_on_activity(activity_id: int) -> Response:
     """Post a comment in the activity's follow-up thread."""
     activity = get_activity_or_404(current_user, activity_id)
-    return _post(
+    return post_in_thread(
         activity.area.plan,
         activity,
         "activities/show.html",
@@ -122,7 +128,7 @@ def discussion_updates(plan_id: int) -> Response:
 def post_on_plan(plan_id: int) -> Response:
     """Post a comment in the plan's general thread."""
     plan = get_plan_or_404(current_user, plan_id)
-    return _post(
+    return post_in_thread(
         plan,
         None,
         "plans/discussion.html",

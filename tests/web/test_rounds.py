@@ -1,0 +1,435 @@
+"""Follow-up rounds: opening, reporting with evidence, attachments, closing, differences."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import Auth
+from tests.factories import PASSWORD, assignment, demo_user, outside_tenant, seed_plan
+from workspace.extensions import db
+from workspace.models import (
+    AssignmentStatus,
+    Evidence,
+    FollowUpRound,
+    Report,
+    RoundKind,
+)
+from workspace.services import rounds
+from workspace.services.assignments import change_status
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 200
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
+
+
+def client_for(app, org: str, local_part: str):
+    client = app.test_client()
+    Auth(client).login(org, local_part)
+    return client
+
+
+def token(client, path: str = "/plans/1") -> str:
+    return Auth(client).csrf_token(path)
+
+
+def open_round(app, kind=RoundKind.WORKING_GROUP, title="Uppföljning april 2012") -> int:
+    with app.app_context():
+        rnd = rounds.open_round(
+            demo_user("kramfors", "samordnare"), seed_plan(), kind, title, date(2012, 4, 15)
+        )
+        return rnd.id
+
+
+def ion(app, org: str = "kramfors") -> int:
+    with app.app_context():
+        return assignment(org, "ION", 1, 3).id
+
+
+def report_url(round_id: int, assignment_id: int) -> str:
+    return f"/rounds/{round_id}/reports/{assignment_id}"
+
+
+def post_report(client, round_id, assignment_id, text="Utbildning hölls i mars.", **extra):
+    return client.post(
+        report_url(round_id, assignment_id),
+        data={"csrf_token": token(client), "what_was_done": text, **extra},
+    )
+
+
+def add_evidence(client, round_id, assignment_id, **fields):
+    data = {"csrf_token": token(client), "kind": "report", "title": "Underlag", **fields}
+    return client.post(
+        f"{report_url(round_id, assignment_id)}/evidence",
+        data=data,
+        content_type="multipart/form-data",
+    )
+
+
+def evidence_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Evidence.id)))
+
+
+# --- Opening -------------------------------------------------------------------------------
+
+
+def test_a_coordinator_opens_a_round(app):
+    coordinator = client_for(app, "polisen", "samordnare")
+    page = coordinator.get("/plans/1/rounds").get_data(as_text=True)
+    assert "Öppna en ny uppföljning" in page
+    assert re.search(r'value="Uppföljning (april|oktober) \d{4}"', page)  # suggested title
+    response = coordinator.post(
+        "/plans/1/rounds",
+        data={
+            "csrf_token": token(coordinator),
+            "kind": "working_group",
+            "title": "Uppföljning april 2012",
+            "due_on": "2012-04-15",
+        },
+    )
+    assert response.status_code == 303
+    html = coordinator.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Uppföljning april 2012" in html and "Redovisas senast 15 april 2012." in html
+    assert "0 av 62 redovisade" in html
+    assert "Kramfors kommun:</span> 0 av 17 redovisade" in html
+    assert "Polisen, Sollefteå närpolisområde:</span> 0 av 18 redovisade" in html
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"kind": "working_group", "title": "", "due_on": "2012-04-15"},
+            "Ge uppföljningen en rubrik.",
+        ),
+        ({"kind": "working_group", "title": "X", "due_on": ""}, "Ange datum då organisationerna"),
+        ({"kind": "monthly", "title": "X", "due_on": "2012-04-15"}, "Inte ett giltigt val"),
+        (
+            {"kind": "working_group", "title": "Uppföljning april 2012", "due_on": "2012-04-15"},
+            "Planen har redan en uppföljning med den rubriken.",
+        ),
+    ],
+)
+def test_opening_refuses_bad_input_with_a_message(app, data, message):
+    open_round(app)
+    coordinator = client_for(app, "polisen", "samordnare")
+    response = coordinator.post("/plans/1/rounds", data={"csrf_token": token(coordinator), **data})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(FollowUpRound.id))) == 1
+
+
+def test_members_cannot_open_rounds_and_outsiders_see_none(app):
+    member = client_for(app, "kramfors", "handlaggare")
+    assert "Öppna en ny uppföljning" not in member.get("/plans/1/rounds").get_data(as_text=True)
+    response = member.post(
+        "/plans/1/rounds",
+        data={
+            "csrf_token": token(member),
+            "kind": "working_group",
+            "title": "X",
+            "due_on": "2012-04-01",
+        },
+    )
+    assert response.status_code == 403
+    round_id = open_round(app)
+    with app.app_context():
+        email = outside_tenant().email
+    outsider = app.test_client()
+    Auth(outsider).login("harnosand", email, PASSWORD)
+    for path in ("/plans/1/rounds", f"/rounds/{round_id}", report_url(round_id, ion(app))):
+        assert outsider.get(path).status_code == 404
+
+
+# --- Reporting -----------------------------------------------------------------------------
+
+
+def test_a_member_reports_and_the_status_then_is_kept(app):
+    round_id, target = open_round(app), ion(app)
+    member = client_for(app, "kramfors", "handlaggare")
+    assert "Spara redovisningen" in member.get(report_url(round_id, target)).get_data(as_text=True)
+    response = post_report(member, round_id, target)
+    assert response.status_code == 303
+    with app.app_context():
+        entry = db.session.execute(select(Report)).scalar_one()
+        assert entry.status is AssignmentStatus.DONE
+        assert entry.what_was_done == "Utbildning hölls i mars."
+        assert entry.reported_by.email == "handlaggare@kramfors.example"
+    html = member.get(f"/rounds/{round_id}").get_data(as_text=True)
+    assert "1 av 62 redovisade" in html and "Kramfors kommun:</span> 1 av 17 redovisade" in html
+
+
+@pytest.mark.parametrize(
+    ("org", "local_part", "expected"),
+    [("kramfors", "lasare", 403), ("solleftea", "handlaggare", 403), ("kramfors", "admin", 303)],
+)
+def test_only_the_responsible_organisation_reports(app, org, local_part, expected):
+    round_id, target = open_round(app), ion(app)
+    assert post_report(client_for(app, org, local_part), round_id, target).status_code == expected
+
+
+def test_a_coordinator_reports_for_a_partner(app):
+    round_id = open_round(app)
+    with app.app_context():
+        tax = assignment("skatteverket", "Skattemyndighet", 1, 1).id
+    assert post_report(client_for(app, "solleftea", "samordnare"), round_id, tax).status_code == 303
+    assert (
+        post_report(client_for(app, "solleftea", "handlaggare"), round_id, tax).status_code == 403
+    )
+
+
+def test_an_empty_report_is_refused_and_kept_in_the_form(app):
+    round_id, target = open_round(app), ion(app)
+    member = client_for(app, "kramfors", "handlaggare")
+    response = post_report(member, round_id, target, text="   ")
+    assert response.status_code == 422 and "Skriv vad som har gjorts." in response.get_data(
+        as_text=True
+    )
+
+
+def test_the_filter_shows_my_organisations_unreported(app):
+    round_id, target = open_round(app), ion(app)
+    member = client_for(app, "kramfors", "handlaggare")
+    post_report(member, round_id, target)
+    html = member.get(f"/rounds/{round_id}?show=mine-unreported").get_data(as_text=True)
+    rows = re.findall(
+        r'<th scope="row" data-label="Ansvarig">(\S+) <span class="muted">([^<]+)</span>', html
+    )
+    assert len(rows) == 16
+    assert {org for _, org in rows} == {"Kramfors kommun"}
+
+
+# --- Evidence and attachments --------------------------------------------------------------
+
+
+@pytest.fixture
+def reported(app):
+    round_id, target = open_round(app), ion(app)
+    member = client_for(app, "kramfors", "handlaggare")
+    post_report(member, round_id, target)
+    return member, round_id, target
+
+
+def test_evidence_as_a_link(app, reported):
+    member, round_id, target = reported
+    response = add_evidence(
+        member, round_id, target, title="Kursutvärdering", url="https://kramfors.se/rapport"
+    )
+    assert response.status_code == 303
+    html = member.get(report_url(round_id, target)).get_data(as_text=True)
+    assert "Kursutvärdering" in html and 'href="https://kramfors.se/rapport"' in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"kind": "statistics", "url": "https://bra.se/x"}, "Statistik behöver källa och datum."),
+        (
+            {"kind": "decision", "url": "https://kramfors.se/x"},
+            "Ett beslut behöver sitt diarienummer.",
+        ),
+        ({"url": "javascript:alert(1)"}, "En länk måste börja med https:// eller http://."),
+        ({}, "Ange en länk eller bifoga en fil."),
+        ({"kind": "rumour", "url": "https://x.se"}, "Inte ett giltigt val"),
+    ],
+)
+def test_evidence_must_say_what_it_rests_on(app, reported, fields, message):
+    member, round_id, target = reported
+    response = add_evidence(member, round_id, target, **fields)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert evidence_count(app) == 0
+
+
+def test_typed_evidence_is_shown_with_its_source_and_registry_number(app, reported):
+    member, round_id, target = reported
+    add_evidence(
+        member,
+        round_id,
+        target,
+        kind="statistics",
+        title="Anmälda brott",
+        url="https://bra.se/s",
+        source="BRÅ",
+        dated_on="2012-03-01",
+    )
+    add_evidence(
+        member,
+        round_id,
+        target,
+        kind="decision",
+        title="Beslut om kurs",
+        url="https://kramfors.se/b",
+        registry_number="KS 2012/17",
+        dated_on="2012-02-10",
+    )
+    html = member.get(report_url(round_id, target)).get_data(as_text=True)
+    assert "Källa: BRÅ, 1 mars 2012" in html
+    assert "Diarienummer KS 2012/17" in html
+
+
+def test_a_pdf_is_stored_outside_the_web_root_and_served_only_to_participants(app, reported):
+    member, round_id, target = reported
+    response = add_evidence(
+        member, round_id, target, title="Protokoll", file=(io.BytesIO(PDF), "protokoll.pdf")
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        evidence = db.session.execute(select(Evidence)).scalar_one()
+        stored = Path(app.config["ATTACHMENT_DIR"]) / evidence.attachment_key
+        assert stored.read_bytes() == PDF
+        assert not str(stored).startswith(str(Path(app.static_folder)))
+        assert evidence.content_type == "application/pdf"
+    download = client_for(app, "polisen", "lasare").get(f"/evidence/{evidence.id}/file")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    with app.app_context():
+        email = outside_tenant().email
+    outsider = app.test_client()
+    Auth(outsider).login("harnosand", email, PASSWORD)
+    assert outsider.get(f"/evidence/{evidence.id}/file").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "ok"),
+    [
+        (PNG, "bild.png", True),
+        (b"kommun;antal\nKramfors;12\n", "statistik.csv", True),
+        (ELF, "rapport.pdf", False),  # a program renamed to look like a PDF
+        (b"MZ" + b"\x90" * 300, "rapport.docx", False),  # a Windows program
+        (b"<html><script>alert(1)</script></html>", "rapport.csv", False),
+    ],
+)
+def test_files_are_judged_by_their_content_not_their_name(app, reported, content, name, ok):
+    member, round_id, target = reported
+    response = add_evidence(member, round_id, target, title="Fil", file=(io.BytesIO(content), name))
+    assert response.status_code == (303 if ok else 422)
+    if not ok:
+        assert "Bara PDF, Office-dokument, bilder och CSV-filer kan bifogas." in response.get_data(
+            as_text=True
+        )
+    assert evidence_count(app) == (1 if ok else 0)
+    with app.app_context():
+        files = list(Path(app.config["ATTACHMENT_DIR"]).glob("*"))
+        assert len(files) == (1 if ok else 0)
+
+
+def test_an_oversized_file_is_refused_with_a_message_and_nothing_stored(app, reported):
+    member, round_id, target = reported
+    big = PDF + b"0" * (10 * 1024 * 1024)
+    response = add_evidence(
+        member, round_id, target, title="Stor", file=(io.BytesIO(big), "stor.pdf")
+    )
+    assert response.status_code in (413, 422)
+    assert "större än 10 MB" in response.get_data(as_text=True)
+    assert evidence_count(app) == 0
+    with app.app_context():
+        folder = Path(app.config["ATTACHMENT_DIR"])
+        assert not folder.exists() or not list(folder.glob("*"))
+
+
+# --- Closing -------------------------------------------------------------------------------
+
+
+def close(client, round_id, **fields):
+    return client.post(
+        f"/rounds/{round_id}/close", data={"csrf_token": token(client), "confirm": "y", **fields}
+    )
+
+
+def test_closing_locks_the_reports_and_keeps_a_snapshot(app, reported):
+    member, round_id, target = reported
+    coordinator = client_for(app, "solleftea", "samordnare")
+    assert close(coordinator, round_id).status_code == 303
+    with app.app_context():
+        assert (
+            db.session.scalar(select(func.count(Report.id)).where(Report.round_id == round_id))
+            == 62
+        )
+        assert (
+            db.session.scalar(select(func.count(Report.id)).where(Report.reported_at.is_not(None)))
+            == 1
+        )
+    refused = post_report(member, round_id, target, text="Ändrat i efterhand.")
+    assert refused.status_code == 303
+    assert "kan inte längre ändras" in member.get(refused.headers["Location"]).get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert (
+            db.session.execute(
+                select(Report.what_was_done).where(Report.assignment_id == target)
+            ).scalar_one()
+            == "Utbildning hölls i mars."
+        )
+    assert add_evidence(member, round_id, target, url="https://x.se").status_code == 303
+    assert evidence_count(app) == 0
+    html = member.get(report_url(round_id, target)).get_data(as_text=True)
+    assert "Spara redovisningen" not in html and "Utbildning hölls i mars." in html
+
+
+def test_closing_needs_confirmation_and_a_coordinator(app):
+    round_id = open_round(app)
+    coordinator = client_for(app, "kramfors", "samordnare")
+    unconfirmed = coordinator.post(
+        f"/rounds/{round_id}/close", data={"csrf_token": token(coordinator)}
+    )
+    assert unconfirmed.status_code == 422
+    assert "Bekräfta att uppföljningen får stängas." in unconfirmed.get_data(as_text=True)
+    assert close(client_for(app, "kramfors", "handlaggare"), round_id).status_code == 403
+
+
+def test_the_annual_evaluation_records_how_the_council_worked(app):
+    round_id = open_round(app, RoundKind.ANNUAL_EVALUATION, "Årlig utvärdering maj 2012")
+    coordinator = client_for(app, "kramfors", "samordnare")
+    missing = close(coordinator, round_id)
+    assert missing.status_code == 422
+    assert "Beskriv hur rådet självt har fungerat i år." in missing.get_data(as_text=True)
+    done = close(coordinator, round_id, council_evaluation="Rådet har mötts fyra gånger.")
+    assert done.status_code == 303
+    html = coordinator.get(f"/rounds/{round_id}").get_data(as_text=True)
+    assert "Hur rådet självt har fungerat" in html and "Rådet har mötts fyra gånger." in html
+
+
+def test_the_next_round_shows_what_changed_since_the_last(app):
+    first = open_round(app)
+    close(client_for(app, "kramfors", "samordnare"), first)
+    with app.app_context():
+        member = demo_user("kramfors", "handlaggare")
+        change_status(member, assignment("kramfors", "SBN", 2, 3), "done", "Ny belysning i parken.")
+    second = open_round(app, title="Uppföljning oktober 2012")
+    html = client_for(app, "polisen", "lasare").get(f"/rounds/{second}").get_data(as_text=True)
+    section = html[html.index("Sedan förra uppföljningen") :]
+    section = section[: section.index("</section>")]
+    assert "Jämfört med Uppföljning april 2012." in section
+    assert "1 status har ändrats" in section
+    assert "SBN Kramfors kommun" in section and "Försenad" in section and "Genomförd" in section
+
+
+def test_the_round_has_its_own_thread(app):
+    round_id = open_round(app)
+    coordinator = client_for(app, "kramfors", "samordnare")
+    response = coordinator.post(
+        f"/rounds/{round_id}/comments",
+        data={
+            "csrf_token": token(coordinator),
+            "body": "Beslut: belysningen prioriteras.",
+            "visibility": "shared",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = client_for(app, "polisen", "lasare").get(f"/rounds/{round_id}").get_data(as_text=True)
+    assert "Beslut: belysningen prioriteras." in html and "Uppföljningens diskussion" in html
+    # Round threads are not the plan's general discussion.
+    assert "Beslut: belysningen" not in client_for(app, "polisen", "lasare").get(
+        "/plans/1/discussion"
+    ).get_data(as_text=True)

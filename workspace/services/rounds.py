@@ -1,0 +1,378 @@
+"""Follow-up rounds: opening, reporting with evidence, closing, progress and differences."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import (
+    REPORT_TEXT_MAX_LENGTH,
+    Activity,
+    Area,
+    Assignment,
+    AssignmentStatus,
+    Evidence,
+    EvidenceKind,
+    FollowUpRound,
+    Organisation,
+    Plan,
+    Report,
+    RoundKind,
+    User,
+)
+from ..models.types import utcnow
+from ..policy import Action, authorize
+from . import attachments, audit
+from .errors import StaleWrite, ValidationFailed
+from .text import clean
+
+
+class RoundClosed(Exception):
+    """The round is closed: its reports are a snapshot and no longer change."""
+
+
+def _ensure_open(rnd: FollowUpRound) -> None:
+    if not rnd.is_open:
+        raise RoundClosed()
+
+
+def open_round(
+    actor: User, plan: Plan, kind: RoundKind | str, title: str | None, due_on: date | None
+) -> FollowUpRound:
+    """A coordinator opens a round in which every assignment's organisation reports."""
+    authorize(actor, Action.MANAGE_ROUNDS, plan)
+    errors: dict[str, str] = {}
+    title = clean(title)
+    try:
+        kind = RoundKind(kind)
+    except ValueError:
+        errors["kind"] = _("Choose the kind of follow-up.")
+    if not title:
+        errors["title"] = _("Give the round a title.")
+    elif len(title) > 200:
+        errors["title"] = _("The title may have at most %(max)d characters.", max=200)
+    elif db.session.scalar(
+        select(func.count(FollowUpRound.id)).where(
+            FollowUpRound.plan_id == plan.id, FollowUpRound.title == title
+        )
+    ):
+        errors["title"] = _("The plan already has a round with that title.")
+    if due_on is None:
+        errors["due_on"] = _("Give the date by which the organisations report.")
+    if errors:
+        raise ValidationFailed(errors)
+    rnd = FollowUpRound(plan=plan, kind=kind, title=title, due_on=due_on, opened_by=actor)
+    db.session.add(rnd)
+    db.session.flush()
+    audit.record(actor, "round.opened", rnd, title=title, kind=rnd.kind.value)
+    db.session.commit()
+    return rnd
+
+
+def suggested_title(kind: RoundKind, today: date) -> str:
+    """ "Uppföljning april 2012" or "Årlig utvärdering maj 2012", from the next such month."""
+    if kind is RoundKind.ANNUAL_EVALUATION:
+        year = today.year if today.month <= 5 else today.year + 1
+        return _("Annual evaluation May %(year)d", year=year)
+    if today.month <= 4:
+        return _("Follow-up April %(year)d", year=today.year)
+    if today.month <= 10:
+        return _("Follow-up October %(year)d", year=today.year)
+    return _("Follow-up April %(year)d", year=today.year + 1)
+
+
+def find_report(rnd: FollowUpRound, assignment: Assignment) -> Report | None:
+    return db.session.execute(
+        select(Report).where(Report.round_id == rnd.id, Report.assignment_id == assignment.id)
+    ).scalar_one_or_none()
+
+
+def report(
+    actor: User,
+    rnd: FollowUpRound,
+    assignment: Assignment,
+    what_was_done: str | None,
+    expected_version: int | None = None,
+) -> Report:
+    """Save the assignment's report for the round; its status is the assignment's now."""
+    authorize(actor, Action.REPORT, assignment)
+    _ensure_open(rnd)
+    text = clean(what_was_done)
+    if not text:
+        raise ValidationFailed({"what_was_done": _("Write what was done.")})
+    if len(text) > REPORT_TEXT_MAX_LENGTH:
+        raise ValidationFailed(
+            {
+                "what_was_done": _(
+                    "The text may have at most %(max)d characters.", max=REPORT_TEXT_MAX_LENGTH
+                )
+            }
+        )
+    entry = find_report(rnd, assignment)
+    if entry is None:
+        entry = Report(round=rnd, assignment=assignment)
+        db.session.add(entry)
+    elif expected_version is not None and expected_version != entry.version:
+        raise StaleWrite()
+    entry.status = assignment.status
+    entry.what_was_done = text
+    entry.reported_by = actor
+    entry.reported_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "report.saved", entry, round_id=rnd.id, assignment_id=assignment.id)
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise StaleWrite() from exc
+    return entry
+
+
+def add_evidence(
+    actor: User,
+    entry: Report,
+    *,
+    kind: EvidenceKind | str,
+    title: str | None,
+    url: str | None = None,
+    source: str | None = None,
+    dated_on: date | None = None,
+    registry_number: str | None = None,
+    upload: BinaryIO | None = None,
+    filename: str | None = None,
+) -> Evidence:
+    """Attach what a report rests on: statistics (source and date), a report, or a decision
+    (registry number), as a link, a file, or both."""
+    authorize(actor, Action.REPORT, entry.assignment)
+    _ensure_open(entry.round)
+    errors: dict[str, str] = {}
+    try:
+        kind = EvidenceKind(kind)
+    except ValueError:
+        errors["kind"] = _("Choose what kind of evidence it is.")
+    title, url, source, registry_number = (
+        clean(title),
+        clean(url) or None,
+        clean(source) or None,
+        clean(registry_number) or None,
+    )
+    if not title:
+        errors["title"] = _("Give the evidence a title.")
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+        errors["url"] = _("A link must start with https:// or http://.")
+    if not url and upload is None:
+        errors["url"] = _("Give a link or attach a file.")
+    if kind == EvidenceKind.STATISTICS and not (source and dated_on):
+        errors["source"] = _("Statistics need their source and date.")
+    if kind == EvidenceKind.DECISION and not registry_number:
+        errors["registry_number"] = _("A decision needs its registry number (diarienummer).")
+    if errors:
+        raise ValidationFailed(errors)
+    stored = attachments.store(upload, filename or "") if upload is not None else None
+    evidence = Evidence(
+        report=entry,
+        kind=kind,
+        title=title[:300],
+        url=url,
+        source=source,
+        dated_on=dated_on,
+        registry_number=registry_number,
+        attachment_key=stored.key if stored else None,
+        filename=stored.filename if stored else None,
+        content_type=stored.content_type if stored else None,
+        size=stored.size if stored else None,
+        added_by=actor,
+    )
+    db.session.add(evidence)
+    db.session.flush()
+    audit.record(actor, "evidence.added", evidence, report_id=entry.id, kind=kind.value)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if stored:
+            attachments.discard(stored.key)
+        raise
+    return evidence
+
+
+def remove_evidence(actor: User, evidence: Evidence) -> None:
+    authorize(actor, Action.REPORT, evidence.report.assignment)
+    _ensure_open(evidence.report.round)
+    key = evidence.attachment_key
+    audit.record(actor, "evidence.removed", evidence, title=evidence.title)
+    db.session.delete(evidence)
+    db.session.commit()
+    if key:
+        attachments.discard(key)
+
+
+def close_round(actor: User, rnd: FollowUpRound, council_evaluation: str | None = None) -> None:
+    """Close the round: every assignment not reported gets a row with its status now, so
+    the round keeps a whole snapshot; reports no longer change."""
+    authorize(actor, Action.MANAGE_ROUNDS, rnd.plan)
+    _ensure_open(rnd)
+    evaluation = clean(council_evaluation)
+    if rnd.kind is RoundKind.ANNUAL_EVALUATION and not evaluation:
+        raise ValidationFailed(
+            {"council_evaluation": _("Say how the council itself has worked this year.")}
+        )
+    if len(evaluation) > REPORT_TEXT_MAX_LENGTH:
+        raise ValidationFailed(
+            {
+                "council_evaluation": _(
+                    "The text may have at most %(max)d characters.", max=REPORT_TEXT_MAX_LENGTH
+                )
+            }
+        )
+    reported = {r.assignment_id for r in rnd.reports}
+    for assignment in plan_assignments(rnd.plan):
+        if assignment.id not in reported:
+            db.session.add(Report(round=rnd, assignment=assignment, status=assignment.status))
+    rnd.council_evaluation = evaluation
+    rnd.closed_at = utcnow()
+    rnd.closed_by = actor
+    audit.record(actor, "round.closed", rnd, title=rnd.title)
+    db.session.commit()
+
+
+def plan_assignments(plan: Plan) -> list[Assignment]:
+    """Every assignment of the plan, in the plan's order."""
+    return list(
+        db.session.execute(
+            select(Assignment)
+            .join(Activity)
+            .join(Area)
+            .where(Area.plan_id == plan.id)
+            .order_by(Area.position, Activity.position, Assignment.id)
+        ).scalars()
+    )
+
+
+# --- Reading a round -----------------------------------------------------------------------
+
+
+@dataclass
+class OrganisationProgress:
+    organisation: Organisation
+    total: int = 0
+    reported: int = 0
+
+    @property
+    def unreported(self) -> int:
+        return self.total - self.reported
+
+
+@dataclass
+class Line:
+    """One assignment in a round: its report (if any) and what it was in the round before."""
+
+    assignment: Assignment
+    report: Report | None
+    previous: Report | None
+
+    @property
+    def status_then(self) -> AssignmentStatus:
+        return self.report.status if self.report else self.assignment.status
+
+    @property
+    def moved(self) -> bool:
+        return self.previous is not None and self.previous.status is not self.status_then
+
+
+@dataclass
+class RoundView:
+    round: FollowUpRound
+    previous: FollowUpRound | None
+    lines: list[Line]
+    by_organisation: list[OrganisationProgress] = field(default_factory=list)
+
+    @property
+    def reported(self) -> int:
+        return sum(1 for line in self.lines if line.report and line.report.is_reported)
+
+    @property
+    def total(self) -> int:
+        return len(self.lines)
+
+    @property
+    def moves(self) -> list[Line]:
+        return [line for line in self.lines if line.moved]
+
+    @property
+    def new_evidence(self) -> list[Evidence]:
+        return [e for line in self.lines if line.report for e in line.report.evidence]
+
+
+def previous_round(rnd: FollowUpRound) -> FollowUpRound | None:
+    """The closed round of the same plan before this one."""
+    return db.session.execute(
+        select(FollowUpRound)
+        .where(
+            FollowUpRound.plan_id == rnd.plan_id,
+            FollowUpRound.id != rnd.id,
+            FollowUpRound.closed_at.is_not(None),
+            FollowUpRound.created_at <= rnd.created_at,
+        )
+        .order_by(FollowUpRound.created_at.desc(), FollowUpRound.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _reports_of(rnd: FollowUpRound | None) -> dict[int, Report]:
+    if rnd is None:
+        return {}
+    return {
+        r.assignment_id: r
+        for r in db.session.execute(
+            select(Report)
+            .where(Report.round_id == rnd.id)
+            .options(selectinload(Report.evidence), selectinload(Report.reported_by))
+        ).scalars()
+    }
+
+
+def view(rnd: FollowUpRound) -> RoundView:
+    """The round with every assignment, its report, progress per organisation and what
+    changed since the previous closed round. A fixed number of queries."""
+    previous = previous_round(rnd)
+    current = _reports_of(rnd)
+    before = _reports_of(previous)
+    lines = [Line(a, current.get(a.id), before.get(a.id)) for a in plan_assignments(rnd.plan)]
+    progress: dict[int, OrganisationProgress] = {}
+    for line in lines:
+        org = line.assignment.organisation
+        entry = progress.setdefault(org.id, OrganisationProgress(org))
+        entry.total += 1
+        if line.report and line.report.is_reported:
+            entry.reported += 1
+    ordered = sorted(
+        progress.values(), key=lambda p: (p.organisation.is_partner, p.organisation.name)
+    )
+    return RoundView(rnd, previous, lines, ordered)
+
+
+def lines_by_area(lines: list[Line]) -> dict[Area, list[Line]]:
+    grouped: dict[Area, list[Line]] = defaultdict(list)
+    for line in lines:
+        grouped[line.assignment.activity.area].append(line)
+    return grouped
+
+
+def rounds_of(plan: Plan) -> list[FollowUpRound]:
+    return list(
+        db.session.execute(
+            select(FollowUpRound)
+            .where(FollowUpRound.plan_id == plan.id)
+            .order_by(FollowUpRound.created_at.desc(), FollowUpRound.id.desc())
+        ).scalars()
+    )

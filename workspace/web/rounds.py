@@ -1,0 +1,272 @@
+"""Follow-up rounds: open one, report in it, attach evidence, close it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ..forms import CloseRoundForm, EmptyForm, EvidenceForm, ReportForm, RoundForm
+from ..htmx import redirect_to, render
+from ..models import FollowUpRound, RoundKind
+from ..models.types import utcnow
+from ..policy import (
+    Action,
+    authorize,
+    can,
+    get_assignment_or_404,
+    get_evidence_or_404,
+    get_plan_or_404,
+    get_round_or_404,
+)
+from ..services import attachments, rounds, threads
+from ..services.errors import StaleWrite, ValidationFailed
+from . import live
+from .threads import post_in_thread
+
+bp = Blueprint("rounds", __name__)
+
+
+def _errors_onto(form: Any, refused: ValidationFailed) -> None:
+    for name, message in refused.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [message]
+
+
+def _refuse_closed(rnd: FollowUpRound) -> Response:
+    flash(_("The round is closed; its reports can no longer change."), "error")
+    return redirect_to(url_for("rounds.show", round_id=rnd.id))
+
+
+@bp.route("/plans/<int:plan_id>/rounds", methods=["GET", "POST"])
+@login_required
+def index(plan_id: int) -> Response:
+    """The plan's follow-up rounds, and for coordinators the form to open the next."""
+    plan = get_plan_or_404(current_user, plan_id)
+    form = RoundForm()
+    if request.method == "GET":
+        form.title.data = rounds.suggested_title(RoundKind.WORKING_GROUP, utcnow().date())
+    status = 200
+    if request.method == "POST":
+        authorize(current_user, Action.MANAGE_ROUNDS, plan)
+        if form.validate():
+            try:
+                rnd = rounds.open_round(
+                    current_user, plan, form.kind.data, form.title.data, form.due_on.data
+                )
+            except ValidationFailed as refused:
+                _errors_onto(form, refused)
+            else:
+                flash(_("The round is open."), "info")
+                return redirect_to(url_for("rounds.show", round_id=rnd.id))
+        status = 422
+    return render(
+        "rounds/index.html",
+        "round_list",
+        status,
+        plan=plan,
+        rounds=rounds.rounds_of(plan),
+        form=form,
+    )
+
+
+def _round_context(
+    rnd: FollowUpRound,
+    comment_form: Any = None,
+    personal_data: Any = (),
+    **extra: Any,
+) -> dict[str, Any]:
+    context = live.round_thread_context(rnd, comment_form, personal_data)
+    overview = rounds.view(rnd)
+    mine_only = request.args.get("show") == "mine-unreported"
+    lines = [
+        line
+        for line in overview.lines
+        if not mine_only
+        or (
+            line.assignment.organisation.id == current_user.organisation_id
+            and not (line.report and line.report.is_reported)
+        )
+    ]
+    return {
+        **context,
+        "view": overview,
+        "areas": rounds.lines_by_area(lines),
+        "mine_only": mine_only,
+        "close_form": extra.pop("close_form", None) or CloseRoundForm(formdata=None),
+        **extra,
+    }
+
+
+@bp.get("/rounds/<int:round_id>")
+@login_required
+def show(round_id: int) -> Response:
+    """A round: progress per organisation, who has not reported, what changed since the
+    previous round, and its own thread."""
+    rnd = get_round_or_404(current_user, round_id)
+    context = _round_context(rnd)
+    threads.mark_read(current_user, context["thread"], context["comments"])
+    return render("rounds/show.html", "round_body", **context)
+
+
+@bp.post("/rounds/<int:round_id>/close")
+@login_required
+def close(round_id: int) -> Response:
+    """Close the round; its reports become a snapshot that no longer changes."""
+    rnd = get_round_or_404(current_user, round_id)
+    authorize(current_user, Action.MANAGE_ROUNDS, rnd.plan)
+    if not rnd.is_open:
+        return _refuse_closed(rnd)
+    form = CloseRoundForm()
+    if form.validate():
+        try:
+            rounds.close_round(current_user, rnd, form.council_evaluation.data)
+        except ValidationFailed as refused:
+            _errors_onto(form, refused)
+        else:
+            flash(_("The round is closed."), "info")
+            return redirect_to(url_for("rounds.show", round_id=rnd.id))
+    return render("rounds/show.html", "round_body", 422, **_round_context(rnd, close_form=form))
+
+
+@bp.post("/rounds/<int:round_id>/comments")
+@login_required
+def post_comment(round_id: int) -> Response:
+    """Post in the round's thread, e.g. a decision taken at the meeting."""
+    rnd = get_round_or_404(current_user, round_id)
+    return post_in_thread(
+        rnd.plan, rnd, "rounds/show.html", lambda **extra: _round_context(rnd, **extra)
+    )
+
+
+def _report_context(rnd: FollowUpRound, assignment_id: int, **extra: Any) -> dict[str, Any]:
+    assignment = get_assignment_or_404(current_user, assignment_id)
+    entry = rounds.find_report(rnd, assignment)
+    form = extra.pop("form", None) or ReportForm(
+        formdata=None,
+        what_was_done=entry.what_was_done if entry else "",
+        version=entry.version if entry else None,
+    )
+    return {
+        "round": rnd,
+        "assignment": assignment,
+        "entry": entry,
+        "form": form,
+        "evidence_form": extra.pop("evidence_form", None) or EvidenceForm(formdata=None),
+        "delete_form": EmptyForm(formdata=None),
+        "may_report": rnd.is_open and can(current_user, Action.REPORT, assignment),
+        **extra,
+    }
+
+
+@bp.route("/rounds/<int:round_id>/reports/<int:assignment_id>", methods=["GET", "POST"])
+@login_required
+def report(round_id: int, assignment_id: int) -> Response:
+    """An assignment's report for the round: what was done, and the evidence."""
+    rnd = get_round_or_404(current_user, round_id)
+    context = _report_context(rnd, assignment_id)
+    if request.method == "GET":
+        return render("rounds/report.html", "report_form", **context)
+    assignment = context["assignment"]
+    authorize(current_user, Action.REPORT, assignment)
+    if not rnd.is_open:
+        return _refuse_closed(rnd)
+    form = ReportForm()
+    status = 422
+    if form.validate():
+        try:
+            rounds.report(current_user, rnd, assignment, form.what_was_done.data, form.version.data)
+        except ValidationFailed as refused:
+            _errors_onto(form, refused)
+        except StaleWrite:
+            status = 409
+            form.what_was_done.errors = [
+                _(
+                    "Someone else saved this report while you were writing. Their text is below; "
+                    "yours is kept here – merge them and save again."
+                )
+            ]
+        else:
+            flash(_("The report is saved."), "info")
+            return redirect_to(
+                url_for("rounds.report", round_id=rnd.id, assignment_id=assignment.id)
+            )
+    context = _report_context(rnd, assignment_id, form=form)
+    return render("rounds/report.html", "report_form", status, **context)
+
+
+@bp.post("/rounds/<int:round_id>/reports/<int:assignment_id>/evidence")
+@login_required
+def add_evidence(round_id: int, assignment_id: int) -> Response:
+    """Attach statistics, a report or a decision to the report, as a link or a file."""
+    rnd = get_round_or_404(current_user, round_id)
+    assignment = get_assignment_or_404(current_user, assignment_id)
+    authorize(current_user, Action.REPORT, assignment)
+    if not rnd.is_open:
+        return _refuse_closed(rnd)
+    entry = rounds.find_report(rnd, assignment)
+    form = EvidenceForm()
+    if entry is None:
+        form.title.errors = [_("Save the report first, then add its evidence.")]
+    elif form.validate():
+        upload = form.file.data if form.file.data and form.file.data.filename else None
+        try:
+            rounds.add_evidence(
+                current_user,
+                entry,
+                kind=form.kind.data,
+                title=form.title.data,
+                url=form.url.data,
+                source=form.source.data,
+                dated_on=form.dated_on.data,
+                registry_number=form.registry_number.data,
+                upload=upload.stream if upload else None,
+                filename=upload.filename if upload else None,
+            )
+        except ValidationFailed as refused:
+            _errors_onto(form, refused)
+        else:
+            flash(_("The evidence is added."), "info")
+            return redirect_to(
+                url_for("rounds.report", round_id=rnd.id, assignment_id=assignment.id)
+            )
+    context = _report_context(rnd, assignment_id, evidence_form=form)
+    return render("rounds/report.html", "report_form", 422, **context)
+
+
+@bp.post("/evidence/<int:evidence_id>/delete")
+@login_required
+def delete_evidence(evidence_id: int) -> Response:
+    """Remove a piece of evidence (and its file) from a report in an open round."""
+    evidence = get_evidence_or_404(current_user, evidence_id)
+    entry = evidence.report
+    if not entry.round.is_open:
+        return _refuse_closed(entry.round)
+    if EmptyForm().validate_on_submit():
+        rounds.remove_evidence(current_user, evidence)
+        flash(_("The evidence is removed."), "info")
+    return redirect_to(
+        url_for("rounds.report", round_id=entry.round_id, assignment_id=entry.assignment_id)
+    )
+
+
+@bp.get("/evidence/<int:evidence_id>/file")
+@login_required
+def download(evidence_id: int) -> Response:
+    """The attached file, only to users who may see the round, never shown inline."""
+    evidence = get_evidence_or_404(current_user, evidence_id)
+    if not evidence.attachment_key:
+        abort(404)
+    response = send_file(
+        attachments.path_of(evidence.attachment_key),
+        mimetype=evidence.content_type,
+        as_attachment=True,
+        download_name=evidence.filename,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
