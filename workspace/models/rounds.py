@@ -46,7 +46,7 @@ class EvidenceKind(StrEnum):
 
 EVIDENCE_KIND_LABELS = {
     EvidenceKind.STATISTICS: _l("Statistics"),
-    EvidenceKind.REPORT: _l("Report"),
+    EvidenceKind.REPORT: _l("Report (document)"),
     EvidenceKind.DECISION: _l("Decision"),
 }
 
