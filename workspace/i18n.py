@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_time, get_timezone
+from flask_babel import format_date, format_decimal, format_time, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -44,3 +45,12 @@ def when(moment: datetime | None, now: datetime | None = None) -> str:
 def day(value: date | None) -> str:
     """A date as Swedes write it in prose: "11 oktober 2011"."""
     return format_date(value, "d MMMM y") if value else ""
+
+
+def number(value: Decimal | float | int | None) -> str:
+    """A number as the reader writes it: "2,5", "12", "1 200"."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        value = value.normalize()
+    return format_decimal(value)

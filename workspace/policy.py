@@ -25,6 +25,7 @@ from .models import (
     Comment,
     Evidence,
     FollowUpRound,
+    Indicator,
     Plan,
     Report,
     Role,
@@ -46,6 +47,8 @@ class Action(StrEnum):
     MODERATE_COMMENT = "moderate_comment"
     MANAGE_ROUNDS = "manage_rounds"
     REPORT = "report"
+    MANAGE_INDICATORS = "manage_indicators"
+    MEASURE = "measure"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -63,6 +66,9 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.MANAGE_ROUNDS: Role.COORDINATOR,
     # Reporting in a round follows the same rule as changing a status.
     Action.REPORT: Role.MEMBER,
+    # Targets are plan content; values are logged by the responsible organisations.
+    Action.MANAGE_INDICATORS: Role.COORDINATOR,
+    Action.MEASURE: Role.MEMBER,
 }
 
 
@@ -97,6 +103,16 @@ def _responsible(action: Action) -> Callable[[User, Assignment], bool]:
 
 def _manage_rounds(user: User, plan: Plan) -> bool:
     return has_role_for(user, Action.MANAGE_ROUNDS) and participates(user, plan)
+
+
+def _manage_indicators(user: User, activity: Activity) -> bool:
+    return has_role_for(user, Action.MANAGE_INDICATORS) and participates(user, activity.area.plan)
+
+
+def _measure(user: User, indicator: Indicator) -> bool:
+    """Whoever may report for one of the activity's assignments may log its values."""
+    measure_as = _responsible(Action.MEASURE)
+    return any(measure_as(user, a) for a in indicator.activity.assignments)
 
 
 def _read_comment(user: User, comment: Comment) -> bool:
@@ -145,6 +161,8 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.MODERATE_COMMENT: _moderate_comment,
     Action.MANAGE_ROUNDS: _manage_rounds,
     Action.REPORT: _responsible(Action.REPORT),
+    Action.MANAGE_INDICATORS: _manage_indicators,
+    Action.MEASURE: _measure,
 }
 
 
@@ -181,6 +199,10 @@ DENIED_MESSAGES: dict[Action, Callable[[], str]] = {
     Action.MANAGE_ROUNDS: lambda: _("Only coordinators open and close follow-up rounds."),
     Action.REPORT: lambda: _(
         "Only members of the responsible organisation may report for this assignment."
+    ),
+    Action.MANAGE_INDICATORS: lambda: _("Only coordinators set measurable targets."),
+    Action.MEASURE: lambda: _(
+        "Only members of an organisation responsible for the activity may log values."
     ),
 }
 
@@ -292,6 +314,22 @@ def get_evidence_or_404(user: User, evidence_id: int) -> Evidence:
         .join(plan_participants, plan_participants.c.plan_id == FollowUpRound.plan_id)
         .where(
             Evidence.id == evidence_id,
+            plan_participants.c.organisation_id == user.organisation_id,
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found
+
+
+def get_indicator_or_404(user: User, indicator_id: int) -> Indicator:
+    found = db.session.execute(
+        select(Indicator)
+        .join(Activity)
+        .join(Area)
+        .join(plan_participants, plan_participants.c.plan_id == Area.plan_id)
+        .where(
+            Indicator.id == indicator_id,
             plan_participants.c.organisation_id == user.organisation_id,
         )
     ).scalar_one_or_none()

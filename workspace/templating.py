@@ -35,6 +35,7 @@ def configure(app: Flask) -> None:
     )
     app.jinja_env.filters["when"] = i18n.when
     app.jinja_env.filters["date"] = i18n.day
+    app.jinja_env.filters["number"] = i18n.number
     app.jinja_env.filters["rich_text"] = rich_text.render
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

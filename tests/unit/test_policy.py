@@ -28,6 +28,8 @@ EXPECTED = {
     Action.MODERATE_COMMENT: {Role.ADMIN},
     Action.MANAGE_ROUNDS: {Role.COORDINATOR, Role.ADMIN},
     Action.REPORT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
+    Action.MANAGE_INDICATORS: {Role.COORDINATOR, Role.ADMIN},
+    Action.MEASURE: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
 }
 
 

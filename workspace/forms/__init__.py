@@ -22,15 +22,19 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from ..models import (
+    AGGREGATION_LABELS,
     EVIDENCE_KIND_LABELS,
     NOTE_MAX_LENGTH,
+    PERIOD_LABELS,
     ROUND_KIND_LABELS,
     STATUS_LABELS,
     VISIBILITY_LABELS,
+    Aggregation,
     Area,
     AssignmentStatus,
     EvidenceKind,
     Organisation,
+    Period,
     RoundKind,
     Visibility,
 )
@@ -203,4 +207,39 @@ class CloseRoundForm(FlaskForm):
     confirm = BooleanField(
         _l("I understand that the reports are locked when the round is closed"),
         validators=[DataRequired(_l("Confirm that the round may be closed."))],
+    )
+
+
+class IndicatorForm(FlaskForm):
+    title = StringField(
+        _l("What is measured"), validators=[InputRequired(_l("Say what is measured."))]
+    )
+    unit = StringField(
+        _l("Unit"), validators=[InputRequired(_l("Give the unit, for example visits."))]
+    )
+    # Text, so "2,5" works: the service reads Swedish and English decimals alike.
+    target = StringField(_l("Target"), validators=[InputRequired(_l("Give the target."))])
+    period = RadioField(
+        _l("Period"),
+        choices=[SelectChoice(p.value, PERIOD_LABELS[p]) for p in Period],
+        default=Period.YEAR.value,
+        validators=[InputRequired(_l("Choose a period."))],
+    )
+    aggregation = RadioField(
+        _l("The period's value"),
+        choices=[SelectChoice(a.value, AGGREGATION_LABELS[a]) for a in Aggregation],
+        default=Aggregation.SUM.value,
+        validators=[InputRequired(_l("Choose a period."))],
+    )
+
+
+class MeasurementForm(FlaskForm):
+    value = StringField(
+        _l("Value"), validators=[InputRequired(_l("Write a number, for example 12 or 2,5."))]
+    )
+    measured_on = DateField(
+        _l("Applies to date"), validators=[InputRequired(_l("Give the date the value applies to."))]
+    )
+    source = StringField(
+        _l("Source"), validators=[InputRequired(_l("Give the source of the value."))]
     )

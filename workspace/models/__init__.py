@@ -1,6 +1,14 @@
 """Typed SQLAlchemy models for the whole domain."""
 
 from .history import NOTE_MAX_LENGTH, AppendOnlyError, AuditEvent, StatusChange
+from .indicators import (
+    AGGREGATION_LABELS,
+    PERIOD_LABELS,
+    Aggregation,
+    Indicator,
+    Measurement,
+    Period,
+)
 from .organisations import Function, Organisation, OrganisationKind, Role, User, function_holders
 from .plans import (
     STATUS_LABELS,
@@ -25,14 +33,17 @@ from .rounds import (
 from .threads import COMMENT_MAX_LENGTH, VISIBILITY_LABELS, Comment, ReadMarker, Thread, Visibility
 
 __all__ = [
+    "AGGREGATION_LABELS",
     "COMMENT_MAX_LENGTH",
     "EVIDENCE_KIND_LABELS",
     "NOTE_MAX_LENGTH",
+    "PERIOD_LABELS",
     "REPORT_TEXT_MAX_LENGTH",
     "ROUND_KIND_LABELS",
     "STATUS_LABELS",
     "VISIBILITY_LABELS",
     "Activity",
+    "Aggregation",
     "AppendOnlyError",
     "Area",
     "Assignment",
@@ -43,8 +54,11 @@ __all__ = [
     "EvidenceKind",
     "FollowUpRound",
     "Function",
+    "Indicator",
+    "Measurement",
     "Organisation",
     "OrganisationKind",
+    "Period",
     "Plan",
     "ReadMarker",
     "Report",

@@ -20,10 +20,10 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
-from ..forms import CommentForm, OverviewFilterForm
-from ..models import Assignment, Comment, FollowUpRound, StatusChange
+from ..forms import CommentForm, IndicatorForm, MeasurementForm, OverviewFilterForm
+from ..models import Assignment, Comment, FollowUpRound, Indicator, StatusChange
 from ..policy import get_activity_or_404, get_plan_or_404
-from ..services import plans, threads
+from ..services import indicators, plans, threads
 from ..services.live import Marker, current_marker
 
 FILTER_KEYS = ("area", "organisation", "status")
@@ -83,9 +83,17 @@ def activity_context(
     activity_id: int,
     comment_form: CommentForm | None = None,
     personal_data: Sequence[str] = (),
+    indicator_form: IndicatorForm | None = None,
+    measurement_form: tuple[int, MeasurementForm] | None = None,
 ) -> dict[str, Any]:
-    """What the activity page's templates need: assignments, and the follow-up timeline."""
+    """What the activity page's templates need: assignments, indicators with their
+    progress, and the follow-up timeline. A form that failed comes back with its errors."""
     activity = get_activity_or_404(current_user, activity_id)
+    indicator_list = list(
+        db.session.execute(
+            select(Indicator).where(Indicator.activity_id == activity.id).order_by(Indicator.id)
+        ).scalars()
+    )
     marker = current_marker()
     history = db.session.execute(
         select(StatusChange)
@@ -105,6 +113,14 @@ def activity_context(
         "timeline": threads.timeline(list(history), comments),
         "comment_form_data": comment_form or CommentForm(formdata=None),
         "personal_data": personal_data,
+        "indicators": [(i, indicators.progress(i)) for i in indicator_list],
+        "indicator_form": indicator_form or IndicatorForm(formdata=None),
+        "measurement_forms": {
+            i.id: measurement_form[1]
+            if measurement_form and measurement_form[0] == i.id
+            else MeasurementForm(formdata=None)
+            for i in indicator_list
+        },
         "page_url": url_for("activities.show", activity_id=activity.id),
         "updates_url": url_for(
             "activities.updates",

@@ -25,16 +25,10 @@ from ..policy import (
 from ..services import attachments, rounds, threads
 from ..services.errors import StaleWrite, ValidationFailed
 from . import live
+from .forms_help import errors_onto
 from .threads import post_in_thread
 
 bp = Blueprint("rounds", __name__)
-
-
-def _errors_onto(form: Any, refused: ValidationFailed) -> None:
-    for name, message in refused.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [message]
 
 
 def _refuse_closed(rnd: FollowUpRound) -> Response:
@@ -59,7 +53,7 @@ def index(plan_id: int) -> Response:
                     current_user, plan, form.kind.data, form.title.data, form.due_on.data
                 )
             except ValidationFailed as refused:
-                _errors_onto(form, refused)
+                errors_onto(form, refused)
             else:
                 flash(_("The round is open."), "info")
                 return redirect_to(url_for("rounds.show", round_id=rnd.id))
@@ -126,7 +120,7 @@ def close(round_id: int) -> Response:
         try:
             rounds.close_round(current_user, rnd, form.council_evaluation.data)
         except ValidationFailed as refused:
-            _errors_onto(form, refused)
+            errors_onto(form, refused)
         else:
             flash(_("The round is closed."), "info")
             return redirect_to(url_for("rounds.show", round_id=rnd.id))
@@ -181,7 +175,7 @@ def report(round_id: int, assignment_id: int) -> Response:
         try:
             rounds.report(current_user, rnd, assignment, form.what_was_done.data, form.version.data)
         except ValidationFailed as refused:
-            _errors_onto(form, refused)
+            errors_onto(form, refused)
         except StaleWrite:
             status = 409
             form.what_was_done.errors = [
@@ -228,7 +222,7 @@ def add_evidence(round_id: int, assignment_id: int) -> Response:
                 filename=upload.filename if upload else None,
             )
         except ValidationFailed as refused:
-            _errors_onto(form, refused)
+            errors_onto(form, refused)
         else:
             flash(_("The evidence is added."), "info")
             return redirect_to(
