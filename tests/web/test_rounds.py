@@ -433,3 +433,32 @@ def test_the_round_has_its_own_thread(app):
     assert "Beslut: belysningen" not in client_for(app, "polisen", "lasare").get(
         "/plans/1/discussion"
     ).get_data(as_text=True)
+
+
+# --- Reminders on the start page -----------------------------------------------------------
+
+
+def test_the_start_page_reminds_each_organisation_what_is_left(app):
+    round_id = open_round(app)
+    member = client_for(app, "kramfors", "handlaggare")
+    post_report(member, round_id, ion(app))
+    html = member.get("/plans/1").get_data(as_text=True)
+    reminder = html[html.index('class="reminders"') :]
+    reminder = reminder[: reminder.index("</section>")]
+    assert "Uppföljning april 2012" in reminder
+    assert "16 åtaganden för Kramfors kommun är inte redovisade" in reminder
+    assert "partner" not in reminder  # a member does not report for partners
+    coordinator_view = (
+        client_for(app, "polisen", "samordnare").get("/plans/1").get_data(as_text=True)
+    )
+    assert (
+        "18 åtaganden för Polisen, Sollefteå närpolisområde är inte redovisade" in coordinator_view
+    )
+    assert "9 åtaganden för partner är inte redovisade" in coordinator_view
+    # The due date of 15 April 2012 has long passed.
+    assert "försenad sedan 15 april 2012" in reminder
+
+
+def test_no_reminder_when_nothing_is_open(app):
+    html = client_for(app, "kramfors", "handlaggare").get("/plans/1").get_data(as_text=True)
+    assert 'class="reminders"' not in html

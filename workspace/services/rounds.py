@@ -30,7 +30,7 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
-from ..policy import Action, authorize
+from ..policy import Action, authorize, has_role_for
 from . import attachments, audit
 from .errors import StaleWrite, ValidationFailed
 from .text import clean
@@ -376,3 +376,45 @@ def rounds_of(plan: Plan) -> list[FollowUpRound]:
             .order_by(FollowUpRound.created_at.desc(), FollowUpRound.id.desc())
         ).scalars()
     )
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """What is left to report in an open round: the organisation's own assignments, and
+    the partners' (which any participating coordinator reports)."""
+
+    round: FollowUpRound
+    own_left: int
+    own_total: int
+    partners_left: int
+    overdue: bool
+
+
+def reminders(plan: Plan, user: User, today: date) -> list[Reminder]:
+    """Open rounds of the plan in which the user's organisation has something left to
+    report, the earliest due first; partners' assignments count for those who may report
+    for partners."""
+    open_rounds = [r for r in rounds_of(plan) if r.is_open]
+    if not open_rounds:
+        return []
+    assignments = plan_assignments(plan)
+    own = [a for a in assignments if a.organisation.id == user.organisation_id]
+    partners = (
+        [a for a in assignments if a.organisation.is_partner]
+        if has_role_for(user, Action.CHANGE_PARTNER_STATUS)
+        else []
+    )
+    result = []
+    for rnd in open_rounds:
+        reported = set(
+            db.session.execute(
+                select(Report.assignment_id).where(
+                    Report.round_id == rnd.id, Report.reported_at.is_not(None)
+                )
+            ).scalars()
+        )
+        own_left = sum(1 for a in own if a.id not in reported)
+        partners_left = sum(1 for a in partners if a.id not in reported)
+        if own_left or partners_left:
+            result.append(Reminder(rnd, own_left, len(own), partners_left, rnd.due_on < today))
+    return sorted(result, key=lambda r: r.round.due_on)

@@ -22,8 +22,9 @@ from werkzeug.exceptions import HTTPException
 from ..extensions import db
 from ..forms import CommentForm, IndicatorForm, MeasurementForm, OverviewFilterForm
 from ..models import Assignment, Comment, FollowUpRound, Indicator, StatusChange
+from ..models.types import utcnow
 from ..policy import get_activity_or_404, get_plan_or_404
-from ..services import indicators, plans, threads
+from ..services import indicators, plans, rounds, threads
 from ..services.live import Marker, current_marker
 
 FILTER_KEYS = ("area", "organisation", "status")
@@ -68,6 +69,7 @@ def overview_context(plan_id: int, query: Mapping[str, str]) -> dict[str, Any]:
         "valid": valid,
         "overview": plans.overview(plan, filters, areas),
         "unread": threads.unread_counts(current_user, plan),
+        "reminders": rounds.reminders(plan, current_user, utcnow().date()),
         "page_url": url_for("plans.show", plan_id=plan.id, **kept),
         "updates_url": url_for(
             "plans.updates",
