@@ -13,6 +13,21 @@
     }
   });
 
+  // In the meeting view, ← and → step between areas, unless the user is typing.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    var target = event.target;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+    var link = document.querySelector(
+      ".meeting-nav a[rel=" + (event.key === "ArrowLeft" ? "prev" : "next") + "]"
+    );
+    if (link) {
+      event.preventDefault();
+      link.click();
+    }
+  });
+
   // Ctrl+Enter (Cmd+Enter on a Mac) posts a comment from its textarea.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;

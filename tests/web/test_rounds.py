@@ -462,3 +462,39 @@ def test_the_start_page_reminds_each_organisation_what_is_left(app):
 def test_no_reminder_when_nothing_is_open(app):
     html = client_for(app, "kramfors", "handlaggare").get("/plans/1").get_data(as_text=True)
     assert 'class="reminders"' not in html
+
+
+# --- The meeting view ----------------------------------------------------------------------
+
+
+def test_the_meeting_view_steps_through_the_areas(app, reported):
+    _, round_id, _ = reported
+    viewer = client_for(app, "polisen", "lasare")
+    first = viewer.get(f"/rounds/{round_id}/meeting").get_data(as_text=True)
+    assert "Område 1 av 6: Våld i offentlig miljö" in first
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert "Utbildning hölls i mars." in first  # Kramfors' report on activity 3
+    assert "din roll ger inte rätt att skriva i den" in first  # a viewer reads only
+    last = viewer.get(f"/rounds/{round_id}/meeting?area=6").get_data(as_text=True)
+    assert "Område 6 av 6: Våld i nära relationer" in last
+    assert 'rel="prev"' in last and 'rel="next"' not in last
+    for bad in ("0", "7"):
+        assert viewer.get(f"/rounds/{round_id}/meeting?area={bad}").status_code == 404
+
+
+def test_decisions_at_the_meeting_go_into_the_rounds_thread(app, reported):
+    _, round_id, _ = reported
+    coordinator = client_for(app, "kramfors", "samordnare")
+    page = coordinator.get(f"/rounds/{round_id}/meeting?area=2").get_data(as_text=True)
+    assert f'action="/rounds/{round_id}/comments"' in page
+    coordinator.post(
+        f"/rounds/{round_id}/comments",
+        data={
+            "csrf_token": token(coordinator),
+            "body": "Beslut: ny belysning i stadsparken.",
+            "visibility": "shared",
+        },
+    )
+    assert "Beslut: ny belysning i stadsparken." in coordinator.get(
+        f"/rounds/{round_id}/meeting?area=3"
+    ).get_data(as_text=True)

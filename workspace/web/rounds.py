@@ -264,3 +264,28 @@ def download(evidence_id: int) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.get("/rounds/<int:round_id>/meeting")
+@login_required
+def meeting(round_id: int) -> Response:
+    """The working group's meeting: one area at a time, with the reports and what moved
+    since the last round; decisions go into the round's thread."""
+    rnd = get_round_or_404(current_user, round_id)
+    overview = rounds.view(rnd)
+    by_area = rounds.lines_by_area(overview.lines)
+    areas = sorted(by_area, key=lambda area: area.position)
+    position = request.args.get("area", default=1, type=int)
+    if not 1 <= position <= len(areas):
+        abort(404)
+    area = areas[position - 1]
+    return render(
+        "rounds/meeting.html",
+        "meeting_body",
+        **live.round_thread_context(rnd),
+        view=overview,
+        area=area,
+        lines=by_area[area],
+        position=position,
+        area_count=len(areas),
+    )
