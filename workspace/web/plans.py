@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from ..extensions import db
 from ..htmx import render
 from ..policy import get_plan_or_404, visible_plans
+from ..services import dashboard as dashboards
 from ..services import threads
 from ..services.assignments import changes_since
 from ..services.live import current_marker
@@ -56,3 +57,13 @@ def updates(plan_id: int) -> Response:
     query = {k: v for k, v in request.args.items() if k in live.FILTER_KEYS}
     page_url = url_for("plans.show", plan_id=plan.id, **query)
     return Response(live.render_updates(page_url, changes, comments, with_poller=True))
+
+
+@bp.get("/plans/<int:plan_id>/dashboard")
+@login_required
+def dashboard(plan_id: int) -> Response:
+    """Status per area, per organisation and across rounds, as charts and tables."""
+    plan = get_plan_or_404(current_user, plan_id)
+    return render(
+        "plans/dashboard.html", "dashboard_body", plan=plan, dashboard=dashboards.build(plan)
+    )
