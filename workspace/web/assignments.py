@@ -17,6 +17,7 @@ from ..services.assignments import change_status
 from ..services.errors import StaleWrite, ValidationFailed
 from . import live
 from .auth import safe_next
+from .forms_help import errors_onto
 
 bp = Blueprint("assignments", __name__)
 
@@ -80,8 +81,7 @@ def update_status(assignment_id: int) -> Response:
             current_user, assignment, form.status.data, form.note.data or "", form.version.data
         )
     except ValidationFailed as refused:
-        for name, message in refused.errors.items():
-            getattr(form, name).errors = [message]
+        errors_onto(form, refused)
         return _form_page(assignment, form, 422)
     except StaleWrite:
         db.session.rollback()

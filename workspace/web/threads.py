@@ -19,6 +19,7 @@ from ..services.errors import ValidationFailed
 from ..services.live import current_marker
 from . import live
 from .auth import safe_next
+from .forms_help import errors_onto
 
 bp = Blueprint("threads", __name__)
 
@@ -57,8 +58,7 @@ def post_in_thread(
                 confirmed_no_personal_data=form.confirm_no_personal_data.data,
             )
         except ValidationFailed as refused:
-            for name, message in refused.errors.items():
-                getattr(form, name).errors = [message]
+            errors_onto(form, refused)
         except threads.PersonalDataSuspected as suspected:
             personal_data = suspected.numbers
         else:
@@ -175,7 +175,7 @@ def edit_comment(comment_id: int) -> Response:
                 confirmed_no_personal_data=form.confirm_no_personal_data.data,
             )
         except ValidationFailed as refused:
-            form.body.errors = [refused.errors["body"]]
+            errors_onto(form, refused)
         except threads.PersonalDataSuspected as suspected:
             personal_data = suspected.numbers
         else:
@@ -208,7 +208,7 @@ def redact_comment(comment_id: int) -> Response:
         try:
             threads.redact(current_user, comment, form.reason.data)
         except ValidationFailed as refused:
-            form.reason.errors = [refused.errors["reason"]]
+            errors_onto(form, refused)
         else:
             return redirect_to(f"{_thread_page(comment)}#comment-{comment.id}")
     status = 422 if request.method == "POST" else 200
