@@ -56,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import cli, templating
-    from .web import activities, assignments, auth, errors, plans, rounds, threads
+    from .web import activities, assignments, auth, errors, plans, reports, rounds, threads
 
     auth.configure_login(login_manager)
     templating.configure(app)
@@ -67,5 +67,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(assignments.bp)
     app.register_blueprint(threads.bp)
     app.register_blueprint(rounds.bp)
+    app.register_blueprint(reports.bp)
     cli.register(app)
     return app

@@ -51,6 +51,14 @@
     }
   });
 
+  // The report's print button needs script, so it shows only where script runs.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  });
+
   var errorBox = function () { return document.getElementById("request-error"); };
 
   document.addEventListener("htmx:error", function (event) {

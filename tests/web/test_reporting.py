@@ -1,0 +1,403 @@
+"""The evaluation report of a round, its Excel and CSV exports, and the plan's JSON archive."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import Auth
+from tests.factories import (
+    COUNCIL_TEXT,
+    FORMULA_TEXT,
+    INTERNAL_ACTIVITY_NOTE,
+    INTERNAL_ROUND_NOTE,
+    KRAMFORS_TEXT,
+    PASSWORD,
+    PDF_BYTES,
+    ROUND_TITLE,
+    SEED_AREAS,
+    SHARED_ACTIVITY_NOTE,
+    SHARED_DECISION,
+    assignment,
+    closed_annual_round,
+    demo_user,
+    outside_tenant,
+    seed_plan,
+)
+from workspace.extensions import db
+from workspace.models import FollowUpRound, RoundKind
+from workspace.services import reporting, rounds
+
+ACTIVITY = "Utbildning för krogägare och personal i ansvarsfull servering"
+HEADER = [
+    "Aktivitet",
+    "Mål",
+    "Funktion",
+    "Organisation",
+    "Status",
+    "Redovisat",
+    "Redovisat av",
+    "Vad som har gjorts",
+    "Underlag",
+]
+NEUTRALISED = "'" + FORMULA_TEXT
+
+
+def client_for(app, org: str, local_part: str):
+    client = app.test_client()
+    Auth(client).login(org, local_part)
+    return client
+
+
+@pytest.fixture
+def round_id(app) -> int:
+    with app.app_context():
+        return closed_annual_round()
+
+
+def kramfors_reported_on(app, round_id: int) -> date:
+    """The day Kramfors reported, in Swedish time (the tests may run around midnight UTC)."""
+    with app.app_context():
+        entry = rounds.find_report(
+            db.session.get(FollowUpRound, round_id), assignment("kramfors", "ION", 1, 3)
+        )
+        assert entry is not None and entry.reported_at is not None
+        return entry.reported_at.astimezone(ZoneInfo("Europe/Stockholm")).date()
+
+
+@pytest.fixture
+def viewer(app):
+    """A police viewer: sees the round, reported nothing in it, wrote none of the comments."""
+    return client_for(app, "polisen", "lasare")
+
+
+# --- The printable report ------------------------------------------------------------------
+
+
+def test_the_report_shows_the_round_area_by_area(viewer, round_id):
+    response = viewer.get(f"/rounds/{round_id}/report")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Handlingsplan för samverkan mellan Sollefteå kommun och polisen" in html
+    assert "Handlingsplan 2011–2013" in html
+    assert f"<h1>{ROUND_TITLE}</h1>" in html
+    assert "Årlig utvärdering · Redovisas senast 15 maj 2012." in html
+    assert re.search(r"<strong>Stängd \d+ \w+ \d{4} av Anders Öberg.</strong>", html)
+    # Areas in the plan's order, each activity with its goal.
+    positions = [html.index(f"{n}. {title}</h2>") for n, title in enumerate(SEED_AREAS, 1)]
+    assert positions == sorted(positions)
+    assert ACTIVITY in html and "<strong>Mål:</strong> En gång per år." in html
+    # Kramfors' report: who, status then, when and by whom, what was done, the evidence.
+    kramfors = html[
+        html.index(KRAMFORS_TEXT) - 700 : html.index("</ul>", html.index(KRAMFORS_TEXT))
+    ]
+    assert "<strong>ION</strong> Kramfors kommun" in kramfors
+    assert "Genomförd" in kramfors and "av Lina Forsberg" in kramfors
+    assert "Statistik</span> Anmälda krogbråk" in kramfors
+    assert 'Anmälda krogbråk · <span class="muted">Källa: BRÅ</span> · ' in kramfors
+    assert "1 mars 2012" in kramfors
+    assert 'href="https://bra.se/statistik"' in kramfors
+    assert "Beslut</span> Beslut om krogutbildning" in kramfors
+    assert "Diarienummer KS 2012/17" in kramfors and "protokoll.pdf" in kramfors
+    assert html.count("Inte redovisad") == 60  # every other assignment, with its status then
+    # The annual evaluation: the council's own evaluation, and the shared decision.
+    assert "Hur rådet självt har fungerat" in html and COUNCIL_TEXT in html
+    assert "Beslut och kommentarer" in html and SHARED_DECISION in html
+
+
+def test_the_summary_counts_statuses_per_organisation(viewer, round_id):
+    html = viewer.get(f"/rounds/{round_id}/report").get_data(as_text=True)
+    table = html[html.index('class="table summary-table"') : html.index("</table>")]
+    rows = {
+        name: [int(n) for n in re.findall(r'class="number"[^>]*>(\d+)</td>', cells)]
+        for name, cells in re.findall(r'<th scope="row"[^>]*>([^<]+)</th>(.*?)</tr>', table, re.S)
+    }
+    # Reported, then one column per status, then the total.
+    assert rows["Kramfors kommun"][0] == 1 and rows["Kramfors kommun"][-1] == 17
+    assert rows["Sollefteå kommun"][0] == 1 and rows["Sollefteå kommun"][-1] == 18
+    assert rows["Polisen, Sollefteå närpolisområde"][0] == 0
+    assert rows["Totalt"][0] == 2 and rows["Totalt"][-1] == 62
+    assert sum(rows["Totalt"][1:-1]) == 62
+
+
+def test_internal_comments_never_reach_the_report(app, round_id):
+    # Even the organisation that wrote the internal notes does not get them in the report.
+    for org in ("kramfors", "polisen"):
+        html = client_for(app, org, "samordnare").get(f"/rounds/{round_id}/report")
+        text = html.get_data(as_text=True)
+        assert SHARED_DECISION in text
+        assert INTERNAL_ROUND_NOTE not in text and INTERNAL_ACTIVITY_NOTE not in text
+
+
+def test_the_report_offers_printing_and_the_exports(viewer, round_id):
+    html = viewer.get(f"/rounds/{round_id}/report").get_data(as_text=True)
+    assert "data-print hidden>Skriv ut</button>" in html  # shown by script
+    assert "webbläsarens utskrift (Ctrl+P)" in html
+    assert f'href="/rounds/{round_id}/report.xlsx"' in html
+    assert f'href="/rounds/{round_id}/report.csv"' in html
+
+
+def test_an_open_round_is_reported_as_preliminary(app, viewer):
+    with app.app_context():
+        rnd = rounds.open_round(
+            demo_user("polisen", "samordnare"),
+            seed_plan(),
+            RoundKind.WORKING_GROUP,
+            "Uppföljning april 2012",
+            date(2012, 4, 15),
+        )
+        round_id = rnd.id
+    html = viewer.get(f"/rounds/{round_id}/report").get_data(as_text=True)
+    assert "Preliminär: uppföljningen är öppen" in html
+    assert "Hur rådet självt har fungerat" not in html  # not an annual evaluation
+    assert "Beslut och kommentarer" not in html  # nothing shared in its thread
+
+
+def test_the_round_page_and_the_rounds_list_link_to_the_report_and_exports(viewer, round_id):
+    page = viewer.get(f"/rounds/{round_id}").get_data(as_text=True)
+    section = page[page.index('id="exports-title"') :]
+    section = section[: section.index("</section>")]
+    assert "Rapport och export" in section
+    for suffix in ("report", "report.xlsx", "report.csv"):
+        assert f'href="/rounds/{round_id}/{suffix}"' in section
+    listing = viewer.get("/plans/1/rounds").get_data(as_text=True)
+    assert 'href="/plans/1/archive.json"' in listing
+    assert f'href="/rounds/{round_id}/report">Rapport' in listing
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/rounds/{id}/report",
+        "/rounds/{id}/report.xlsx",
+        "/rounds/{id}/report.csv",
+        "/plans/1/archive.json",
+    ],
+)
+def test_another_tenant_gets_404(app, round_id, path):
+    with app.app_context():
+        email = outside_tenant().email
+    outsider = app.test_client()
+    Auth(outsider).login("harnosand", email, PASSWORD)
+    assert outsider.get(path.format(id=round_id)).status_code == 404
+    anonymous = app.test_client().get(path.format(id=round_id))
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+# --- Excel ---------------------------------------------------------------------------------
+
+
+def test_the_excel_file_has_a_summary_and_one_typed_sheet_per_area(app, viewer, round_id):
+    response = viewer.get(f"/rounds/{round_id}/report.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="arlig-utvardering-maj-2012.xlsx"')
+    assert "filename*=UTF-8''%C3%85rlig%20utv%C3%A4rdering%20maj%202012.xlsx" in disposition
+
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["Sammanfattning", *SEED_AREAS]
+
+    summary = {row[0]: row[1:] for row in workbook["Sammanfattning"].iter_rows(values_only=True)}
+    assert summary["Uppföljning"][0] == ROUND_TITLE
+    assert summary["Sort"][0] == "Årlig utvärdering"
+    assert summary["Redovisas senast"][0] == datetime(2012, 5, 15)  # a date cell
+    assert isinstance(summary["Stängd"][0], datetime)
+    assert summary["Organisation"][:2] == ("Redovisade", "Åtaganden")
+    assert summary["Kramfors kommun"][:2] == (1, 17)  # numbers, not text
+    assert all(isinstance(n, int) for n in summary["Totalt"][:8])
+    assert summary["Totalt"][:2] == (2, 62)
+    assert summary["Hur rådet självt har fungerat"][0] == COUNCIL_TEXT
+
+    sheet = workbook["Våld i offentlig miljö"]
+    assert [cell.value for cell in sheet[1]] == HEADER
+    assert all(cell.font.b for cell in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["H"].width >= 40
+    rows = [row for row in sheet.iter_rows(min_row=2) if row[2].value == "ION"]
+    kramfors = next(row for row in rows if row[3].value == "Kramfors kommun")
+    assert kramfors[0].value.startswith(ACTIVITY)
+    assert kramfors[1].value.startswith("En gång per år.")
+    assert kramfors[4].value == "Genomförd"
+    assert kramfors[5].is_date and kramfors[5].value.date() == kramfors_reported_on(app, round_id)
+    assert kramfors[6].value == "Lina Forsberg"
+    assert kramfors[7].value == KRAMFORS_TEXT
+    evidence = kramfors[8].value.splitlines()
+    assert evidence == [
+        "Statistik: Anmälda krogbråk (BRÅ, 2012-03-01) https://bra.se/statistik",
+        "Beslut: Beslut om krogutbildning (dnr KS 2012/17, 2012-02-10) [fil: protokoll.pdf]",
+    ]
+    solleftea = next(row for row in rows if row[3].value == "Sollefteå kommun")
+    assert solleftea[7].value == NEUTRALISED and solleftea[7].data_type == "s"
+    unreported = next(row for row in sheet.iter_rows(min_row=2) if row[2].value == "Polis")
+    assert unreported[5].value is None and unreported[7].value is None
+    # 62 assignments over the six area sheets.
+    assert sum(workbook[title].max_row - 1 for title in SEED_AREAS) == 62
+
+
+def test_no_formula_ends_up_in_the_workbook(viewer, round_id):
+    workbook = load_workbook(io.BytesIO(viewer.get(f"/rounds/{round_id}/report.xlsx").data))
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            assert all(cell.data_type != "f" for cell in row)
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def test_the_csv_opens_right_in_swedish_excel(app, viewer, round_id):
+    response = viewer.get(f"/rounds/{round_id}/report.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith(
+        'attachment; filename="arlig-utvardering-maj-2012.csv"; filename*=UTF-8'
+    )
+    assert response.data.startswith(b"\xef\xbb\xbf")  # the BOM
+    text = response.data.decode("utf-8-sig")
+    assert text.splitlines()[0].count(";") == 9
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[0] == ["Område", *HEADER]
+    assert len(rows) == 1 + 62
+    assert {row[0] for row in rows[1:]} == set(SEED_AREAS)  # åäö intact
+    kramfors = next(r for r in rows if r[3] == "ION" and r[4] == "Kramfors kommun")
+    assert kramfors[0] == "Våld i offentlig miljö" and kramfors[1].startswith(ACTIVITY)
+    assert kramfors[5] == "Genomförd"
+    assert kramfors[6] == kramfors_reported_on(app, round_id).isoformat()
+    assert kramfors[8] == KRAMFORS_TEXT
+    assert "Diarienummer" not in kramfors[9] and "dnr KS 2012/17" in kramfors[9]
+    assert len(kramfors[9].splitlines()) == 2  # one line per piece of evidence, quoted
+    solleftea = next(r for r in rows if r[3] == "ION" and r[4] == "Sollefteå kommun")
+    assert solleftea[8] == NEUTRALISED  # a formula comes out as text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+46 70 123", "'+46 70 123"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("Utbildning = klar", "Utbildning = klar"),
+        ("", ""),
+    ],
+)
+def test_formula_starts_are_neutralised(text, expected):
+    assert reporting.neutralise(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Våld i offentlig miljö", "Våld i offentlig miljö"),
+        ("Brott: [grova] / små? *alla*", "Brott- -grova- - små- -alla-"),
+        ("Ett mycket långt områdesnamn som inte får plats", "Ett mycket långt områdesnamn so"),
+    ],
+)
+def test_sheet_titles_are_valid(title, expected):
+    assert reporting.sheet_title(title, set()) == expected
+    assert len(expected) <= 31
+
+
+def test_sheet_titles_stay_unique():
+    taken: set[str] = set()
+    first = reporting.sheet_title("A" * 40, taken)
+    second = reporting.sheet_title("A" * 35, taken)
+    assert first == "A" * 31 and second == "A" * 27 + " (2)"
+
+
+def test_file_names_are_ascii_slugs():
+    assert reporting.slug("Årlig utvärdering maj 2012") == "arlig-utvardering-maj-2012"
+    assert reporting.slug("Plan 2011–2013") == "plan-2011-2013"
+    assert reporting.slug("???") == "export"
+
+
+# --- JSON archive --------------------------------------------------------------------------
+
+
+def test_the_archive_holds_the_whole_plan_and_only_shared_comments(viewer, round_id):
+    response = viewer.get("/plans/1/archive.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["Content-Disposition"].startswith(
+        'attachment; filename="handlingsplan-for-samverkan-mellan-solleftea-kommun-och-polisen-'
+        '2011-2013.json"'
+    )
+    raw = response.get_data(as_text=True)
+    assert "Sollefteå" in raw and "\\u00e5" not in raw  # ensure_ascii=False
+    archive = json.loads(raw)
+    assert set(archive) == {"format", "format_version", "exported_at", "plan", "areas", "rounds"}
+    assert archive["format"] == "samverkan-plan-archive" and archive["format_version"] == 1
+    assert datetime.fromisoformat(archive["exported_at"]).tzinfo is not None
+
+    plan = archive["plan"]
+    assert plan["period_start"] == 2011 and plan["period_end"] == 2013
+    assert {org["name"] for org in plan["participants"]} >= {
+        "Kramfors kommun",
+        "Polisen, Sollefteå närpolisområde",
+    }
+    assert [area["title"] for area in archive["areas"]] == SEED_AREAS
+
+    assignments = [
+        a for area in archive["areas"] for act in area["activities"] for a in act["assignments"]
+    ]
+    assert len(assignments) == 62
+    first = assignments[0]
+    assert set(first) == {
+        "id",
+        "function",
+        "organisation",
+        "status",
+        "version",
+        "updated_at",
+        "history",
+    }
+    assert set(first["function"]) == {"id", "code", "name"}
+    with_history = [a for a in assignments if a["history"]]
+    assert with_history, "the demo workspace has status changes"
+    change = with_history[0]["history"][-1]
+    assert set(change) == {"from", "to", "note", "by", "organisation", "at"}
+    assert change["to"] == with_history[0]["status"]
+    datetime.fromisoformat(change["at"])
+
+    (rnd,) = archive["rounds"]
+    assert rnd["title"] == ROUND_TITLE and rnd["kind"] == "annual_evaluation"
+    assert rnd["due_on"] == "2012-05-15" and rnd["closed_at"]
+    assert rnd["council_evaluation"] == COUNCIL_TEXT
+    assert len(rnd["reports"]) == 62
+    reported = [r for r in rnd["reports"] if r["reported"]]
+    assert {r["what_was_done"] for r in reported} == {KRAMFORS_TEXT, FORMULA_TEXT}
+    evidence = next(r for r in reported if r["what_was_done"] == KRAMFORS_TEXT)["evidence"]
+    assert [e["kind"] for e in evidence] == ["statistics", "decision"]
+    assert evidence[0]["source"] == "BRÅ" and evidence[0]["dated_on"] == "2012-03-01"
+    assert evidence[1]["registry_number"] == "KS 2012/17"
+    assert evidence[1]["file"] == {
+        "filename": "protokoll.pdf",
+        "content_type": "application/pdf",
+        "size": len(PDF_BYTES),
+    }
+    assert "attachment_key" not in raw  # where the file is stored is not archived
+
+    # Shared comments are kept where they were written; internal ones are nowhere.
+    assert [c["body"] for c in rnd["comments"]] == [SHARED_DECISION]
+    activity = archive["areas"][0]["activities"][2]
+    assert activity["title"].startswith(ACTIVITY)
+    assert [c["body"] for c in activity["comments"]] == [SHARED_ACTIVITY_NOTE]
+    assert INTERNAL_ROUND_NOTE not in raw and INTERNAL_ACTIVITY_NOTE not in raw
+
+
+def test_the_archive_leaves_out_internal_comments_even_for_their_own_organisation(app, round_id):
+    raw = client_for(app, "kramfors", "samordnare").get("/plans/1/archive.json").data
+    text = raw.decode("utf-8")
+    assert SHARED_DECISION in text and SHARED_ACTIVITY_NOTE in text
+    assert INTERNAL_ROUND_NOTE not in text and INTERNAL_ACTIVITY_NOTE not in text
