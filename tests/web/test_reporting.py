@@ -32,8 +32,8 @@ from tests.factories import (
     seed_plan,
 )
 from workspace.extensions import db
-from workspace.models import FollowUpRound, RoundKind
-from workspace.services import reporting, rounds
+from workspace.models import Activity, FollowUpRound, RoundKind
+from workspace.services import indicators, reporting, rounds
 
 ACTIVITY = "Utbildning för krogägare och personal i ansvarsfull servering"
 HEADER = [
@@ -401,3 +401,51 @@ def test_the_archive_leaves_out_internal_comments_even_for_their_own_organisatio
     text = raw.decode("utf-8")
     assert SHARED_DECISION in text and SHARED_ACTIVITY_NOTE in text
     assert INTERNAL_ROUND_NOTE not in text and INTERNAL_ACTIVITY_NOTE not in text
+
+
+# --- Indicators in the report --------------------------------------------------------------
+
+
+@pytest.fixture
+def measured(app, round_id) -> int:
+    """A target on the police's radio-car visits, with values in two years."""
+    with app.app_context():
+        indicator = indicators.add_indicator(
+            demo_user("polisen", "samordnare"),
+            db.session.get(Activity, 2),
+            title="Grundligt besök av radiobil",
+            unit="besök",
+            target="12",
+            period="year",
+        )
+        member = demo_user("polisen", "handlaggare")
+        for value, day in (("9", date(2011, 6, 1)), ("13", date(2012, 4, 1))):
+            indicators.log_measurement(
+                member, indicator, value=value, measured_on=day, source="RAR"
+            )
+    return round_id
+
+
+def test_the_report_shows_indicators_against_their_targets(viewer, measured):
+    html = viewer.get(f"/rounds/{measured}/report").get_data(as_text=True)
+    assert "Grundligt besök av radiobil" in html
+    assert "mål: minst 12 besök per år" in html
+    assert "2011: 9 av 12 besök (75 %)" in html and "2012: 13 av 12 besök (108 %) ✓" in html
+
+
+def test_the_excel_file_has_the_indicators_as_numbers(viewer, measured):
+    workbook = load_workbook(io.BytesIO(viewer.get(f"/rounds/{measured}/report.xlsx").data))
+    sheet = workbook["Mått"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == (
+        "Område",
+        "Aktivitet",
+        "Vad som mäts",
+        "Enhet",
+        "Period",
+        "Värde",
+        "Mål",
+        "Andel av målet",
+    )
+    assert rows[1][2:] == ("Grundligt besök av radiobil", "besök", "2011", 9.0, 12.0, 0.75)
+    assert rows[2][5:] == (13.0, 12.0, 1.08)

@@ -37,6 +37,7 @@ from ..models import (
     Comment,
     Evidence,
     FollowUpRound,
+    Indicator,
     Organisation,
     Plan,
     Report,
@@ -47,7 +48,7 @@ from ..models import (
     Visibility,
 )
 from ..models.types import utcnow
-from . import rounds
+from . import indicators, rounds
 
 # --- The printable report ------------------------------------------------------------------
 
@@ -76,6 +77,10 @@ class AssignmentEntry:
 class ActivitySection:
     activity: Activity
     entries: list[AssignmentEntry] = field(default_factory=list)
+    # Each measurable target with its values per period.
+    indicators: list[tuple[Indicator, list[indicators.PeriodProgress]]] = field(
+        default_factory=list
+    )
 
 
 @dataclass
@@ -150,6 +155,16 @@ def round_report(rnd: FollowUpRound) -> RoundReport:
     """The round area by area in plan order, status counts per organisation, what moved
     since the previous round, and the decisions and comments shared in its thread."""
     overview = rounds.view(rnd)
+    targets: dict[int, list[Indicator]] = defaultdict(list)
+    for indicator in db.session.execute(
+        select(Indicator)
+        .join(Activity)
+        .join(Area)
+        .where(Area.plan_id == rnd.plan_id)
+        .order_by(Indicator.id)
+        .options(selectinload(Indicator.measurements))
+    ).scalars():
+        targets[indicator.activity_id].append(indicator)
     areas: list[AreaSection] = []
     summaries: dict[int, OrganisationSummary] = {}
     totals = Tally()
@@ -159,7 +174,12 @@ def round_report(rnd: FollowUpRound) -> RoundReport:
             areas.append(AreaSection(activity.area))
         section = areas[-1]
         if not section.activities or section.activities[-1].activity.id != activity.id:
-            section.activities.append(ActivitySection(activity))
+            section.activities.append(
+                ActivitySection(
+                    activity,
+                    indicators=[(i, indicators.progress(i)) for i in targets[activity.id]],
+                )
+            )
         entry = AssignmentEntry(line.assignment, line.report)
         section.activities[-1].entries.append(entry)
         owner = line.assignment.organisation
@@ -365,6 +385,49 @@ def _summary_sheet(sheet: Worksheet, report: RoundReport) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = 14
 
 
+def _indicator_sheet(workbook: Workbook, report: RoundReport, taken: set[str]) -> None:
+    """One row per indicator and period: value against target, as numbers."""
+    measured = [
+        (section.area, part.activity, indicator, point)
+        for section in report.areas
+        for part in section.activities
+        for indicator, points in part.indicators
+        for point in points
+    ]
+    if not measured:
+        return
+    sheet = workbook.create_sheet(sheet_title(_("Measurable targets"), taken))
+    _header(
+        sheet,
+        [
+            _("Area"),
+            _("Activity"),
+            _("What is measured"),
+            _("Unit"),
+            _("Period"),
+            _("Value"),
+            _("Target"),
+            _("Share of target"),
+        ],
+    )
+    for area, activity, indicator, point in measured:
+        sheet.append(
+            [
+                neutralise(area.title),
+                neutralise(activity.title),
+                neutralise(indicator.title),
+                neutralise(indicator.unit),
+                point.key,
+                float(point.value),
+                float(point.target),
+                point.percent / 100,
+            ]
+        )
+        sheet.cell(sheet.max_row, 8).number_format = "0%"
+    for index, width in enumerate((28, 40, 36, 14, 10, 10, 10, 14), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
 def to_xlsx(report: RoundReport) -> bytes:
     """A workbook: a summary sheet, then one sheet per area with one row per assignment.
     Dates are date cells and counts numbers, so the file can be sorted and summed."""
@@ -389,6 +452,7 @@ def to_xlsx(report: RoundReport) -> bytes:
         for index, width in enumerate(_WIDTHS, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.auto_filter.ref = sheet.dimensions
+    _indicator_sheet(workbook, report, taken)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
