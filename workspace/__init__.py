@@ -56,7 +56,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import cli, templating
-    from .web import activities, assignments, auth, errors, plans, reports, rounds, threads
+    from .web import (
+        account,
+        activities,
+        admin,
+        assignments,
+        auth,
+        errors,
+        plans,
+        reports,
+        rounds,
+        threads,
+    )
 
     auth.configure_login(login_manager)
     templating.configure(app)
@@ -67,6 +78,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(assignments.bp)
     app.register_blueprint(threads.bp)
     app.register_blueprint(rounds.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(reports.bp)
     cli.register(app)
     return app

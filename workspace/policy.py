@@ -26,6 +26,7 @@ from .models import (
     Evidence,
     FollowUpRound,
     Indicator,
+    Organisation,
     Plan,
     Report,
     Role,
@@ -49,6 +50,8 @@ class Action(StrEnum):
     REPORT = "report"
     MANAGE_INDICATORS = "manage_indicators"
     MEASURE = "measure"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT_LOG = "view_audit_log"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -69,6 +72,9 @@ MINIMUM_ROLE: dict[Action, Role] = {
     # Targets are plan content; values are logged by the responsible organisations.
     Action.MANAGE_INDICATORS: Role.COORDINATOR,
     Action.MEASURE: Role.MEMBER,
+    # An admin runs their own organisation: its people, their functions, its audit log.
+    Action.MANAGE_USERS: Role.ADMIN,
+    Action.VIEW_AUDIT_LOG: Role.ADMIN,
 }
 
 
@@ -103,6 +109,16 @@ def _responsible(action: Action) -> Callable[[User, Assignment], bool]:
 
 def _manage_rounds(user: User, plan: Plan) -> bool:
     return has_role_for(user, Action.MANAGE_ROUNDS) and participates(user, plan)
+
+
+def _own_organisation(action: Action) -> Callable[[User, Any], bool]:
+    """Something of the user's own organisation: a user, a function, or the organisation."""
+
+    def rule(user: User, obj: Any) -> bool:
+        organisation_id = obj.id if isinstance(obj, Organisation) else obj.organisation_id
+        return has_role_for(user, action) and organisation_id == user.organisation_id
+
+    return rule
 
 
 def _manage_indicators(user: User, activity: Activity) -> bool:
@@ -163,6 +179,8 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.REPORT: _responsible(Action.REPORT),
     Action.MANAGE_INDICATORS: _manage_indicators,
     Action.MEASURE: _measure,
+    Action.MANAGE_USERS: _own_organisation(Action.MANAGE_USERS),
+    Action.VIEW_AUDIT_LOG: _own_organisation(Action.VIEW_AUDIT_LOG),
 }
 
 
@@ -204,6 +222,8 @@ DENIED_MESSAGES: dict[Action, Callable[[], str]] = {
     Action.MEASURE: lambda: _(
         "Only members of an organisation responsible for the activity may log values."
     ),
+    Action.MANAGE_USERS: lambda: _("Only your organisation's admins manage its users."),
+    Action.VIEW_AUDIT_LOG: lambda: _("Only your organisation's admins read its audit log."),
 }
 
 
@@ -332,6 +352,16 @@ def get_indicator_or_404(user: User, indicator_id: int) -> Indicator:
             Indicator.id == indicator_id,
             plan_participants.c.organisation_id == user.organisation_id,
         )
+    ).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found
+
+
+def get_user_or_404(actor: User, user_id: int) -> User:
+    """A user of the actor's own organisation; anyone else does not exist here."""
+    found = db.session.execute(
+        select(User).where(User.id == user_id, User.organisation_id == actor.organisation_id)
     ).scalar_one_or_none()
     if found is None:
         abort(404)

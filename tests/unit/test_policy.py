@@ -30,6 +30,8 @@ EXPECTED = {
     Action.REPORT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.MANAGE_INDICATORS: {Role.COORDINATOR, Role.ADMIN},
     Action.MEASURE: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
+    Action.MANAGE_USERS: {Role.ADMIN},
+    Action.VIEW_AUDIT_LOG: {Role.ADMIN},
 }
 
 

@@ -14,6 +14,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
@@ -35,6 +36,7 @@ from ..models import (
     EvidenceKind,
     Organisation,
     Period,
+    Role,
     RoundKind,
     Visibility,
 )
@@ -243,3 +245,67 @@ class MeasurementForm(FlaskForm):
     source = StringField(
         _l("Source"), validators=[InputRequired(_l("Give the source of the value."))]
     )
+
+
+ROLE_NAMES = {
+    Role.VIEWER: _l("Viewer"),
+    Role.MEMBER: _l("Member"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.ADMIN: _l("Admin"),
+}
+
+ROLE_LABELS = {
+    Role.VIEWER: _l("Viewer – reads the plan and the follow-up"),
+    Role.MEMBER: _l("Member – reports for the organisation's assignments"),
+    Role.COORDINATOR: _l("Coordinator – also runs rounds and the plan's content"),
+    Role.ADMIN: _l("Admin – also manages the organisation's users"),
+}
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Write the person's name."))])
+    email = EmailField(_l("Email"), validators=[InputRequired(_l("Write a valid email address."))])
+    role = RadioField(
+        _l("Role"),
+        choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role],
+        default=Role.MEMBER.value,
+        validators=[InputRequired(_l("Choose a role."))],
+    )
+    functions = SelectMultipleField(_l("Functions the person holds"), coerce=int)
+
+
+class ConfirmForm(FlaskForm):
+    """A destructive action the user must confirm in so many words."""
+
+    confirm = BooleanField(validators=[DataRequired(_l("Confirm to go on."))])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(_l("Choose a new password."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(_l("Choose a new password."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    user = SelectField(_l("Who"), validators=[Optional()])
+    action = SelectField(_l("What"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])

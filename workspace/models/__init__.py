@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models for the whole domain."""
 
+from .accounts import PasswordLink
 from .history import NOTE_MAX_LENGTH, AppendOnlyError, AuditEvent, StatusChange
 from .indicators import (
     AGGREGATION_LABELS,
@@ -58,6 +59,7 @@ __all__ = [
     "Measurement",
     "Organisation",
     "OrganisationKind",
+    "PasswordLink",
     "Period",
     "Plan",
     "ReadMarker",

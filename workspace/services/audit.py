@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import AuditEvent, User
+from .text import neutralise
 
 
 def record(
@@ -27,3 +38,85 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+ACTION_LABELS = {
+    "login": _l("Logged in"),
+    "login.failed": _l("Failed login"),
+    "user.created": _l("User created"),
+    "user.updated": _l("User changed"),
+    "user.deactivated": _l("User deactivated"),
+    "user.reactivated": _l("User reactivated"),
+    "user.password_link_issued": _l("Password link issued"),
+    "account.password_changed": _l("Password changed"),
+    "account.password_set_with_link": _l("Password set with a link"),
+    "function.appointed": _l("Function appointed"),
+    "function.relieved": _l("Function relieved"),
+    "assignment.status_changed": _l("Status changed"),
+    "comment.posted": _l("Comment posted"),
+    "comment.edited": _l("Comment edited"),
+    "comment.deleted": _l("Comment deleted"),
+    "comment.moderated": _l("Comment removed by an admin"),
+    "comment.redacted": _l("Comment redacted"),
+    "round.opened": _l("Round opened"),
+    "round.closed": _l("Round closed"),
+    "report.saved": _l("Report saved"),
+    "evidence.added": _l("Evidence added"),
+    "evidence.removed": _l("Evidence removed"),
+    "indicator.added": _l("Target added"),
+    "measurement.logged": _l("Value logged"),
+    "plan.imported": _l("Plan imported"),
+}
+
+
+def label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def events(
+    organisation_id: int,
+    *,
+    user_id: int | None = None,
+    action: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Select[tuple[AuditEvent]]:
+    """The organisation's audit events, newest first, narrowed by who, what and when
+    (dates are Swedish calendar days)."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.organisation_id == organisation_id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .options(joinedload(AuditEvent.user))
+    )
+    zone = ZoneInfo("Europe/Stockholm")
+    if user_id is not None:
+        query = query.where(AuditEvent.user_id == user_id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if since is not None:
+        query = query.where(AuditEvent.created_at >= datetime.combine(since, time(), zone))
+    if until is not None:
+        day_after = datetime.combine(until, time(), zone) + timedelta(days=1)
+        query = query.where(AuditEvent.created_at < day_after)
+    return query
+
+
+def to_csv(rows: list[AuditEvent]) -> bytes:
+    """The events as CSV for Swedish Excel: UTF-8 with BOM, semicolons."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([_("When"), _("Who"), _("What"), _("Object"), _("Details")])
+    for event in rows:
+        writer.writerow(
+            [
+                event.created_at.astimezone(ZoneInfo("Europe/Stockholm")).strftime(
+                    "%Y-%m-%d %H:%M:%S"
+                ),
+                neutralise(event.user.name if event.user else ""),
+                label(event.action),
+                f"{event.object_type or ''} {event.object_id or ''}".strip(),
+                neutralise(json.dumps(event.details, ensure_ascii=False) if event.details else ""),
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

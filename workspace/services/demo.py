@@ -28,17 +28,18 @@ from .users import create_user, find_user
 
 DEMO_PASSWORD = "samverkan-demo"
 
-# (email local part, role, name, function codes held)
+# (email local part, role, name, function codes held). KUN is left without a holder in
+# both municipalities, so the demo shows how a vacant function is flagged.
 DEMO_PEOPLE: dict[str, list[tuple[str, Role, str, tuple[str, ...]]]] = {
     "solleftea": [
-        ("admin", Role.ADMIN, "Sara Lindqvist", ()),
-        ("samordnare", Role.COORDINATOR, "Mikael Berg", ()),
+        ("admin", Role.ADMIN, "Sara Lindqvist", ("BSN",)),
+        ("samordnare", Role.COORDINATOR, "Mikael Berg", ("SBN", "Solatum")),
         ("handlaggare", Role.MEMBER, "Elin Sjöberg", ("ION", "Alkoholhandläggare")),
         ("lasare", Role.VIEWER, "Johan Nyström", ()),
     ],
     "kramfors": [
         ("admin", Role.ADMIN, "Karin Holm", ()),
-        ("samordnare", Role.COORDINATOR, "Anders Öberg", ()),
+        ("samordnare", Role.COORDINATOR, "Anders Öberg", ("SBN", "Alkoholhandläggare")),
         ("handlaggare", Role.MEMBER, "Lina Forsberg", ("ION", "BSN")),
         ("lasare", Role.VIEWER, "Per Ek", ()),
     ],

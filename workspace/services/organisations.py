@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Function, Organisation, OrganisationKind, User, function_holders
+from ..models import (
+    Activity,
+    Area,
+    Assignment,
+    Function,
+    Organisation,
+    OrganisationKind,
+    User,
+    function_holders,
+)
+from ..policy import Action, authorize
+from . import audit
+from .errors import ValidationFailed
 
 
 def tenants() -> list[Organisation]:
@@ -54,3 +68,76 @@ def appoint(user: User, function: Function) -> None:
     )
     db.session.expire(user, ["functions"])
     db.session.expire(function, ["holders"])
+
+
+def set_functions(actor: User, user: User, function_ids: set[int]) -> None:
+    """An admin decides which of the organisation's functions a user holds."""
+    authorize(actor, Action.MANAGE_USERS, user)
+    own = {f.id: f for f in user.organisation.functions}
+    unknown = function_ids - own.keys()
+    if unknown:
+        raise ValidationFailed({"functions": _("Choose among your organisation's functions.")})
+    held = {f.id for f in user.functions}
+    for function_id in function_ids - held:
+        appoint(user, own[function_id])
+        audit.record(actor, "function.appointed", own[function_id], user_id=user.id)
+    for function_id in held - function_ids:
+        db.session.execute(
+            function_holders.delete().where(
+                function_holders.c.user_id == user.id,
+                function_holders.c.function_id == function_id,
+            )
+        )
+        audit.record(actor, "function.relieved", own[function_id], user_id=user.id)
+    db.session.expire(user, ["functions"])
+    db.session.commit()
+
+
+def functions_with_assignments(organisation_id: int) -> set[int]:
+    """Ids of the organisation's functions that are responsible for some assignment."""
+    return set(
+        db.session.execute(
+            select(Assignment.function_id)
+            .join(Function)
+            .where(Function.organisation_id == organisation_id)
+            .distinct()
+        ).scalars()
+    )
+
+
+def vacant_functions(organisation_id: int) -> list[Function]:
+    """Functions with assignments that no active user holds: work that would be lost when
+    the person who carried it has left."""
+    with_work = functions_with_assignments(organisation_id)
+    functions = db.session.execute(
+        select(Function)
+        .where(Function.id.in_(with_work))
+        .order_by(Function.code)
+        .options(selectinload(Function.holders))
+    ).scalars()
+    return [f for f in functions if not any(holder.active for holder in f.holders)]
+
+
+def vacant_in_plan(plan_id: int) -> list[Function]:
+    """The plan's tenant functions with assignments and no active holder (partners have
+    no users, so their functions are never vacant). One query."""
+    with_work = (
+        select(Assignment.function_id).join(Activity).join(Area).where(Area.plan_id == plan_id)
+    )
+    held = (
+        select(function_holders.c.function_id)
+        .join(User, User.id == function_holders.c.user_id)
+        .where(User.active.is_(True))
+    )
+    return list(
+        db.session.execute(
+            select(Function)
+            .join(Organisation)
+            .where(
+                Organisation.kind == OrganisationKind.TENANT,
+                Function.id.in_(with_work),
+                Function.id.not_in(held),
+            )
+            .order_by(Organisation.name, Function.code)
+        ).scalars()
+    )

@@ -49,6 +49,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from . import indicators, rounds
+from .text import neutralise
 
 # --- The printable report ------------------------------------------------------------------
 
@@ -204,14 +205,6 @@ def round_report(rnd: FollowUpRound) -> RoundReport:
 
 
 # --- Rows for Excel and CSV ----------------------------------------------------------------
-
-# A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """Text that a spreadsheet shows as text: a leading apostrophe before a formula start."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def local_date(moment: datetime | None) -> date | None:

@@ -15,3 +15,12 @@ def clean(text: str | None) -> str:
     if not text:
         return ""
     return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text that a spreadsheet shows as text: a leading apostrophe before a formula start."""
+    return "'" + text if text.startswith(_FORMULA_START) else text

@@ -1,25 +1,71 @@
-"""Users: creation and authentication."""
+"""Users: creating and changing them, activation, and authentication."""
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Organisation, OrganisationKind, Role, User
-from . import audit
+from ..models import Function, Organisation, OrganisationKind, Role, User
+from ..policy import Action, authorize
+from . import accounts, audit
 from .errors import ValidationFailed
+from .organisations import functions_with_assignments
 from .text import clean
 
 # Checked when no such user exists, so a wrong email costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("timing-equaliser")
 
-MIN_PASSWORD_LENGTH = 10
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class WouldLeaveVacant(Exception):
+    """Deactivating this user leaves functions with assignments and nobody holding them."""
+
+    def __init__(self, functions: list[Function]) -> None:
+        super().__init__(", ".join(f.code for f in functions))
+        self.functions = functions
 
 
 def normalise_email(email: str) -> str:
     return clean(email).lower()
+
+
+def _checked(
+    organisation: Organisation,
+    email: str | None,
+    name: str | None,
+    role: Role | str,
+    user: User | None = None,
+) -> tuple[str, str, Role]:
+    errors: dict[str, str] = {}
+    email, name = normalise_email(email or ""), clean(name)
+    if not EMAIL.match(email) or len(email) > 254:
+        errors["email"] = _("Write a valid email address.")
+    elif db.session.scalar(
+        select(func.count(User.id)).where(
+            User.organisation_id == organisation.id,
+            User.email == email,
+            User.id != (user.id if user else -1),
+        )
+    ):
+        errors["email"] = _(
+            "%(organisation)s already has a user with that email address.",
+            organisation=organisation.name,
+        )
+    if not name:
+        errors["name"] = _("Write the person's name.")
+    try:
+        role = Role(role)
+    except ValueError:
+        errors["role"] = _("Choose a role.")
+    if errors:
+        raise ValidationFailed(errors)
+    return email, name[:200], role
 
 
 def create_user(
@@ -27,33 +73,76 @@ def create_user(
     *,
     email: str,
     name: str,
-    role: Role,
-    password: str,
+    role: Role | str,
+    password: str | None = None,
     actor: User | None = None,
 ) -> User:
-    """Create a user of a tenant organisation (partners have no logins)."""
+    """Create a user of a tenant organisation (partners have no logins). Without a password
+    the account cannot log in until its owner sets one through a one-time link."""
     if organisation.kind is not OrganisationKind.TENANT:
         raise ValidationFailed({"organisation": _("Partner organisations have no logins.")})
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            {
-                "password": _(
-                    "The password must have at least %(count)d characters.",
-                    count=MIN_PASSWORD_LENGTH,
-                )
-            }
-        )
+    if actor is not None:
+        authorize(actor, Action.MANAGE_USERS, organisation)
+    email, name, role = _checked(organisation, email, name, role)
+    if password is not None:
+        problem = accounts.password_problem(password)
+        if problem:
+            raise ValidationFailed({"password": problem})
     user = User(
         organisation=organisation,
-        email=normalise_email(email),
-        name=name.strip(),
+        email=email,
+        name=name,
         role=role,
-        password_hash=generate_password_hash(password),
+        password_hash=accounts.hash_password(password or secrets.token_urlsafe(32)),
     )
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.created", user, organisation_id=organisation.id, role=role.value)
     return user
+
+
+def update_user(actor: User, user: User, *, email: str, name: str, role: Role | str) -> User:
+    """An admin changes a user's name, email or role."""
+    authorize(actor, Action.MANAGE_USERS, user)
+    email, name, role = _checked(user.organisation, email, name, role, user)
+    if user.id == actor.id and role is not Role.ADMIN:
+        raise ValidationFailed({"role": _("You cannot take away your own admin role.")})
+    changes = {
+        field: [str(getattr(user, field)), str(value)]
+        for field, value in (("email", email), ("name", name), ("role", role.value))
+        if str(getattr(user, field)) != str(value)
+    }
+    user.email, user.name, user.role = email, name, role
+    audit.record(actor, "user.updated", user, changes=changes)
+    db.session.commit()
+    return user
+
+
+def vacated_by(user: User) -> list[Function]:
+    """Functions with assignments that only this user holds among active users."""
+    with_work = functions_with_assignments(user.organisation_id)
+    return [
+        f
+        for f in user.functions
+        if f.id in with_work and not any(h.active and h.id != user.id for h in f.holders)
+    ]
+
+
+def set_active(actor: User, user: User, active: bool, *, accept_vacancy: bool = False) -> None:
+    """Deactivate or reactivate a user; nobody is ever deleted, so their history stays.
+
+    Deactivating the last active holder of a function that has assignments is refused
+    with `WouldLeaveVacant` unless the admin has seen the warning (`accept_vacancy`)."""
+    authorize(actor, Action.MANAGE_USERS, user)
+    if not active and user.id == actor.id:
+        raise ValidationFailed({"user": _("You cannot deactivate yourself.")})
+    if not active and not accept_vacancy:
+        vacant = vacated_by(user)
+        if vacant:
+            raise WouldLeaveVacant(vacant)
+    user.active = active
+    audit.record(actor, "user.reactivated" if active else "user.deactivated", user)
+    db.session.commit()
 
 
 def find_user(organisation_slug: str, email: str) -> User | None:

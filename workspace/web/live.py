@@ -24,7 +24,7 @@ from ..forms import CommentForm, IndicatorForm, MeasurementForm, OverviewFilterF
 from ..models import Assignment, Comment, FollowUpRound, Indicator, StatusChange
 from ..models.types import utcnow
 from ..policy import get_activity_or_404, get_plan_or_404
-from ..services import indicators, plans, rounds, threads
+from ..services import indicators, organisations, plans, rounds, threads
 from ..services.live import Marker, current_marker
 
 FILTER_KEYS = ("area", "organisation", "status")
@@ -70,6 +70,7 @@ def overview_context(plan_id: int, query: Mapping[str, str]) -> dict[str, Any]:
         "overview": plans.overview(plan, filters, areas),
         "unread": threads.unread_counts(current_user, plan),
         "reminders": rounds.reminders(plan, current_user, utcnow().date()),
+        "vacant": {f.id: f for f in organisations.vacant_in_plan(plan.id)},
         "page_url": url_for("plans.show", plan_id=plan.id, **kept),
         "updates_url": url_for(
             "plans.updates",

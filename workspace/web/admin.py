@@ -1,0 +1,219 @@
+"""An organisation's admin: its users, the functions they hold, its audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms import AuditFilterForm, ConfirmForm, EmptyForm, UserForm
+from ..htmx import redirect_to, render
+from ..models import User
+from ..policy import Action, authorize, get_user_or_404
+from ..services import accounts, audit, organisations, users
+from ..services.errors import ValidationFailed
+from .forms_help import errors_onto
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _org_users() -> list[User]:
+    return list(
+        db.session.execute(
+            select(User)
+            .where(User.organisation_id == current_user.organisation_id)
+            .order_by(User.active.desc(), User.name)
+        ).scalars()
+    )
+
+
+def _user_form(user: User | None = None, formdata: Any = "default") -> UserForm:
+    kwargs: dict[str, Any] = {}
+    if formdata != "default":
+        kwargs["formdata"] = formdata
+    if user is not None:
+        kwargs.update(
+            name=user.name,
+            email=user.email,
+            role=user.role.value,
+            functions=[f.id for f in user.functions],
+        )
+    form = UserForm(**kwargs)
+    form.functions.choices = [
+        (f.id, f"{f.code} – {f.name}" if f.name != f.code else f.code)
+        for f in current_user.organisation.functions
+    ]
+    return form
+
+
+@bp.get("/users")
+@login_required
+def users_index() -> Response:
+    """The organisation's users, and the functions nobody holds."""
+    authorize(current_user, Action.MANAGE_USERS, current_user.organisation)
+    return render(
+        "admin/users.html",
+        "user_list",
+        people=_org_users(),
+        vacant=organisations.vacant_functions(current_user.organisation_id),
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+def new_user() -> Response:
+    """Add a person; they set their own password through a one-time link."""
+    authorize(current_user, Action.MANAGE_USERS, current_user.organisation)
+    form = _user_form()
+    if form.validate_on_submit():
+        try:
+            user = users.create_user(
+                current_user.organisation,
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                actor=current_user,
+            )
+            db.session.commit()
+            organisations.set_functions(current_user, user, set(form.functions.data or []))
+        except ValidationFailed as refused:
+            db.session.rollback()
+            errors_onto(form, refused)
+        else:
+            flash(_("%(name)s is added. Give them a password link.", name=user.name), "info")
+            return redirect_to(url_for("admin.edit_user", user_id=user.id))
+    status = 422 if request.method == "POST" else 200
+    return render("admin/user_form.html", "user_form", status, form=form, person=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def edit_user(user_id: int) -> Response:
+    """Change a person's name, email, role and functions."""
+    user = get_user_or_404(current_user, user_id)
+    authorize(current_user, Action.MANAGE_USERS, user)
+    form = _user_form(user) if request.method == "GET" else _user_form()
+    if form.validate_on_submit():
+        try:
+            users.update_user(
+                current_user, user, email=form.email.data, name=form.name.data, role=form.role.data
+            )
+            organisations.set_functions(current_user, user, set(form.functions.data or []))
+        except ValidationFailed as refused:
+            db.session.rollback()
+            errors_onto(form, refused)
+        else:
+            flash(_("The changes are saved."), "info")
+            return redirect_to(url_for("admin.edit_user", user_id=user.id))
+    status = 422 if request.method == "POST" else 200
+    return render(
+        "admin/user_form.html",
+        "user_form",
+        status,
+        form=form,
+        person=user,
+        action_form=EmptyForm(formdata=None),
+    )
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@login_required
+def deactivate(user_id: int) -> Response:
+    """Deactivate a person (never delete: their history stays). If they are the last holder
+    of a function with assignments, the admin first sees which and confirms."""
+    user = get_user_or_404(current_user, user_id)
+    authorize(current_user, Action.MANAGE_USERS, user)
+    form = ConfirmForm()
+    vacant = users.vacated_by(user)
+    if request.method == "POST" and form.validate():
+        try:
+            users.set_active(current_user, user, False, accept_vacancy=True)
+        except ValidationFailed as refused:
+            flash(" ".join(refused.errors.values()), "error")
+        else:
+            flash(_("%(name)s is deactivated.", name=user.name), "info")
+        return redirect_to(url_for("admin.users_index"))
+    status = 422 if request.method == "POST" else 200
+    return render("admin/deactivate.html", "confirm", status, person=user, vacant=vacant, form=form)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@login_required
+def reactivate(user_id: int) -> Response:
+    """Let a deactivated person log in again."""
+    user = get_user_or_404(current_user, user_id)
+    if EmptyForm().validate_on_submit():
+        users.set_active(current_user, user, True)
+        flash(_("%(name)s can log in again.", name=user.name), "info")
+    return redirect_to(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/password-link")
+@login_required
+def password_link(user_id: int) -> Response:
+    """Issue a one-time link to set a password, shown once for the admin to hand over."""
+    user = get_user_or_404(current_user, user_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect_to(url_for("admin.edit_user", user_id=user.id))
+    token = accounts.issue_password_link(current_user, user)
+    link = url_for("account.set_password", token=token, _external=True)
+    accounts.deliver_link(user, link)
+    return render("admin/password_link.html", "link", person=user, link=link)
+
+
+@bp.get("/audit")
+@login_required
+def audit_log() -> Response:
+    """Who did what and when in the organisation, newest first; filterable and exportable."""
+    authorize(current_user, Action.VIEW_AUDIT_LOG, current_user.organisation)
+    form, query = _audit_query()
+    page = db.paginate(query, per_page=AUDIT_PAGE_SIZE, error_out=False)
+    status = 200 if not form.errors else 400
+    filters = {k: v for k, v in request.args.items() if k != "page"}
+    return render(
+        "admin/audit.html",
+        "audit_rows",
+        status,
+        form=form,
+        page=page,
+        label=audit.label,
+        page_url=lambda number: url_for("admin.audit_log", page=number, **filters),
+    )
+
+
+@bp.get("/audit.csv")
+@login_required
+def audit_csv() -> Response:
+    """The filtered audit log as CSV."""
+    authorize(current_user, Action.VIEW_AUDIT_LOG, current_user.organisation)
+    _form, query = _audit_query()
+    rows = list(db.session.execute(query.limit(100_000)).scalars())
+    return Response(
+        audit.to_csv(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="handelselogg.csv"'},
+    )
+
+
+def _audit_query() -> tuple[AuditFilterForm, Any]:
+    form = AuditFilterForm(request.args)
+    people = _org_users()
+    form.user.choices = [("", _("Everyone"))] + [(str(u.id), u.name) for u in people]
+    form.action.choices = [("", _("Everything"))] + [
+        (key, str(value)) for key, value in audit.ACTION_LABELS.items()
+    ]
+    valid = form.validate()
+    query = audit.events(
+        current_user.organisation_id,
+        user_id=int(form.user.data) if valid and form.user.data else None,
+        action=form.action.data if valid else None,
+        since=form.since.data if valid else None,
+        until=form.until.data if valid else None,
+    )
+    return form, query
