@@ -55,6 +55,8 @@ class AuditEvent(TimestampMixin, db.Model):
     object_id: Mapped[int | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    user: Mapped[User | None] = relationship()
+
 
 APPEND_ONLY = (StatusChange, AuditEvent)
 

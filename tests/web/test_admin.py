@@ -1,0 +1,407 @@
+"""Administration: users, functions and vacancies, password links, own account, audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import Auth, csrf_token_from
+from tests.factories import demo_user
+from workspace.extensions import db
+from workspace.models import AuditEvent, Function, Organisation, PasswordLink, Role, User
+from workspace.models.types import utcnow
+from workspace.services import accounts, organisations
+
+
+def client_for(app, org: str, local_part: str):
+    client = app.test_client()
+    Auth(client).login(org, local_part)
+    return client
+
+
+def token(client, path: str = "/account") -> str:
+    return Auth(client).csrf_token(path)
+
+
+def user_id(app, org: str, local_part: str) -> int:
+    with app.app_context():
+        return demo_user(org, local_part).id
+
+
+def function_id(app, org: str, code: str) -> int:
+    with app.app_context():
+        return db.session.execute(
+            select(Function.id)
+            .join(Organisation)
+            .where(Organisation.slug == org, Function.code == code)
+        ).scalar_one()
+
+
+def last_event(app, action: str) -> AuditEvent:
+    with app.app_context():
+        event = (
+            db.session.execute(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+        assert event is not None, action
+        db.session.expunge(event)
+        return event
+
+
+@pytest.fixture
+def admin(app):
+    return client_for(app, "kramfors", "admin")
+
+
+# --- Who may administer --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("local_part", ["lasare", "handlaggare", "samordnare"])
+def test_only_admins_reach_the_administration(app, local_part):
+    client = client_for(app, "kramfors", local_part)
+    assert client.get("/admin/users").status_code == 403
+    assert client.get("/admin/audit").status_code == 403
+    assert "Administration" not in client.get("/plans/1").get_data(as_text=True)
+
+
+def test_an_admin_never_touches_another_organisations_users(app, admin):
+    other = user_id(app, "solleftea", "handlaggare")
+    for path in (f"/admin/users/{other}", f"/admin/users/{other}/deactivate"):
+        assert admin.get(path).status_code == 404
+    t = token(admin)
+    for path in (
+        f"/admin/users/{other}",
+        f"/admin/users/{other}/deactivate",
+        f"/admin/users/{other}/reactivate",
+        f"/admin/users/{other}/password-link",
+    ):
+        response = admin.post(
+            path,
+            data={"csrf_token": t, "name": "X", "email": "x@x.se", "role": "admin", "confirm": "y"},
+        )
+        assert response.status_code == 404, path
+    with app.app_context():
+        person = db.session.get(User, other)
+        assert person.active and person.name == "Elin Sjöberg"
+    html = admin.get("/admin/users").get_data(as_text=True)
+    assert "Lina Forsberg" in html and "Elin Sjöberg" not in html
+
+
+# --- Users -------------------------------------------------------------------------------
+
+
+def test_an_admin_adds_a_user_who_sets_a_password_with_a_one_time_link(app, admin):
+    kun = function_id(app, "kramfors", "KUN")
+    response = admin.post(
+        "/admin/users/new",
+        data={
+            "csrf_token": token(admin, "/admin/users/new"),
+            "name": "Nora Nyman",
+            "email": "Nora.Nyman@kramfors.se",
+            "role": "member",
+            "functions": [str(kun)],
+        },
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        nora = db.session.execute(
+            select(User).where(User.email == "nora.nyman@kramfors.se")
+        ).scalar_one()
+        assert nora.role is Role.MEMBER and [f.code for f in nora.functions] == ["KUN"]
+        nora_id = nora.id
+    # No password yet: she cannot log in until she sets one.
+    assert (
+        Auth(app.test_client()).login("kramfors", "nora.nyman@kramfors.se", "x" * 12).status_code
+        == 401
+    )
+    page = admin.post(
+        f"/admin/users/{nora_id}/password-link",
+        data={"csrf_token": token(admin, f"/admin/users/{nora_id}")},
+    )
+    link = re.search(r'value="(http://[^"]+/password/[^"]+)"', page.get_data(as_text=True)).group(1)
+    path = link.split("localhost", 1)[1]
+    nora_client = app.test_client()
+    form = nora_client.get(path)
+    assert form.status_code == 200 and "Nora Nyman" in form.get_data(as_text=True)
+    weak = nora_client.post(
+        path,
+        data={"csrf_token": csrf_token_from(form.get_data(as_text=True)), "password": "sommar2026"},
+    )
+    assert weak.status_code == 422 and "för vanligt" in weak.get_data(as_text=True)
+    done = nora_client.post(
+        path,
+        data={
+            "csrf_token": csrf_token_from(form.get_data(as_text=True)),
+            "password": "ett bra långt lösenord",
+        },
+    )
+    assert done.status_code == 303
+    assert (
+        Auth(app.test_client())
+        .login("kramfors", "nora.nyman@kramfors.se", "ett bra långt lösenord")
+        .status_code
+        == 303
+    )
+    # Single use.
+    assert nora_client.get(path).status_code == 404
+
+
+def test_a_password_link_expires_after_48_hours(app):
+    with app.app_context():
+        link_token = accounts.issue_password_link(
+            demo_user("kramfors", "admin"), demo_user("kramfors", "lasare")
+        )
+        link = (
+            db.session.execute(select(PasswordLink).order_by(PasswordLink.id.desc()))
+            .scalars()
+            .first()
+        )
+        assert timedelta(hours=47) < link.expires_at - utcnow() <= timedelta(hours=48)
+        link.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert app.test_client().get(f"/password/{link_token}").status_code == 404
+    assert "Länken har gått ut" in app.test_client().get(f"/password/{link_token}").get_data(
+        as_text=True
+    )
+
+
+def test_a_new_link_replaces_the_old_one(app):
+    with app.app_context():
+        admin_user, person = demo_user("kramfors", "admin"), demo_user("kramfors", "lasare")
+        first = accounts.issue_password_link(admin_user, person)
+        second = accounts.issue_password_link(admin_user, person)
+    assert app.test_client().get(f"/password/{first}").status_code == 404
+    assert app.test_client().get(f"/password/{second}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "inte-en-adress"}, "Skriv en giltig e-postadress."),
+        ({"email": "lasare@kramfors.example"}, "har redan en användare med den e-postadressen"),
+        ({"name": " "}, "Skriv personens namn."),
+        ({"role": "superuser"}, "Inte ett giltigt val"),
+    ],
+)
+def test_bad_user_data_is_refused_next_to_the_field(app, admin, data, message):
+    fields = {"name": "Ny Person", "email": "ny@kramfors.se", "role": "viewer", **data}
+    response = admin.post(
+        "/admin/users/new", data={"csrf_token": token(admin, "/admin/users/new"), **fields}
+    )
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+def test_an_admin_edits_a_user_and_the_change_is_logged(app, admin):
+    target = user_id(app, "kramfors", "lasare")
+    response = admin.post(
+        f"/admin/users/{target}",
+        data={
+            "csrf_token": token(admin, f"/admin/users/{target}"),
+            "name": "Per Ek",
+            "email": "per.ek@kramfors.se",
+            "role": "member",
+        },
+    )
+    assert response.status_code == 303
+    event = last_event(app, "user.updated")
+    assert event.details["changes"]["role"] == ["viewer", "member"]
+    assert event.details["changes"]["email"] == ["lasare@kramfors.example", "per.ek@kramfors.se"]
+
+
+def test_an_admin_cannot_demote_or_deactivate_themself(app, admin):
+    me = user_id(app, "kramfors", "admin")
+    demote = admin.post(
+        f"/admin/users/{me}",
+        data={
+            "csrf_token": token(admin, f"/admin/users/{me}"),
+            "name": "Karin Holm",
+            "email": "admin@kramfors.example",
+            "role": "member",
+        },
+    )
+    assert demote.status_code == 422 and "din egen administratörsroll" in demote.get_data(
+        as_text=True
+    )
+
+
+# --- Vacant functions --------------------------------------------------------------------
+
+
+def test_vacant_functions_are_flagged_where_admins_and_coordinators_look(app, admin):
+    users_page = admin.get("/admin/users").get_data(as_text=True)
+    assert "Funktioner utan innehavare" in users_page and "<strong>KUN</strong>" in users_page
+    overview = client_for(app, "kramfors", "samordnare").get("/plans/1").get_data(as_text=True)
+    assert "Ingen aktiv användare i Kramfors kommun har KUN" in overview
+    assert overview.count("badge--vacant") >= 2  # KUN in both municipalities
+    member_view = client_for(app, "kramfors", "handlaggare").get("/plans/1").get_data(as_text=True)
+    assert "Funktioner utan innehavare" not in member_view  # the box is for admins and coordinators
+
+
+def test_deactivating_the_last_holder_warns_and_appointing_clears_the_vacancy(app, admin):
+    lina = user_id(app, "kramfors", "handlaggare")  # the only holder of ION and BSN
+    page = admin.get(f"/admin/users/{lina}/deactivate").get_data(as_text=True)
+    assert "den enda aktiva innehavaren" in page and "ION" in page and "BSN" in page
+    unconfirmed = admin.post(
+        f"/admin/users/{lina}/deactivate", data={"csrf_token": csrf_token_from(page)}
+    )
+    assert unconfirmed.status_code == 422
+    done = admin.post(
+        f"/admin/users/{lina}/deactivate",
+        data={"csrf_token": csrf_token_from(page), "confirm": "y"},
+    )
+    assert done.status_code == 303
+    with app.app_context():
+        assert {
+            f.code
+            for f in organisations.vacant_functions(demo_user("kramfors", "admin").organisation_id)
+        } == {"ION", "BSN", "KUN"}
+    assert Auth(app.test_client()).login("kramfors", "handlaggare").status_code == 401
+    # Appoint Per Ek (lasare) to ION: ION is no longer vacant.
+    per = user_id(app, "kramfors", "lasare")
+    admin.post(
+        f"/admin/users/{per}",
+        data={
+            "csrf_token": token(admin, f"/admin/users/{per}"),
+            "name": "Per Ek",
+            "email": "lasare@kramfors.example",
+            "role": "member",
+            "functions": [str(function_id(app, "kramfors", "ION"))],
+        },
+    )
+    html = admin.get("/admin/users").get_data(as_text=True)
+    vacant = html[html.index("Funktioner utan innehavare") : html.index("</section>")]
+    assert "<strong>ION</strong>" not in vacant and "<strong>BSN</strong>" in vacant
+    assert "Lina Forsberg</a> (inaktiv)" in html
+    # Her history stays, marked inactive.
+    activity = client_for(app, "kramfors", "lasare").get("/activities/3").get_data(as_text=True)
+    assert "Lina Forsberg (inaktiv)" in activity
+    assert last_event(app, "function.appointed").details["user_id"] == per
+
+
+def test_reactivating_lets_the_user_in_again(app, admin):
+    target = user_id(app, "kramfors", "lasare")
+    page = admin.get(f"/admin/users/{target}/deactivate").get_data(as_text=True)
+    admin.post(
+        f"/admin/users/{target}/deactivate",
+        data={"csrf_token": csrf_token_from(page), "confirm": "y"},
+    )
+    assert Auth(app.test_client()).login("kramfors", "lasare").status_code == 401
+    admin.post(
+        f"/admin/users/{target}/reactivate",
+        data={"csrf_token": token(admin, f"/admin/users/{target}")},
+    )
+    assert Auth(app.test_client()).login("kramfors", "lasare").status_code == 303
+
+
+def test_a_functions_choice_outside_the_organisation_is_refused(app, admin):
+    target = user_id(app, "kramfors", "lasare")
+    police = function_id(app, "polisen", "Polis")
+    response = admin.post(
+        f"/admin/users/{target}",
+        data={
+            "csrf_token": token(admin, f"/admin/users/{target}"),
+            "name": "Per Ek",
+            "email": "lasare@kramfors.example",
+            "role": "viewer",
+            "functions": [str(police)],
+        },
+    )
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.get(User, target).functions == []
+
+
+# --- Own account ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "message"),
+    [
+        ("fel-lösenord", "ett nytt långt lösenord", "Det nuvarande lösenordet är fel."),
+        ("samverkan-demo", "kort", "minst 10 tecken"),
+        ("samverkan-demo", "password123", "för vanligt"),
+        ("samverkan-demo", "aaaaaaaaaaaa", "för vanligt"),
+        ("samverkan-demo", "lasare@kramfors.example", "inte vara din e-postadress"),
+    ],
+)
+def test_password_rules(app, current, new, message):
+    client = client_for(app, "kramfors", "lasare")
+    response = client.post(
+        "/account",
+        data={"csrf_token": token(client), "current_password": current, "new_password": new},
+    )
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+def test_changing_ones_password(app):
+    client = client_for(app, "kramfors", "lasare")
+    response = client.post(
+        "/account",
+        data={
+            "csrf_token": token(client),
+            "current_password": "samverkan-demo",
+            "new_password": "ett nytt långt lösenord",
+        },
+    )
+    assert response.status_code == 303
+    assert Auth(app.test_client()).login("kramfors", "lasare").status_code == 401
+    assert (
+        Auth(app.test_client())
+        .login("kramfors", "lasare", password="ett nytt långt lösenord")
+        .status_code
+        == 303
+    )
+    assert last_event(app, "account.password_changed").user_id == user_id(app, "kramfors", "lasare")
+
+
+def test_the_account_page_chooses_the_language(app):
+    client = client_for(app, "kramfors", "lasare")
+    page = client.get("/account").get_data(as_text=True)
+    assert "Mitt konto" in page and "Byt lösenord" in page
+    client.post(
+        "/language", data={"csrf_token": csrf_token_from(page), "locale": "en", "next": "/account"}
+    )
+    assert "My account" in client.get("/account", headers={"Accept-Language": "sv"}).get_data(
+        as_text=True
+    )
+
+
+# --- Audit log -----------------------------------------------------------------------------
+
+
+def test_the_audit_log_shows_the_organisations_events_filtered(app, admin):
+    Auth(app.test_client()).login("kramfors", "lasare", password="fel-lösenord-här")
+
+    def rows(query: str = "") -> str:
+        html = admin.get(f"/admin/audit{query}").get_data(as_text=True)
+        return html[html.index("<tbody>") : html.index("</tbody>")]
+
+    everything = rows()
+    assert "Misslyckad inloggning" in everything and "Status ändrad" in everything
+    assert "Elin Sjöberg" not in everything  # Sollefteå's events are Sollefteå's
+    failed = rows("?action=login.failed")
+    assert "Misslyckad inloggning" in failed and "Status ändrad" not in failed
+    lina = user_id(app, "kramfors", "handlaggare")
+    by_lina = rows(f"?user={lina}")
+    assert "Status ändrad" in by_lina and "Misslyckad inloggning" not in by_lina
+    assert "Inga händelser matchar." in rows("?since=2999-01-01")
+    assert admin.get("/admin/audit?since=inte-ett-datum").status_code == 400
+
+
+def test_the_audit_log_exports_as_csv(app, admin):
+    response = admin.get("/admin/audit.csv?action=assignment.status_changed")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0] == ["När", "Vem", "Vad", "Objekt", "Detaljer"]
+    assert len(rows) > 2 and all(row[2] == "Status ändrad" for row in rows[1:])
+    assert any(row[1] == "Lina Forsberg" for row in rows[1:])
