@@ -5,13 +5,31 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import tomli_w
 from flask import Flask
+from sqlalchemy import select
 
 from .extensions import db
-from .models import OrganisationKind, Role
+from .models import Organisation, OrganisationKind, Plan, Role, User
 from .services import demo, plans, users
 from .services.errors import ValidationFailed
 from .services.organisations import ensure_organisation
+
+
+def _organisation(slug: str) -> Organisation:
+    org = db.session.execute(
+        select(Organisation).where(Organisation.slug == slug)
+    ).scalar_one_or_none()
+    if org is None:
+        raise click.ClickException(f"no organisation with the slug {slug!r}")
+    return org
+
+
+def _plan(plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise click.ClickException(f"no plan with id {plan_id}")
+    return plan
 
 
 def register(app: Flask) -> None:
@@ -66,6 +84,37 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Organisation {slug!r} ready.")
 
+    @app.cli.command("create-plan")
+    @click.argument("title")
+    @click.option("--start", "period_start", type=int, required=True, help="First year.")
+    @click.option(
+        "--participant",
+        "participants",
+        multiple=True,
+        required=True,
+        help="Slug of a participating tenant organisation; repeat for each.",
+    )
+    def create_plan(title: str, period_start: int, participants: tuple[str, ...]) -> None:
+        """Create an empty three-year plan shared by the given organisations."""
+        try:
+            plan = plans.create_plan(title, period_start, [_organisation(s) for s in participants])
+        except plans.PlanFileError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Created plan {plan.id}: {plan.title} ({plan.period_label}).")
+
+    @app.cli.command("set-participants")
+    @click.argument("plan_id", type=int)
+    @click.argument("slugs", nargs=-1, required=True)
+    def set_participants(plan_id: int, slugs: tuple[str, ...]) -> None:
+        """Replace the organisations taking part in a plan (their users then see it)."""
+        plan = _plan(plan_id)
+        organisations = [_organisation(s) for s in slugs]
+        if any(org.kind is not OrganisationKind.TENANT for org in organisations):
+            raise click.ClickException("only tenant organisations take part in a plan")
+        plan.participants = organisations
+        db.session.commit()
+        click.echo(f"Plan {plan.id} now has {', '.join(slugs)}.")
+
     @app.cli.command("import-plan")
     @click.argument(
         "path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -80,3 +129,25 @@ def register(app: Flask) -> None:
             raise click.ClickException("that plan is already imported")
         plan = plans.import_plan(data)
         click.echo(f"Imported plan {plan.id}: {plan.title} ({plan.period_label}).")
+
+    @app.cli.command("export-plan")
+    @click.argument("plan_id", type=int)
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+    def export_plan(plan_id: int, path: Path) -> None:
+        """Write a plan in the plan-file format (TOML), which import-plan reads back."""
+        data = plans.export_plan_data(_plan(plan_id))
+        path.write_text(tomli_w.dumps(data, multiline_strings=True), encoding="utf-8")
+        click.echo(f"Wrote plan {plan_id} to {path}.")
+
+    @app.cli.command("list-users")
+    @click.option("--organisation", "slug", help="Only this organisation's users.")
+    def list_users(slug: str | None) -> None:
+        """List users: organisation, email, role, active, name."""
+        query = select(User).join(Organisation).order_by(Organisation.slug, User.email)
+        if slug:
+            query = query.where(Organisation.id == _organisation(slug).id)
+        for user in db.session.execute(query).scalars():
+            state = "active" if user.active else "inactive"
+            click.echo(
+                f"{user.organisation.slug}\t{user.email}\t{user.role.value}\t{state}\t{user.name}"
+            )

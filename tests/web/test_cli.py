@@ -1,4 +1,4 @@
-"""Operator commands: demo data, first admin, plan import."""
+"""Operator commands: demo data, first admin, plans in and out, users."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from workspace.extensions import db
 from workspace.models import Assignment, Plan, Role, StatusChange, User
-from workspace.services import users
+from workspace.services import plans, users
 
 
 def test_demo_data_loads_once_and_is_idempotent(empty_app):
@@ -88,3 +88,75 @@ def test_import_plan_names_the_problems_of_a_broken_file(empty_app, tmp_path):
     result = empty_app.test_cli_runner().invoke(args=["import-plan", str(broken)])
     assert result.exit_code == 1
     assert "missing top-level key 'period_start'" in result.output
+
+
+def test_export_plan_writes_a_file_import_plan_reads_back(app, tmp_path):
+    path = tmp_path / "plan.toml"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["export-plan", "1", str(path)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        data = plans.read_plan_file(path)
+        original = plans.export_plan_data(db.session.get(Plan, 1))
+    assert data == original
+    assert data["areas"][0]["title"] == "Våld i offentlig miljö"
+    assert sum(len(a["activities"]) for a in data["areas"]) == 26
+    assert sum(len(act["responsible"]) for a in data["areas"] for act in a["activities"]) == 62
+    # Imported under another start year, it is a second plan with the same content.
+    data["period_start"], data["period_end"] = 2014, 2016
+    with app.app_context():
+        copy = plans.import_plan(data)
+        assert db.session.scalar(select(func.count(Assignment.id))) == 124
+        assert copy.period_label == "2014–2016"
+
+
+def test_create_plan_and_set_participants(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "create-plan",
+            "Handlingsplan 2014–2016",
+            "--start",
+            "2014",
+            "--participant",
+            "kramfors",
+            "--participant",
+            "polisen",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        plan = db.session.execute(select(Plan).where(Plan.period_start == 2014)).scalar_one()
+        assert {o.slug for o in plan.participants} == {"kramfors", "polisen"}
+        plan_id = plan.id
+    again = runner.invoke(args=["set-participants", str(plan_id), "solleftea"])
+    assert again.exit_code == 0
+    with app.app_context():
+        assert [o.slug for o in db.session.get(Plan, plan_id).participants] == ["solleftea"]
+    bad = runner.invoke(args=["create-plan", "X", "--start", "2014", "--participant", "nowhere"])
+    assert bad.exit_code == 1 and "no organisation with the slug 'nowhere'" in bad.output
+    partner = runner.invoke(args=["set-participants", str(plan_id), "skatteverket"])
+    assert partner.exit_code == 1 and "only tenant organisations" in partner.output
+
+
+def test_list_users(app):
+    result = app.test_cli_runner().invoke(args=["list-users", "--organisation", "kramfors"])
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 4 and all(line.startswith("kramfors\t") for line in lines)
+    assert "kramfors\tlasare@kramfors.example\tviewer\tactive\tPer Ek" in lines
+
+
+def test_every_command_has_help(app):
+    runner = app.test_cli_runner()
+    for command in (
+        "demo-data",
+        "create-organisation",
+        "create-plan",
+        "set-participants",
+        "import-plan",
+        "export-plan",
+        "list-users",
+    ):
+        result = runner.invoke(args=[command, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output, command

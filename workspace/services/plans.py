@@ -147,6 +147,77 @@ def import_plan(data: dict[str, Any], actor: User | None = None) -> Plan:
     return plan
 
 
+def export_plan_data(plan: Plan) -> dict[str, Any]:
+    """The plan in the plan-file format, so `import_plan` builds the same plan again.
+
+    Each responsible function becomes its own party, named after its organisation and code.
+    """
+    areas = load_areas(plan)
+    organisations = {org.id: org for org in plan.participants}
+    parties: dict[str, list[str]] = {}
+    area_data = []
+    for area in areas:
+        activities = []
+        for activity in area.activities:
+            responsible = []
+            for assignment in activity.assignments:
+                function = assignment.function
+                organisations[function.organisation_id] = function.organisation
+                label = f"{function.organisation.name} ({function.code})"
+                parties[label] = [f"{function.organisation.slug}/{function.code}"]
+                responsible.append(label)
+            activities.append(
+                {"title": activity.title, "goal": activity.goal, "responsible": responsible}
+            )
+        area_data.append({"title": area.title, "activities": activities})
+    return {
+        "title": plan.title,
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
+        "participants": [org.slug for org in plan.participants],
+        "organisations": [
+            {
+                "slug": org.slug,
+                "name": org.name,
+                "kind": org.kind.value,
+                "functions": [{"code": f.code, "name": f.name} for f in org.functions],
+            }
+            for org in sorted(organisations.values(), key=lambda o: (o.is_partner, o.name))
+        ],
+        "parties": parties,
+        "areas": area_data,
+    }
+
+
+def create_plan(
+    title: str, period_start: int, participants: list[Organisation], actor: User | None = None
+) -> Plan:
+    """An empty three-year plan shared by the given tenant organisations."""
+    title = title.strip()
+    problems = []
+    if not title:
+        problems.append("the plan needs a title")
+    if not participants:
+        problems.append("the plan needs at least one participating organisation")
+    if any(org.kind is not OrganisationKind.TENANT for org in participants):
+        problems.append("only tenant organisations take part in a plan")
+    if find_plan(title, period_start) is not None:
+        problems.append("a plan with that title and start year exists")
+    if problems:
+        raise PlanFileError("; ".join(problems))
+    plan = Plan(
+        title=title,
+        period_start=period_start,
+        period_end=period_start + 2,
+        participants=participants,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    audit.record(actor, "plan.created", plan, title=title)
+    db.session.commit()
+    return plan
+
+
 # --- Reading a plan for its overview -----------------------------------------------------
 
 
