@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         admin,
         assignments,
         auth,
+        content,
         errors,
         plans,
         reports,
@@ -80,6 +81,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(rounds.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(content.bp)
     app.register_blueprint(reports.bp)
     cli.register(app)
     return app

@@ -52,6 +52,7 @@ class Action(StrEnum):
     MEASURE = "measure"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
+    EDIT_PLAN = "edit_plan"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -75,6 +76,8 @@ MINIMUM_ROLE: dict[Action, Role] = {
     # An admin runs their own organisation: its people, their functions, its audit log.
     Action.MANAGE_USERS: Role.ADMIN,
     Action.VIEW_AUDIT_LOG: Role.ADMIN,
+    # The plan's content (areas, activities, goals, responsible functions) is coordinated.
+    Action.EDIT_PLAN: Role.COORDINATOR,
 }
 
 
@@ -97,6 +100,8 @@ def _responsible(action: Action) -> Callable[[User, Assignment], bool]:
     for a partner without logins."""
 
     def rule(user: User, assignment: Assignment) -> bool:
+        if assignment.archived_at is not None:
+            return False  # archived: its history stays, nobody reports on it any more
         if not participates(user, assignment.activity.area.plan):
             return False
         owner = assignment.function.organisation
@@ -128,7 +133,7 @@ def _manage_indicators(user: User, activity: Activity) -> bool:
 def _measure(user: User, indicator: Indicator) -> bool:
     """Whoever may report for one of the activity's assignments may log its values."""
     measure_as = _responsible(Action.MEASURE)
-    return any(measure_as(user, a) for a in indicator.activity.assignments)
+    return any(measure_as(user, a) for a in indicator.activity.current_assignments)
 
 
 def _read_comment(user: User, comment: Comment) -> bool:
@@ -181,6 +186,9 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.MEASURE: _measure,
     Action.MANAGE_USERS: _own_organisation(Action.MANAGE_USERS),
     Action.VIEW_AUDIT_LOG: _own_organisation(Action.VIEW_AUDIT_LOG),
+    Action.EDIT_PLAN: lambda user, plan: (
+        has_role_for(user, Action.EDIT_PLAN) and participates(user, plan)
+    ),
 }
 
 
@@ -224,6 +232,7 @@ DENIED_MESSAGES: dict[Action, Callable[[], str]] = {
     ),
     Action.MANAGE_USERS: lambda: _("Only your organisation's admins manage its users."),
     Action.VIEW_AUDIT_LOG: lambda: _("Only your organisation's admins read its audit log."),
+    Action.EDIT_PLAN: lambda: _("Only coordinators change the plan's content."),
 }
 
 
@@ -362,6 +371,17 @@ def get_user_or_404(actor: User, user_id: int) -> User:
     """A user of the actor's own organisation; anyone else does not exist here."""
     found = db.session.execute(
         select(User).where(User.id == user_id, User.organisation_id == actor.organisation_id)
+    ).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found
+
+
+def get_area_or_404(user: User, area_id: int) -> Area:
+    found = db.session.execute(
+        select(Area)
+        .join(plan_participants, plan_participants.c.plan_id == Area.plan_id)
+        .where(Area.id == area_id, plan_participants.c.organisation_id == user.organisation_id)
     ).scalar_one_or_none()
     if found is None:
         abort(404)

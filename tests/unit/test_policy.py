@@ -32,6 +32,7 @@ EXPECTED = {
     Action.MEASURE: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.MANAGE_USERS: {Role.ADMIN},
     Action.VIEW_AUDIT_LOG: {Role.ADMIN},
+    Action.EDIT_PLAN: {Role.COORDINATOR, Role.ADMIN},
 }
 
 

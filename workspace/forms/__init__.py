@@ -309,3 +309,24 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("What"), validators=[Optional()])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
+
+
+class AreaForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[InputRequired(_l("Write a title."))])
+
+
+class ActivityForm(FlaskForm):
+    title = StringField(_l("Activity"), validators=[InputRequired(_l("Write a title."))])
+    goal = TextAreaField(
+        _l("Goal"), validators=[InputRequired(_l("Write the goal."))], render_kw={"rows": 4}
+    )
+    functions = SelectMultipleField(_l("Responsible functions"), coerce=int)
+
+
+class CopyPlanForm(FlaskForm):
+    title = StringField(
+        _l("Title of the new plan"), validators=[InputRequired(_l("Write a title."))]
+    )
+    period_start = IntegerField(
+        _l("First year"), validators=[InputRequired(_l("Give the first year of the new plan."))]
+    )

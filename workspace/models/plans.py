@@ -122,6 +122,8 @@ class Area(TimestampMixin, db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     position: Mapped[int]
+    # Archived content leaves the plan but keeps its history.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     plan: Mapped[Plan] = relationship(back_populates="areas")
     activities: Mapped[list[Activity]] = relationship(
@@ -139,6 +141,7 @@ class Activity(TimestampMixin, db.Model):
     title: Mapped[str] = mapped_column(String(300))
     goal: Mapped[str] = mapped_column(Text)
     position: Mapped[int]
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     area: Mapped[Area] = relationship(back_populates="activities")
     assignments: Mapped[list[Assignment]] = relationship(
@@ -146,8 +149,13 @@ class Activity(TimestampMixin, db.Model):
     )
 
     @property
+    def current_assignments(self) -> list[Assignment]:
+        """The responsible functions now; archived assignments keep their history only."""
+        return [a for a in self.assignments if a.archived_at is None]
+
+    @property
     def overall_status(self) -> AssignmentStatus:
-        return overall_status(a.status for a in self.assignments)
+        return overall_status(a.status for a in self.current_assignments)
 
 
 class Assignment(db.Model):
@@ -167,6 +175,7 @@ class Assignment(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     activity: Mapped[Activity] = relationship(back_populates="assignments")
     function: Mapped[Function] = relationship(lazy="joined")

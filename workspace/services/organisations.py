@@ -99,7 +99,7 @@ def functions_with_assignments(organisation_id: int) -> set[int]:
         db.session.execute(
             select(Assignment.function_id)
             .join(Function)
-            .where(Function.organisation_id == organisation_id)
+            .where(Function.organisation_id == organisation_id, Assignment.archived_at.is_(None))
             .distinct()
         ).scalars()
     )
@@ -122,7 +122,15 @@ def vacant_in_plan(plan_id: int) -> list[Function]:
     """The plan's tenant functions with assignments and no active holder (partners have
     no users, so their functions are never vacant). One query."""
     with_work = (
-        select(Assignment.function_id).join(Activity).join(Area).where(Area.plan_id == plan_id)
+        select(Assignment.function_id)
+        .join(Activity)
+        .join(Area)
+        .where(
+            Area.plan_id == plan_id,
+            Area.archived_at.is_(None),
+            Activity.archived_at.is_(None),
+            Assignment.archived_at.is_(None),
+        )
     )
     held = (
         select(function_holders.c.function_id)

@@ -274,11 +274,11 @@ def load_areas(plan: Plan) -> list[Area]:
     return list(
         db.session.execute(
             select(Area)
-            .where(Area.plan_id == plan.id)
+            .where(Area.plan_id == plan.id, Area.archived_at.is_(None))
             .order_by(Area.position)
             .options(
-                selectinload(Area.activities)
-                .selectinload(Activity.assignments)
+                selectinload(Area.activities.and_(Activity.archived_at.is_(None)))
+                .selectinload(Activity.assignments.and_(Assignment.archived_at.is_(None)))
                 .joinedload(Assignment.function)
                 .joinedload(Function.organisation)
             )

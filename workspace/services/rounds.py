@@ -246,13 +246,18 @@ def close_round(actor: User, rnd: FollowUpRound, council_evaluation: str | None 
 
 
 def plan_assignments(plan: Plan) -> list[Assignment]:
-    """Every assignment of the plan, in the plan's order."""
+    """Every current assignment of the plan, in the plan's order."""
     return list(
         db.session.execute(
             select(Assignment)
             .join(Activity)
             .join(Area)
-            .where(Area.plan_id == plan.id)
+            .where(
+                Area.plan_id == plan.id,
+                Area.archived_at.is_(None),
+                Activity.archived_at.is_(None),
+                Assignment.archived_at.is_(None),
+            )
             .order_by(Area.position, Activity.position, Assignment.id)
         ).scalars()
     )

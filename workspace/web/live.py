@@ -227,4 +227,4 @@ def _assignments_on(context: dict[str, Any]) -> dict[int, Assignment]:
             for row in section.rows
             for a in row.assignments
         }
-    return {a.id: a for a in context["activity"].assignments}
+    return {a.id: a for a in context["activity"].current_assignments}

@@ -1,0 +1,252 @@
+"""Coordinators edit the plan's content and start the next plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..forms import ActivityForm, AreaForm, ConfirmForm, CopyPlanForm, EmptyForm
+from ..htmx import redirect_to, render
+from ..models import Activity, Area, Plan
+from ..policy import Action, authorize, get_activity_or_404, get_area_or_404, get_plan_or_404
+from ..services import content
+from ..services.errors import ValidationFailed
+from .forms_help import errors_onto
+
+bp = Blueprint("content", __name__)
+
+
+def _editor(plan: Plan, status: int = 200, **forms: Any) -> Response:
+    return render(
+        "content/plan.html",
+        "editor",
+        status,
+        plan=plan,
+        areas=content.current_areas(plan),
+        current_activities=content.current_activities,
+        area_form=forms.get("area_form") or AreaForm(formdata=None),
+        rename_forms=forms.get("rename_forms", {}),
+        action_form=EmptyForm(formdata=None),
+    )
+
+
+def _back(plan_id: int, anchor: str = "") -> Response:
+    return redirect_to(url_for("content.edit_plan", plan_id=plan_id) + anchor)
+
+
+@bp.route("/plans/<int:plan_id>/content", methods=["GET", "POST"])
+@login_required
+def edit_plan(plan_id: int) -> Response:
+    """The plan's areas and activities, with what a coordinator may change; POST adds an area."""
+    plan = get_plan_or_404(current_user, plan_id)
+    authorize(current_user, Action.EDIT_PLAN, plan)
+    if request.method == "GET":
+        return _editor(plan)
+    form = AreaForm()
+    if form.validate():
+        try:
+            area = content.add_area(current_user, plan, form.title.data)
+        except ValidationFailed as refused:
+            errors_onto(form, refused)
+        else:
+            flash(_("The area is added."), "info")
+            return _back(plan.id, f"#area-{area.id}")
+    return _editor(plan, 422, area_form=form)
+
+
+@bp.post("/areas/<int:area_id>/title")
+@login_required
+def rename_area(area_id: int) -> Response:
+    """Change an area's title."""
+    area = get_area_or_404(current_user, area_id)
+    form = AreaForm()
+    if form.validate():
+        try:
+            content.rename_area(current_user, area, form.title.data)
+        except ValidationFailed as refused:
+            errors_onto(form, refused)
+        else:
+            flash(_("The area is renamed."), "info")
+            return _back(area.plan_id, f"#area-{area.id}")
+    authorize(current_user, Action.EDIT_PLAN, area.plan)
+    return _editor(area.plan, 422, rename_forms={area.id: form})
+
+
+def _direction() -> int:
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    return -1 if direction == "up" else 1
+
+
+@bp.post("/areas/<int:area_id>/move")
+@login_required
+def move_area(area_id: int) -> Response:
+    """Move an area one step up or down (keyboard users get buttons, not dragging)."""
+    area = get_area_or_404(current_user, area_id)
+    if EmptyForm().validate_on_submit():
+        content.move_area(current_user, area, _direction())
+    return _back(area.plan_id, f"#area-{area.id}")
+
+
+@bp.post("/activities/<int:activity_id>/move")
+@login_required
+def move_activity(activity_id: int) -> Response:
+    """Move an activity one step up or down within its area."""
+    activity = get_activity_or_404(current_user, activity_id)
+    if EmptyForm().validate_on_submit():
+        content.move_activity(current_user, activity, _direction())
+    return _back(activity.area.plan_id, f"#activity-{activity.id}")
+
+
+def _activity_page(
+    plan: Plan, form: ActivityForm, area: Area, activity: Activity | None, status: int = 200
+) -> Response:
+    return render(
+        "content/activity.html",
+        "activity_form",
+        status,
+        plan=plan,
+        area=area,
+        activity=activity,
+        form=form,
+    )
+
+
+def _activity_form(
+    plan: Plan, activity: Activity | None = None, fresh: bool = True
+) -> ActivityForm:
+    kwargs: dict[str, Any] = {}
+    if fresh:
+        kwargs["formdata"] = None
+        if activity is not None:
+            kwargs.update(
+                title=activity.title,
+                goal=activity.goal,
+                functions=[a.function_id for a in activity.current_assignments],
+            )
+    form = ActivityForm(**kwargs)
+    form.functions.choices = [
+        (f.id, f"{f.code} – {f.organisation.name}") for f in content.selectable_functions(plan)
+    ]
+    return form
+
+
+@bp.route("/areas/<int:area_id>/activities/new", methods=["GET", "POST"])
+@login_required
+def new_activity(area_id: int) -> Response:
+    """Add an activity with its goal and responsible functions to an area."""
+    area = get_area_or_404(current_user, area_id)
+    authorize(current_user, Action.EDIT_PLAN, area.plan)
+    form = _activity_form(area.plan, fresh=request.method == "GET")
+    if request.method == "POST" and form.validate():
+        try:
+            activity = content.add_activity(
+                current_user,
+                area,
+                title=form.title.data,
+                goal=form.goal.data,
+                function_ids=set(form.functions.data or []),
+            )
+        except ValidationFailed as refused:
+            errors_onto(form, refused)
+        else:
+            flash(_("The activity is added."), "info")
+            return _back(area.plan_id, f"#activity-{activity.id}")
+    status = 422 if request.method == "POST" else 200
+    return _activity_page(area.plan, form, area, None, status)
+
+
+@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_activity(activity_id: int) -> Response:
+    """Change an activity's title, goal and responsible functions. A function taken off
+    keeps its history; new ones start as not started."""
+    activity = get_activity_or_404(current_user, activity_id)
+    plan = activity.area.plan
+    authorize(current_user, Action.EDIT_PLAN, plan)
+    form = _activity_form(plan, activity, fresh=request.method == "GET")
+    if request.method == "POST" and form.validate():
+        try:
+            content.edit_activity(
+                current_user,
+                activity,
+                title=form.title.data,
+                goal=form.goal.data,
+                function_ids=set(form.functions.data or []),
+            )
+        except ValidationFailed as refused:
+            db.session.rollback()
+            errors_onto(form, refused)
+        else:
+            flash(_("The activity is saved."), "info")
+            return _back(plan.id, f"#activity-{activity.id}")
+    status = 422 if request.method == "POST" else 200
+    return _activity_page(plan, form, activity.area, activity, status)
+
+
+@bp.route("/areas/<int:area_id>/archive", methods=["GET", "POST"])
+@login_required
+def archive_area(area_id: int) -> Response:
+    """Take an area out of the plan, after a confirmation."""
+    area = get_area_or_404(current_user, area_id)
+    authorize(current_user, Action.EDIT_PLAN, area.plan)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        content.archive_area(current_user, area)
+        flash(_("The area is archived."), "info")
+        return _back(area.plan_id)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        "content/archive.html", "confirm", status, plan=area.plan, subject=area, form=form
+    )
+
+
+@bp.route("/activities/<int:activity_id>/archive", methods=["GET", "POST"])
+@login_required
+def archive_activity(activity_id: int) -> Response:
+    """Take an activity out of the plan, after a confirmation."""
+    activity = get_activity_or_404(current_user, activity_id)
+    authorize(current_user, Action.EDIT_PLAN, activity.area.plan)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        content.archive_activity(current_user, activity)
+        flash(_("The activity is archived."), "info")
+        return _back(activity.area.plan_id)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        "content/archive.html",
+        "confirm",
+        status,
+        plan=activity.area.plan,
+        subject=activity,
+        form=form,
+    )
+
+
+@bp.route("/plans/<int:plan_id>/copy", methods=["GET", "POST"])
+@login_required
+def copy_plan(plan_id: int) -> Response:
+    """Start the next three-year plan from this one."""
+    plan = get_plan_or_404(current_user, plan_id)
+    authorize(current_user, Action.EDIT_PLAN, plan)
+    form = CopyPlanForm()
+    if request.method == "GET":
+        form.title.data = plan.title
+        form.period_start.data = plan.period_end + 1
+    elif form.validate():
+        try:
+            new_plan = content.copy_plan(
+                current_user, plan, title=form.title.data, period_start=form.period_start.data
+            )
+        except ValidationFailed as refused:
+            errors_onto(form, refused)
+        else:
+            flash(_("The new plan is ready. Its statuses start as not started."), "info")
+            return redirect_to(url_for("plans.show", plan_id=new_plan.id))
+    status = 422 if request.method == "POST" else 200
+    return render("content/copy.html", "copy_form", status, plan=plan, form=form)
