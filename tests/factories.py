@@ -55,6 +55,7 @@ def assignment(org_slug: str, function_code: str, area: int = 1, activity: int =
         .join(Area)
         .join(Function)
         .join(Organisation)
+        .where(Area.plan_id == seed_plan().id)
         .where(Area.position == area, Activity.position == activity)
         .where(Organisation.slug == org_slug, Function.code == function_code)
     ).scalar_one()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from workspace.i18n import when
+from workspace.services.audit import ACTION_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
@@ -60,3 +62,14 @@ def test_when_uses_swedish_summer_time(app):
     now = datetime(2026, 7, 1, 20, 0, tzinfo=UTC)
     with app.test_request_context(headers={"Accept-Language": "sv"}):
         assert when(datetime(2026, 7, 1, 12, 0, tzinfo=UTC), now) == "i dag 14:00"
+
+
+def test_every_audit_action_has_a_swedish_label():
+    """The audit log page names each kind of event in Swedish, not by its code."""
+    used = set()
+    for path in (ROOT / "workspace").rglob("*.py"):
+        for call in re.findall(r"audit\.record\((.{0,300}?)\)\n", path.read_text(), re.DOTALL):
+            used |= set(re.findall(r'"([a-z_]+(?:\.[a-z_]+)?)"', call))
+    used = {action for action in used if "." in action or action == "login"}
+    missing = sorted(used - set(ACTION_LABELS))
+    assert not missing, f"audit actions without a label: {missing}"

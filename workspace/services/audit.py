@@ -66,6 +66,16 @@ ACTION_LABELS = {
     "indicator.added": _l("Target added"),
     "measurement.logged": _l("Value logged"),
     "plan.imported": _l("Plan imported"),
+    "plan.created": _l("Plan created"),
+    "plan.copied": _l("Next plan started"),
+    "plan.area_added": _l("Area added"),
+    "plan.area_changed": _l("Area renamed"),
+    "plan.area_moved": _l("Area moved"),
+    "plan.area_archived": _l("Area archived"),
+    "plan.activity_added": _l("Activity added"),
+    "plan.activity_changed": _l("Activity changed"),
+    "plan.activity_moved": _l("Activity moved"),
+    "plan.activity_archived": _l("Activity archived"),
 }
 
 
