@@ -405,3 +405,21 @@ def test_the_audit_log_exports_as_csv(app, admin):
     assert rows[0] == ["När", "Vem", "Vad", "Objekt", "Detaljer"]
     assert len(rows) > 2 and all(row[2] == "Status ändrad" for row in rows[1:])
     assert any(row[1] == "Lina Forsberg" for row in rows[1:])
+
+
+def test_an_error_message_is_the_fields_description(app):
+    client = client_for(app, "kramfors", "lasare")
+    html = client.post(
+        "/account",
+        data={
+            "csrf_token": token(client),
+            "current_password": "fel",
+            "new_password": "ett nytt långt lösenord",
+        },
+    ).get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="current_password"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="current_password-error"' in field
+    assert (
+        '<p class="field__error" id="current_password-error">Det nuvarande lösenordet är fel.</p>'
+        in html
+    )

@@ -83,7 +83,9 @@ def test_a_coordinator_opens_a_round(app):
     coordinator = client_for(app, "polisen", "samordnare")
     page = coordinator.get("/plans/1/rounds").get_data(as_text=True)
     assert "Öppna en ny uppföljning" in page
-    assert re.search(r'value="Uppföljning (april|oktober) \d{4}"', page)  # suggested title
+    assert re.search(
+        r'Lämna tomt för att få "Uppföljning (april|oktober) \d{4}" eller "Årlig', page
+    )
     response = coordinator.post(
         "/plans/1/rounds",
         data={
@@ -104,10 +106,6 @@ def test_a_coordinator_opens_a_round(app):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (
-            {"kind": "working_group", "title": "", "due_on": "2012-04-15"},
-            "Ge uppföljningen en rubrik.",
-        ),
         ({"kind": "working_group", "title": "X", "due_on": ""}, "Ange datum då organisationerna"),
         ({"kind": "monthly", "title": "X", "due_on": "2012-04-15"}, "Inte ett giltigt val"),
         (
@@ -498,3 +496,19 @@ def test_decisions_at_the_meeting_go_into_the_rounds_thread(app, reported):
     assert "Beslut: ny belysning i stadsparken." in coordinator.get(
         f"/rounds/{round_id}/meeting?area=3"
     ).get_data(as_text=True)
+
+
+def test_an_empty_title_follows_the_kind(app):
+    coordinator = client_for(app, "polisen", "samordnare")
+    response = coordinator.post(
+        "/plans/1/rounds",
+        data={
+            "csrf_token": token(coordinator),
+            "kind": "annual_evaluation",
+            "title": "",
+            "due_on": "2027-05-20",
+        },
+    )
+    assert response.status_code == 303
+    html = coordinator.get(response.headers["Location"]).get_data(as_text=True)
+    assert re.search(r"<h1>Årlig utvärdering maj \d{4}</h1>", html)

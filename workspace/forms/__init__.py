@@ -171,7 +171,7 @@ class RoundForm(FlaskForm):
         default=RoundKind.WORKING_GROUP.value,
         validators=[InputRequired(_l("Choose the kind of follow-up."))],
     )
-    title = StringField(_l("Title"), validators=[InputRequired(_l("Give the round a title."))])
+    title = StringField(_l("Title"), validators=[Optional()])
     due_on = DateField(
         _l("Report by"),
         validators=[InputRequired(_l("Give the date by which the organisations report."))],

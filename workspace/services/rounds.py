@@ -56,11 +56,12 @@ def open_round(
         kind = RoundKind(kind)
     except ValueError:
         errors["kind"] = _("Choose the kind of follow-up.")
-    if not title:
-        errors["title"] = _("Give the round a title.")
-    elif len(title) > 200:
+    else:
+        # Left empty, the title follows the kind: the next April/October or May.
+        title = title or suggested_title(kind, utcnow().date())
+    if len(title) > 200:
         errors["title"] = _("The title may have at most %(max)d characters.", max=200)
-    elif db.session.scalar(
+    elif title and db.session.scalar(
         select(func.count(FollowUpRound.id)).where(
             FollowUpRound.plan_id == plan.id, FollowUpRound.title == title
         )

@@ -42,8 +42,6 @@ def index(plan_id: int) -> Response:
     """The plan's follow-up rounds, and for coordinators the form to open the next."""
     plan = get_plan_or_404(current_user, plan_id)
     form = RoundForm()
-    if request.method == "GET":
-        form.title.data = rounds.suggested_title(RoundKind.WORKING_GROUP, utcnow().date())
     status = 200
     if request.method == "POST":
         authorize(current_user, Action.MANAGE_ROUNDS, plan)
@@ -65,6 +63,7 @@ def index(plan_id: int) -> Response:
         plan=plan,
         rounds=rounds.rounds_of(plan),
         form=form,
+        suggestions={kind: rounds.suggested_title(kind, utcnow().date()) for kind in RoundKind},
     )
 
 
