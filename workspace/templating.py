@@ -8,7 +8,6 @@ from flask import Flask, url_for
 from flask_babel import get_locale
 
 from . import config, i18n, rich_text
-from .forms import ROLE_NAMES
 from .htmx import is_fragment_request
 from .models import NOTE_MAX_LENGTH, STATUS_LABELS, AssignmentStatus
 from .policy import Action, can
@@ -32,7 +31,7 @@ def configure(app: Flask) -> None:
         htmx_script=htmx_script,
         is_fragment=is_fragment_request,
         NOTE_MAX_LENGTH=NOTE_MAX_LENGTH,
-        role_label=lambda role: str(ROLE_NAMES[role]),
+        role_label=lambda role: role.label,
         current_locale=lambda: str(get_locale()),
     )
     app.jinja_env.filters["when"] = i18n.when

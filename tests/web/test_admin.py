@@ -125,6 +125,7 @@ def test_an_admin_adds_a_user_who_sets_a_password_with_a_one_time_link(app, admi
     page = admin.post(
         f"/admin/users/{nora_id}/password-link",
         data={"csrf_token": token(admin, f"/admin/users/{nora_id}")},
+        follow_redirects=True,
     )
     link = re.search(r'value="(http://[^"]+/password/[^"]+)"', page.get_data(as_text=True)).group(1)
     path = link.split("localhost", 1)[1]
@@ -423,3 +424,36 @@ def test_an_error_message_is_the_fields_description(app):
         '<p class="field__error" id="current_password-error">Det nuvarande lösenordet är fel.</p>'
         in html
     )
+
+
+def test_the_password_link_is_shown_once_and_reloading_does_not_replace_it(app, admin):
+    target = user_id(app, "kramfors", "lasare")
+    first = admin.post(
+        f"/admin/users/{target}/password-link",
+        data={"csrf_token": token(admin, f"/admin/users/{target}")},
+    )
+    assert first.status_code == 303
+    shown = admin.get(first.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'value="http://localhost(/password/[^"]+)"', shown).group(1)
+    again = admin.get(first.headers["Location"]).get_data(as_text=True)
+    assert "/password/" not in again and "Länken har redan visats" in again
+    assert app.test_client().get(link).status_code == 200  # reloading did not replace it
+
+
+def test_deactivating_releases_the_persons_functions(app, admin):
+    lina = user_id(app, "kramfors", "handlaggare")
+    page = admin.get(f"/admin/users/{lina}/deactivate").get_data(as_text=True)
+    admin.post(
+        f"/admin/users/{lina}/deactivate",
+        data={"csrf_token": csrf_token_from(page), "confirm": "y"},
+    )
+    with app.app_context():
+        assert db.session.get(User, lina).functions == []
+    assert last_event(app, "function.relieved").details["user_id"] == lina
+
+
+def test_audit_details_are_in_words(app, admin):
+    html = admin.get("/admin/audit?action=assignment.status_changed").get_data(as_text=True)
+    rows = html[html.index("<tbody>") : html.index("</tbody>")]
+    assert '<span class="muted">från:</span> Ej påbörjad; <span class="muted">till:</span>' in rows
+    assert "from_status" not in rows and "not_started" not in rows

@@ -247,13 +247,6 @@ class MeasurementForm(FlaskForm):
     )
 
 
-ROLE_NAMES = {
-    Role.VIEWER: _l("Viewer"),
-    Role.MEMBER: _l("Member"),
-    Role.COORDINATOR: _l("Coordinator"),
-    Role.ADMIN: _l("Admin"),
-}
-
 ROLE_LABELS = {
     Role.VIEWER: _l("Viewer – reads the plan and the follow-up"),
     Role.MEMBER: _l("Member – reports for the organisation's assignments"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
     Column,
@@ -49,6 +50,18 @@ class Role(StrEnum):
         """Roles are ordered viewer < member < coordinator < admin."""
         order = list(Role)
         return order.index(self) >= order.index(other)
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_NAMES[self])
+
+
+ROLE_NAMES = {
+    Role.VIEWER: _l("Viewer"),
+    Role.MEMBER: _l("Member"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.ADMIN: _l("Admin"),
+}
 
 
 class Organisation(TimestampMixin, db.Model):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import AuditEvent, User
+from ..models import AssignmentStatus, AuditEvent, Role, User, Visibility
 from .text import neutralise
 
 
@@ -83,6 +82,62 @@ def label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
+DETAIL_LABELS = {
+    "from_status": _l("from"),
+    "to_status": _l("to"),
+    "role": _l("role"),
+    "title": _l("title"),
+    "changes": _l("changes"),
+    "visibility": _l("visibility"),
+    "reason": _l("reason"),
+    "kind": _l("kind"),
+    "direction": _l("direction"),
+    "email": _l("email"),
+    "added": _l("added"),
+    "removed": _l("removed"),
+    "functions": _l("functions"),
+}
+
+
+def _value(key: str, value: Any) -> str:
+    """A detail's value in words: statuses, roles and directions by their names."""
+    if isinstance(value, dict):
+        return "; ".join(f"{_key_label(k)}: {_value(k, v)}" for k, v in value.items())
+    if isinstance(value, list):
+        if key in ("changes",) or (len(value) == 2 and key in _NAMED):
+            return " → ".join(_value(key, v) for v in value)
+        return ", ".join(_value(key, v) for v in value)
+    if key in ("from_status", "to_status", "status") and value in set(AssignmentStatus):
+        return AssignmentStatus(value).label
+    if key == "role" and value in set(Role):
+        return Role(value).label
+    if key == "visibility" and value in set(Visibility):
+        return Visibility(value).label
+    if key == "direction":
+        return str(_("up") if value < 0 else _("down"))
+    return "" if value is None else str(value)
+
+
+_NAMED = {"role", "email", "name", "title", "goal", "status", "from_status", "to_status"}
+
+
+def _key_label(key: str) -> str:
+    return str(DETAIL_LABELS.get(key, FIELD_LABELS.get(key, key)))
+
+
+FIELD_LABELS = {"name": _l("name"), "goal": _l("goal")}
+
+
+def describe(event: AuditEvent) -> list[tuple[str, str]]:
+    """The event's details as (label, value) in the reader's language; ids are left out,
+    since the log says who and what already."""
+    return [
+        (_key_label(key), _value(key, value))
+        for key, value in (event.details or {}).items()
+        if not key.endswith("_id")
+    ]
+
+
 def events(
     organisation_id: int,
     *,
@@ -126,7 +181,7 @@ def to_csv(rows: list[AuditEvent]) -> bytes:
                 neutralise(event.user.name if event.user else ""),
                 label(event.action),
                 f"{event.object_type or ''} {event.object_id or ''}".strip(),
-                neutralise(json.dumps(event.details, ensure_ascii=False) if event.details else ""),
+                neutralise("; ".join(f"{k}: {v}" for k, v in describe(event))),
             ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

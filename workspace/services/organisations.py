@@ -72,6 +72,12 @@ def appoint(user: User, function: Function) -> None:
 
 def set_functions(actor: User, user: User, function_ids: set[int]) -> None:
     """An admin decides which of the organisation's functions a user holds."""
+    apply_functions(actor, user, function_ids)
+    db.session.commit()
+
+
+def apply_functions(actor: User, user: User, function_ids: set[int]) -> None:
+    """`set_functions` inside the caller's transaction."""
     authorize(actor, Action.MANAGE_USERS, user)
     own = {f.id: f for f in user.organisation.functions}
     unknown = function_ids - own.keys()
@@ -90,7 +96,6 @@ def set_functions(actor: User, user: User, function_ids: set[int]) -> None:
         )
         audit.record(actor, "function.relieved", own[function_id], user_id=user.id)
     db.session.expire(user, ["functions"])
-    db.session.commit()
 
 
 def functions_with_assignments(organisation_id: int) -> set[int]:

@@ -14,7 +14,7 @@ from ..models import Function, Organisation, OrganisationKind, Role, User
 from ..policy import Action, authorize
 from . import accounts, audit
 from .errors import ValidationFailed
-from .organisations import functions_with_assignments
+from .organisations import apply_functions, functions_with_assignments
 from .text import clean
 
 # Checked when no such user exists, so a wrong email costs as much time as a wrong password.
@@ -131,8 +131,10 @@ def vacated_by(user: User) -> list[Function]:
 def set_active(actor: User, user: User, active: bool, *, accept_vacancy: bool = False) -> None:
     """Deactivate or reactivate a user; nobody is ever deleted, so their history stays.
 
-    Deactivating the last active holder of a function that has assignments is refused
-    with `WouldLeaveVacant` unless the admin has seen the warning (`accept_vacancy`)."""
+    A deactivated user gives up the functions they held: someone who has left carries no
+    responsibility. Deactivating the last active holder of a function that has assignments
+    is refused with `WouldLeaveVacant` unless the admin has seen the warning
+    (`accept_vacancy`)."""
     authorize(actor, Action.MANAGE_USERS, user)
     if not active and user.id == actor.id:
         raise ValidationFailed({"user": _("You cannot deactivate yourself.")})
@@ -140,6 +142,8 @@ def set_active(actor: User, user: User, active: bool, *, accept_vacancy: bool = 
         vacant = vacated_by(user)
         if vacant:
             raise WouldLeaveVacant(vacant)
+    if not active:
+        apply_functions(actor, user, set())
     user.active = active
     audit.record(actor, "user.reactivated" if active else "user.deactivated", user)
     db.session.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, request, url_for
+from flask import Blueprint, Response, flash, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -157,14 +157,28 @@ def reactivate(user_id: int) -> Response:
 @bp.post("/users/<int:user_id>/password-link")
 @login_required
 def password_link(user_id: int) -> Response:
-    """Issue a one-time link to set a password, shown once for the admin to hand over."""
+    """Issue a one-time link to set a password. It is kept in the admin's session until it
+    has been shown once, so reloading the page does not silently replace it."""
     user = get_user_or_404(current_user, user_id)
-    if not EmptyForm().validate_on_submit():
-        return redirect_to(url_for("admin.edit_user", user_id=user.id))
-    token = accounts.issue_password_link(current_user, user)
-    link = url_for("account.set_password", token=token, _external=True)
-    accounts.deliver_link(user, link)
-    return render("admin/password_link.html", "link", person=user, link=link)
+    if EmptyForm().validate_on_submit():
+        token = accounts.issue_password_link(current_user, user)
+        link = url_for("account.set_password", token=token, _external=True)
+        accounts.deliver_link(user, link)
+        session["password_link"] = {"user_id": user.id, "link": link}
+    return redirect_to(url_for("admin.show_password_link", user_id=user.id))
+
+
+@bp.get("/users/<int:user_id>/password-link")
+@login_required
+def show_password_link(user_id: int) -> Response:
+    """The new link, shown once for the admin to hand over."""
+    user = get_user_or_404(current_user, user_id)
+    authorize(current_user, Action.MANAGE_USERS, user)
+    pending = session.pop("password_link", None)
+    link = pending["link"] if pending and pending.get("user_id") == user.id else None
+    return render(
+        "admin/password_link.html", "link", person=user, link=link, action_form=EmptyForm()
+    )
 
 
 @bp.get("/audit")
@@ -183,6 +197,7 @@ def audit_log() -> Response:
         form=form,
         page=page,
         label=audit.label,
+        describe=audit.describe,
         page_url=lambda number: url_for("admin.audit_log", page=number, **filters),
     )
 

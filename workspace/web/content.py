@@ -89,8 +89,17 @@ def move_area(area_id: int) -> Response:
     """Move an area one step up or down (keyboard users get buttons, not dragging)."""
     area = get_area_or_404(current_user, area_id)
     if EmptyForm().validate_on_submit():
-        content.move_area(current_user, area, _direction())
+        direction = _direction()
+        content.move_area(current_user, area, direction)
+        flash(_moved_message(area.title, direction), "info")
     return _back(area.plan_id, f"#area-{area.id}")
+
+
+def _moved_message(title: str, direction: int) -> str:
+    # The page reloads; the message (a status region) tells a screen-reader user it worked.
+    if direction < 0:
+        return _('"%(title)s" moved up.', title=title)
+    return _('"%(title)s" moved down.', title=title)
 
 
 @bp.post("/activities/<int:activity_id>/move")
@@ -99,7 +108,9 @@ def move_activity(activity_id: int) -> Response:
     """Move an activity one step up or down within its area."""
     activity = get_activity_or_404(current_user, activity_id)
     if EmptyForm().validate_on_submit():
-        content.move_activity(current_user, activity, _direction())
+        direction = _direction()
+        content.move_activity(current_user, activity, direction)
+        flash(_moved_message(activity.title, direction), "info")
     return _back(activity.area.plan_id, f"#activity-{activity.id}")
 
 
