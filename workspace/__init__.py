@@ -55,7 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     login_manager.init_app(app)
 
-    from . import cli, templating
+    from . import cli, security, templating
     from .web import (
         account,
         activities,
@@ -72,6 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     auth.configure_login(login_manager)
     templating.configure(app)
+    security.register(app)
     errors.register(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(plans.bp)

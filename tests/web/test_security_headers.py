@@ -1,0 +1,45 @@
+"""Headers that make the browser refuse script injection, framing and sniffing."""
+
+from __future__ import annotations
+
+from workspace import create_app
+
+
+def test_every_answer_carries_the_security_headers(client, auth):
+    for response in (
+        client.get("/login"),
+        auth.login("kramfors", "lasare"),
+        client.get("/plans/1"),
+    ):
+        csp = response.headers["Content-Security-Policy"]
+        assert (
+            "script-src 'self'" in csp and "'unsafe-inline'" not in csp and "unsafe-eval" not in csp
+        )
+        assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert "Strict-Transport-Security" not in response.headers  # not in testing
+
+
+def test_the_cdn_is_allowed_only_when_htmx_comes_from_it(tmp_path):
+    base = {
+        "SAMVERKAN_ENV": "testing",
+        "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    }
+    cdn = create_app({**base, "HTMX_SOURCE": "cdn"}).test_client().get("/static/css/app.css")
+    local = create_app({**base, "HTMX_SOURCE": "local"}).test_client().get("/static/css/app.css")
+    assert "https://cdn.jsdelivr.net" in cdn.headers["Content-Security-Policy"]
+    assert "cdn.jsdelivr.net" not in local.headers["Content-Security-Policy"]
+
+
+def test_production_asks_for_https(tmp_path):
+    app = create_app(
+        {
+            "SAMVERKAN_ENV": "production",
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        }
+    )
+    response = app.test_client().get("/static/css/app.css")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
