@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": environment == "production",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
         "LANGUAGES": ("sv", "en"),
@@ -82,6 +84,11 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         or str(Path(instance_path) / "attachments"),
         # 10 MB per file, plus room for the rest of the form.
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
+        # Counts of login attempts must be shared by every worker and host in production.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes"),
         # How often an open page asks for others' changes.
         "POLL_SECONDS": _positive_int(env, "POLL_SECONDS", 15),
     }

@@ -65,6 +65,7 @@ class LoginForm(FlaskForm):
         validators=[DataRequired(_l("Enter your password.")), Length(max=1000)],
         render_kw={"autocomplete": "current-password"},
     )
+    remember = BooleanField(_l("Keep me logged in on this computer"))
 
     def set_organisations(self, organisations: list[Organisation]) -> None:
         self.organisation.choices = [SelectChoice(org.slug, org.name) for org in organisations]

@@ -146,6 +146,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
+    # Part of every session and remember-me cookie: changing it logs the user out everywhere.
+    session_token: Mapped[str | None] = mapped_column(String(64))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     functions: Mapped[list[Function]] = relationship(
@@ -158,6 +160,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} of {self.organisation_id}>"

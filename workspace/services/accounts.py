@@ -58,6 +58,8 @@ def change_password(user: User, current: str, new: str) -> None:
     if problem:
         raise ValidationFailed({"new_password": problem})
     user.password_hash = hash_password(new)
+    # Sessions and remember-me cookies elsewhere end with the old password.
+    user.session_token = secrets.token_urlsafe(32)
     audit.record(user, "account.password_changed", user)
     db.session.commit()
 
@@ -109,6 +111,7 @@ def set_password_with_link(token: str, password: str) -> User:
         raise ValidationFailed({"password": problem})
     link.used_at = utcnow()
     link.user.password_hash = hash_password(password)
+    link.user.session_token = secrets.token_urlsafe(32)
     audit.record(link.user, "account.password_set_with_link", link.user)
     db.session.commit()
     return link.user
@@ -120,3 +123,16 @@ def deliver_link(user: User, link: str) -> None:
     sender = current_app.config.get("PASSWORD_LINK_SENDER")
     if sender is not None:
         sender(user, link)
+
+
+def start_session(user: User) -> None:
+    """Give the user a session token if they have none (their sessions carry it)."""
+    if not user.session_token:
+        user.session_token = secrets.token_urlsafe(32)
+        db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """Log the user out everywhere: every session and remember-me cookie stops working."""
+    user.session_token = secrets.token_urlsafe(32)
+    db.session.commit()

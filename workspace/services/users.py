@@ -145,6 +145,8 @@ def set_active(actor: User, user: User, active: bool, *, accept_vacancy: bool = 
     if not active:
         apply_functions(actor, user, set())
     user.active = active
+    if not active:
+        user.session_token = secrets.token_urlsafe(32)
     audit.record(actor, "user.reactivated" if active else "user.deactivated", user)
     db.session.commit()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from ..extensions import db
 from ..forms import LanguageForm, PasswordChangeForm, SetPasswordForm
@@ -29,6 +29,8 @@ def index() -> Response:
         except ValidationFailed as refused:
             errors_onto(form, refused)
         else:
+            # The new token ended every session, this one too: carry on here with it.
+            login_user(current_user._get_current_object())
             flash(_("Your password is changed."), "info")
             return redirect_to(url_for("account.index"))
     status = 422 if request.method == "POST" else 200

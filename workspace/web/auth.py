@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import hmac
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import EmptyForm, LanguageForm, LoginForm
 from ..htmx import is_fragment_request, redirect_to, render
 from ..models import User
-from ..services import organisations, users
+from ..services import accounts, organisations, users
 
 bp = Blueprint("auth", __name__)
 
@@ -23,9 +24,13 @@ def configure_login(manager: LoginManager) -> None:
     manager.login_message = None
 
     @manager.user_loader
-    def load_user(user_id: str) -> User | None:
+    def load_user(session_id: str) -> User | None:
+        # "<id>:<token>": a token changed by logout or a new password ends the session.
+        user_id, _, token = session_id.partition(":")
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or not user.session_token:
+            return None
+        return user if hmac.compare_digest(user.session_token, token) else None
 
     @manager.unauthorized_handler
     def unauthorized() -> Response:
@@ -47,7 +52,30 @@ def safe_next(target: str | None, fallback: str | None = None) -> str:
     return fallback or url_for("plans.start")
 
 
+def _account_key() -> str:
+    organisation = (request.form.get("organisation") or "")[:60]
+    return f"login:{organisation}:{users.normalise_email(request.form.get('email') or '')[:254]}"
+
+
+def _failed(response: Response) -> bool:
+    # Only failed attempts count: a user who logs in often is not an attacker.
+    return response.status_code != 303
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="login-account",
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="login-address",
+)
 def login() -> Response:
     """Choose organisation, then email and password."""
     if current_user.is_authenticated:
@@ -62,8 +90,9 @@ def login() -> Response:
         user = users.authenticate(form.organisation.data, form.email.data, form.password.data)
         if user is not None:
             next_url = safe_next(request.args.get("next"))
+            accounts.start_session(user)
             session.clear()
-            login_user(user)
+            login_user(user, remember=bool(form.remember.data))
             return redirect(next_url, 303)
         error = _("The organisation, email or password is wrong.")
         status = 401
@@ -77,6 +106,7 @@ def login() -> Response:
 def logout() -> Response:
     """Log out and forget the session."""
     if EmptyForm().validate_on_submit():
+        accounts.end_sessions(current_user)
         logout_user()
         session.clear()
         flash(_("You are logged out."), "info")

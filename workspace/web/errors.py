@@ -22,6 +22,19 @@ def register(app: Flask) -> None:
     def denied(error: Denied) -> Response:
         return _page(403, _("Not allowed"), error.message)
 
+    @app.errorhandler(429)
+    def too_many(error: HTTPException) -> Response:
+        response = _page(
+            429,
+            _("Too many attempts"),
+            _("Too many failed attempts. Wait a few minutes and try again."),
+        )
+        # Flask-Limiter's error carries Retry-After; keep it on our own page.
+        original = getattr(error, "response", None)
+        if original is not None and "Retry-After" in original.headers:
+            response.headers["Retry-After"] = original.headers["Retry-After"]
+        return response
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> Response:
         return _page(
