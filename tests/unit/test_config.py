@@ -21,6 +21,8 @@ def test_production_cookies_are_secure(tmp_path):
     config = from_environment(str(tmp_path), {"SECRET_KEY": "x" * 40})
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert config["REMEMBER_COOKIE_SECURE"] and config["REMEMBER_COOKIE_HTTPONLY"]
+    assert config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
     assert config["HTMX_SOURCE"] == "cdn"
 
 

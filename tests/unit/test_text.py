@@ -77,6 +77,9 @@ class _Elements(HTMLParser):
         "![bild](https://x.example/a.png)",
         "<script>alert(1)</script>",
         '**[x](https://ok.example "title") <iframe src="https://x.example">**',
+        # htmx acts on attributes: a comment must never carry one.
+        '<a href="https://x.example" hx-post="/logout" hx-trigger="load">x</a>',
+        '<p hx-on:click="alert(1)" data-hx-get="/admin">x</p>',
     ],
 )
 def test_rich_text_never_yields_script(text):

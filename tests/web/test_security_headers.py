@@ -43,3 +43,9 @@ def test_production_asks_for_https(tmp_path):
     )
     response = app.test_client().get("/static/css/app.css")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_htmx_may_only_talk_to_this_site(client, auth):
+    auth.login("kramfors", "lasare")
+    page = client.get("/plans/1").get_data(as_text=True)
+    assert """<meta name="htmx-config" content='{"mode": "same-origin"}'>""" in page
