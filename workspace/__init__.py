@@ -31,6 +31,17 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _begin_before_savepoint(conn: Any, name: str) -> None:
+    # Python's sqlite3 only opens a transaction before INSERT/UPDATE/DELETE, so a SAVEPOINT
+    # issued first would start a transaction of its own that RELEASE commits, and a later
+    # failure could no longer roll back what was written inside it (a thread without its
+    # first comment). Opening the transaction first keeps one user action one transaction.
+    dbapi_connection = conn.connection.dbapi_connection
+    if isinstance(dbapi_connection, sqlite3.Connection) and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides the environment (tests pass their own)."""
     app = Flask(
