@@ -83,7 +83,7 @@ def register(app: Flask) -> None:
         with suppress(SQLAlchemyError):
             db.session.rollback()
         # The page must not ask the database who is logged in (Flask-Login keeps the user
-        # of the request in g): it shows no account menu and the browser's language.
+        # of the request in g): no account menu, the language of the session or browser.
         g._login_user = login_manager.anonymous_user()
         response = _page(
             503,
