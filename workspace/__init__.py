@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from . import config as config_module
 from . import i18n
@@ -31,6 +31,17 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _begin_before_savepoint(conn: Any, name: str) -> None:
+    # Python's sqlite3 only opens a transaction before INSERT/UPDATE/DELETE, so a SAVEPOINT
+    # issued first would start a transaction of its own that RELEASE commits, and a later
+    # failure could no longer roll back what was written inside it (a thread without its
+    # first comment). Opening the transaction first keeps one user action one transaction.
+    dbapi_connection = conn.connection.dbapi_connection
+    if isinstance(dbapi_connection, sqlite3.Connection) and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides the environment (tests pass their own)."""
     app = Flask(
@@ -44,6 +55,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     env = {**os.environ, **{k: v for k, v in overrides.items() if isinstance(v, str)}}
     app.config.update(config_module.from_environment(app.instance_path, env))
     app.config.update(overrides)
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
+        # A restarted server leaves dead connections in the pool; test each one before use
+        # so the first request after an outage works instead of failing on a stale one.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        }
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 import tomli_w
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from .extensions import db
 from .models import Organisation, OrganisationKind, Plan, Role, User
-from .services import demo, plans, users
+from .services import backup, demo, plans, users
 from .services.errors import ValidationFailed
 from .services.organisations import ensure_organisation
 
@@ -30,6 +31,25 @@ def _plan(plan_id: int) -> Plan:
     if plan is None:
         raise click.ClickException(f"no plan with id {plan_id}")
     return plan
+
+
+POSTGRES_BACKUP_HELP = (
+    "The database is PostgreSQL: back it up with its own tools while the app runs,\n"
+    '  pg_dump -Fc "$DATABASE_URL" > samverkan.dump\n'
+    "and restore with\n"
+    '  pg_restore --clean --if-exists --no-owner -d "$DATABASE_URL" samverkan.dump\n'
+    "(a postgresql:// URL; leave out any +psycopg). Copy ATTACHMENT_DIR alongside."
+)
+
+
+def _sqlite_database() -> Path:
+    """The live SQLite file, or a refusal that tells a PostgreSQL operator what to use."""
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(POSTGRES_BACKUP_HELP)
+    if not url.database or url.database == ":memory:":
+        raise click.ClickException("the database is in memory; there is nothing to back up")
+    return Path(url.database)
 
 
 def register(app: Flask) -> None:
@@ -151,3 +171,50 @@ def register(app: Flask) -> None:
             click.echo(
                 f"{user.organisation.slug}\t{user.email}\t{user.role.value}\t{state}\t{user.name}"
             )
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+    def backup_command(path: Path, force: bool) -> None:
+        """Back up the SQLite database to PATH while the app runs, and the attachment files
+        to PATH.attachments/. On PostgreSQL, says how to use pg_dump instead."""
+        database = _sqlite_database()
+        try:
+            backup.backup_sqlite(database, path, force=force)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Wrote a backup of {database} to {path}.")
+        files = backup.copy_attachments(
+            Path(current_app.config["ATTACHMENT_DIR"]), backup.attachments_path(path)
+        )
+        if files:
+            click.echo(f"Copied {files} attachment files to {backup.attachments_path(path)}.")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_command(path: Path, yes: bool) -> None:
+        """Replace the SQLite database with a backup made by `backup`, and put back its
+        attachment files. Everything written since the backup is lost."""
+        database = _sqlite_database()
+        try:
+            revision = backup.backup_revision(path)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if not yes:
+            click.confirm(
+                f"Replace {database} with {path}? Everything written since the backup is lost.",
+                abort=True,
+            )
+        # Let go of the app's own connections so none holds a lock on the file.
+        db.session.remove()
+        db.engine.dispose()
+        backup.restore_sqlite(path, database)
+        click.echo(f"Restored {database} from {path}.")
+        files = backup.copy_attachments(
+            backup.attachments_path(path), Path(current_app.config["ATTACHMENT_DIR"])
+        )
+        if files:
+            click.echo(f"Put back {files} attachment files.")
+        if revision != backup.head_revision():
+            click.echo("The backup is from an older version: now run `flask db upgrade`.")

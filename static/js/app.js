@@ -75,4 +75,17 @@
     var box = errorBox();
     if (box && ctx && ctx.response) box.hidden = true;
   });
+
+  // A request that swaps nothing (the live poll) has no place to show the server's error
+  // message, so it goes in the alert box; the next answer that is not an error hides it.
+  document.addEventListener("htmx:response:error", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    var box = errorBox();
+    if (!box || !ctx || String(ctx.swap || "").split(" ")[0] !== "none") return;
+    var page = new DOMParser().parseFromString(ctx.text || "", "text/html");
+    var alert = page.querySelector("[role=alert]");
+    box.textContent = ((alert || page.body).textContent || "").replace(/\s+/g, " ").trim() ||
+      box.dataset.offline;
+    box.hidden = false;
+  });
 })();

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from contextlib import suppress
+
+from flask import Flask, current_app, g
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..htmx import render
 from ..policy import Denied
+
+# How long a browser (or a proxy) should wait before asking again after a 503.
+RETRY_AFTER_SECONDS = 30
 
 
 def _page(status: int, title: str, message: str, reload: bool = False) -> Response:
     return render("errors/error.html", "error", status, title=title, message=message, reload=reload)
+
+
+def is_database_unavailable(error: DBAPIError) -> bool:
+    """The database cannot be reached, is locked or dropped the connection: a passing fault,
+    not a bug. SQLite reports "database is locked" and "unable to open database file" as
+    OperationalError; PostgreSQL reports a refused or broken connection the same way."""
+    return isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
 
 
 def register(app: Flask) -> None:
@@ -60,6 +73,29 @@ def register(app: Flask) -> None:
             error.code or 500, (_("Something went wrong"), _("Please try again."))
         )
         return _page(error.code or 500, title, message)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> Response:
+        if not is_database_unavailable(error):
+            raise error
+        current_app.logger.warning("Database unavailable: %s", error)
+        # The connection may be gone already; the session is discarded at teardown anyway.
+        with suppress(SQLAlchemyError):
+            db.session.rollback()
+        # The page must not ask the database who is logged in (Flask-Login keeps the user
+        # of the request in g): no account menu, the language of the session or browser.
+        g._login_user = login_manager.anonymous_user()
+        response = _page(
+            503,
+            _("The service is temporarily unavailable"),
+            _(
+                "Something on our side is not answering right now. Nothing was saved. "
+                "Wait a moment and try again."
+            ),
+            reload=True,
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> Response:
