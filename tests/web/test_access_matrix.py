@@ -9,9 +9,11 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from tests.conftest import csrf_token_from
+from tests.factories import demo_user, seed_plan
 from tests.web.access_matrix import (
     IDENTITIES,
     MATRIX,
@@ -23,6 +25,9 @@ from tests.web.access_matrix import (
     World,
     session_id,
 )
+from workspace.extensions import db
+from workspace.models import Activity, Area, Assignment, Function, Organisation, Report, Role
+from workspace.services import content
 
 ALLOWED_ERRORS = {400, 409, 422}  # a validation answer: the user got in, the form did not
 
@@ -133,3 +138,32 @@ def test_access(app: Flask, endpoint: str) -> None:
                         f"/login, got {fragment.status_code}"
                     )
     assert not failures, "\n".join(failures)
+
+
+def test_ids_of_two_plans_do_not_mix(app: Flask) -> None:
+    """A round of one plan and an assignment of another: no such report, even for a member
+    whose organisation takes part in both plans, and nothing is written."""
+    world = World()
+    with app.app_context():
+        round_id = world.round_id
+        next_plan = content.copy_plan(
+            demo_user(OWNER, "samordnare"), seed_plan(), title="Nästa plan", period_start=2030
+        )
+        foreign = db.session.execute(
+            select(Assignment.id)
+            .join(Activity)
+            .join(Area)
+            .join(Function)
+            .join(Organisation)
+            .where(Area.plan_id == next_plan.id, Organisation.slug == OWNER)
+            .limit(1)
+        ).scalar_one()
+    client = _client(app, Identity(OWNER, Role.ADMIN))
+    token = csrf_token_from(client.get("/account").get_data(as_text=True))
+    url = f"/rounds/{round_id}/reports/{foreign}"
+    assert client.get(url).status_code == 404
+    body = {"csrf_token": token, "what_was_done": "Gjort.", "kind": "report", "title": "Underlag"}
+    assert client.post(url, data=body).status_code == 404
+    assert client.post(f"{url}/evidence", data=body).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Report.id))) == 0
