@@ -23,11 +23,23 @@ from tests.web.access_matrix import (
     Route,
     Seen,
     World,
+    report,
+    round_,
     session_id,
 )
 from workspace.extensions import db
-from workspace.models import Activity, Area, Assignment, Function, Organisation, Report, Role
-from workspace.services import content
+from workspace.models import (
+    Activity,
+    Area,
+    Assignment,
+    Evidence,
+    FollowUpRound,
+    Function,
+    Organisation,
+    Report,
+    Role,
+)
+from workspace.services import content, rounds
 
 ALLOWED_ERRORS = {400, 409, 422}  # a validation answer: the user got in, the form did not
 
@@ -167,3 +179,50 @@ def test_ids_of_two_plans_do_not_mix(app: Flask) -> None:
     assert client.post(f"{url}/evidence", data=body).status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count(Report.id))) == 0
+
+
+# What changes a round's reports; once it is closed nobody may, but a refusal still says why.
+CLOSED_ROUND_ARGS = {
+    "rounds.report": report,
+    "rounds.add_evidence": report,
+    "rounds.delete_evidence": lambda world: {"evidence_id": world.evidence_id},
+    "rounds.close": round_,
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(CLOSED_ROUND_ARGS))
+def test_a_closed_round_refuses_by_the_same_rules(app: Flask, endpoint: str) -> None:
+    """Who may not act gets 403 or 404 as in an open round; who may is told the round is
+    closed; nothing changes."""
+    route, world = MATRIX[endpoint], World()
+    with app.app_context():
+        args = CLOSED_ROUND_ARGS[endpoint](world)
+        world.evidence_id  # noqa: B018 - the report has evidence that must stay
+        rnd = db.session.get(FollowUpRound, world.round_id)
+        rounds.close_round(demo_user(OWNER, "samordnare"), rnd, "Rådet har mötts.")
+    with app.test_request_context():
+        url = url_for(endpoint, **args)
+        round_page = url_for("rounds.show", round_id=world.round_id)
+    failures = []
+    for who in IDENTITIES:
+        client = _client(app, who)
+        token = csrf_token_from(
+            client.get("/account" if who.role else "/login").get_data(as_text=True)
+        )
+        body = {"csrf_token": token, "what_was_done": "Ändrat i efterhand.", "confirm": "y"}
+        response = client.post(url, data=body)
+        outcome = route.expected("POST", who)
+        if outcome is Outcome.ALLOW:
+            told = response.status_code == 303 and response.headers["Location"] == round_page
+        else:
+            told = _answers_as_expected(outcome, response)
+        if not told:
+            failures.append(
+                f"POST {url} as {who.name}: expected {outcome.value}, got "
+                f"{response.status_code} {response.headers.get('Location', '')}"
+            )
+    assert not failures, "\n".join(failures)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Evidence.id))) == 1
+        entry = db.session.get(Report, world.report_id)
+        assert entry.what_was_done == "Kontrollerna är gjorda."

@@ -237,6 +237,7 @@ def delete_evidence(evidence_id: int) -> Response:
     """Remove a piece of evidence (and its file) from a report in an open round."""
     evidence = get_evidence_or_404(current_user, evidence_id)
     entry = evidence.report
+    authorize(current_user, Action.REPORT, entry.assignment)
     if not entry.round.is_open:
         return _refuse_closed(entry.round)
     if EmptyForm().validate_on_submit():
