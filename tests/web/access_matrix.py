@@ -38,7 +38,7 @@ from workspace.services import accounts, content, indicators, rounds, threads, u
 from workspace.services.organisations import ensure_organisation
 
 OWNER = "kramfors"  # owns every object the matrix requests
-PARTNER = "solleftea"  # the other tenant in the same plan
+OTHER = "solleftea"  # the other tenant in the same plan
 OUTSIDER = "harnosand"  # a tenant in no plan of the workspace
 
 LOCAL_PART = {
@@ -67,7 +67,7 @@ class Identity:
 
 IDENTITIES = [
     Identity(None),
-    *(Identity(org, role) for org in (OWNER, PARTNER) for role in Role),
+    *(Identity(org, role) for org in (OWNER, OTHER) for role in Role),
     Identity(OUTSIDER, Role.ADMIN),
 ]
 
@@ -118,7 +118,7 @@ def _in_scope(scope: Scope, who: Identity) -> bool:
     if scope is Scope.OWN:
         return True
     if scope is Scope.PARTICIPANT:
-        return who.org in (OWNER, PARTNER)
+        return who.org in (OWNER, OTHER)
     if scope is Scope.OWNER:
         return who.org == OWNER
     return who.is_author
@@ -126,7 +126,7 @@ def _in_scope(scope: Scope, who: Identity) -> bool:
 
 def _sees(seen: Seen, who: Identity) -> bool:
     if seen is Seen.SHARED:
-        return who.org in (OWNER, PARTNER)
+        return who.org in (OWNER, OTHER)
     if seen is Seen.PRIVATE:
         return who.org == OWNER
     return True
@@ -165,7 +165,7 @@ class World:
     """Objects of the owning organisation, built through the services on first use.
     Use inside an app context; every property is an id."""
 
-    def _user(self, role: Role) -> Any:
+    def _user(self, role: Role) -> User:
         return demo_user(OWNER, LOCAL_PART[role])
 
     @cached_property
@@ -190,7 +190,7 @@ class World:
             coordinator,
             area,
             title="Åtkomstmatrisens aktivitet",
-            goal="Bara Kramfors ansvarar.",
+            goal="Bara en organisation ansvarar.",
             function_ids={ion.id},
         )
         return activity.id
@@ -256,7 +256,7 @@ class World:
             self._user(AUTHOR_ROLE),
             activity.area.plan,
             activity,
-            "Internt: bara för Kramfors.",
+            "Internt: bara för den egna organisationen.",
             Visibility.INTERNAL,
         )
         return comment.id
@@ -273,7 +273,7 @@ class World:
         ).scalar_one()
         user = users.create_user(
             organisation,
-            email="matris@kramfors.example",
+            email=f"matris@{OWNER}.example",
             name="Matris Person",
             role=Role.VIEWER,
             actor=self._user(Role.ADMIN),
