@@ -293,6 +293,15 @@ def get_assignment_or_404(user: User, assignment_id: int) -> Assignment:
     return assignment
 
 
+def get_round_assignment_or_404(user: User, rnd: FollowUpRound, assignment_id: int) -> Assignment:
+    """An assignment of the round's own plan: one of another plan has no report in this round,
+    even when the user's organisation takes part in both."""
+    assignment = get_assignment_or_404(user, assignment_id)
+    if assignment.activity.area.plan_id != rnd.plan_id:
+        abort(404)
+    return assignment
+
+
 def comment_visible_to(user: User) -> ColumnElement[bool]:
     """SQL condition: shared comments, and internal ones of the user's own organisation.
 

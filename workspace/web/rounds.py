@@ -17,9 +17,9 @@ from ..policy import (
     Action,
     authorize,
     can,
-    get_assignment_or_404,
     get_evidence_or_404,
     get_plan_or_404,
+    get_round_assignment_or_404,
     get_round_or_404,
 )
 from ..services import attachments, rounds, threads
@@ -137,7 +137,7 @@ def post_comment(round_id: int) -> Response:
 
 
 def _report_context(rnd: FollowUpRound, assignment_id: int, **extra: Any) -> dict[str, Any]:
-    assignment = get_assignment_or_404(current_user, assignment_id)
+    assignment = get_round_assignment_or_404(current_user, rnd, assignment_id)
     entry = rounds.find_report(rnd, assignment)
     form = extra.pop("form", None) or ReportForm(
         formdata=None,
@@ -197,7 +197,7 @@ def report(round_id: int, assignment_id: int) -> Response:
 def add_evidence(round_id: int, assignment_id: int) -> Response:
     """Attach statistics, a report or a decision to the report, as a link or a file."""
     rnd = get_round_or_404(current_user, round_id)
-    assignment = get_assignment_or_404(current_user, assignment_id)
+    assignment = get_round_assignment_or_404(current_user, rnd, assignment_id)
     authorize(current_user, Action.REPORT, assignment)
     if not rnd.is_open:
         return _refuse_closed(rnd)
@@ -237,6 +237,7 @@ def delete_evidence(evidence_id: int) -> Response:
     """Remove a piece of evidence (and its file) from a report in an open round."""
     evidence = get_evidence_or_404(current_user, evidence_id)
     entry = evidence.report
+    authorize(current_user, Action.REPORT, entry.assignment)
     if not entry.round.is_open:
         return _refuse_closed(entry.round)
     if EmptyForm().validate_on_submit():

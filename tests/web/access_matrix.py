@@ -1,0 +1,469 @@
+"""The access matrix: every endpoint, what guards it, and how to reach an object of the
+owning organisation (Kramfors). `test_access_matrix.py` requests each endpoint as every
+identity and compares the answer with what `workspace.policy` says it should be.
+
+A new route must get a row here, or the coverage test fails.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.factories import PASSWORD, PDF_BYTES, demo_user, seed_plan
+from workspace.extensions import db
+from workspace.models import (
+    Activity,
+    Assignment,
+    FollowUpRound,
+    Function,
+    Organisation,
+    OrganisationKind,
+    Plan,
+    Report,
+    Role,
+    RoundKind,
+    User,
+    Visibility,
+)
+from workspace.policy import MINIMUM_ROLE, Action
+from workspace.services import accounts, content, indicators, rounds, threads, users
+from workspace.services.organisations import ensure_organisation
+
+OWNER = "kramfors"  # owns every object the matrix requests
+OTHER = "solleftea"  # the other tenant in the same plan
+OUTSIDER = "harnosand"  # a tenant in no plan of the workspace
+
+LOCAL_PART = {
+    Role.VIEWER: "lasare",
+    Role.MEMBER: "handlaggare",
+    Role.COORDINATOR: "samordnare",
+    Role.ADMIN: "admin",
+}
+# The owner's member writes the comment the matrix edits, deletes and redacts.
+AUTHOR_ROLE = Role.MEMBER
+
+
+@dataclass(frozen=True)
+class Identity:
+    org: str | None  # None: anonymous
+    role: Role | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.role.value}@{self.org}" if self.org and self.role else "anonymous"
+
+    @property
+    def is_author(self) -> bool:
+        return self.org == OWNER and self.role is AUTHOR_ROLE
+
+
+IDENTITIES = [
+    Identity(None),
+    *(Identity(org, role) for org in (OWNER, OTHER) for role in Role),
+    Identity(OUTSIDER, Role.ADMIN),
+]
+
+
+class Scope(Enum):
+    """Whose object a grant reaches, besides the role the table asks for."""
+
+    OWN = "the user's own organisation (the endpoint has no other organisation's object)"
+    PARTICIPANT = "any organisation taking part in the object's plan"
+    OWNER = "only the organisation that owns the object"
+    AUTHOR = "only the object's author"
+
+
+class Seen(Enum):
+    """Who may know the object exists; anyone else gets 404."""
+
+    NO_OBJECT = "the endpoint names no object"
+    SHARED = "every participant of the plan (shared plan content)"
+    PRIVATE = "only the owning organisation (tenant-private)"
+
+
+@dataclass(frozen=True)
+class Grant:
+    action: Action
+    scope: Scope
+
+
+class Open(Enum):
+    PUBLIC = "anyone, logged in or not"
+    LOGGED_IN = "any logged-in user"
+
+
+Guard = Open | tuple[Grant, ...]
+
+
+def grant(action: Action, scope: Scope) -> tuple[Grant, ...]:
+    return (Grant(action, scope),)
+
+
+class Outcome(Enum):
+    ALLOW = "allowed"
+    LOGIN = "sent to log in"
+    DENY = "refused (403)"
+    HIDE = "not found (404)"
+
+
+def _in_scope(scope: Scope, who: Identity) -> bool:
+    if scope is Scope.OWN:
+        return True
+    if scope is Scope.PARTICIPANT:
+        return who.org in (OWNER, OTHER)
+    if scope is Scope.OWNER:
+        return who.org == OWNER
+    return who.is_author
+
+
+def _sees(seen: Seen, who: Identity) -> bool:
+    if seen is Seen.SHARED:
+        return who.org in (OWNER, OTHER)
+    if seen is Seen.PRIVATE:
+        return who.org == OWNER
+    return True
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: its guard per HTTP method, who sees its object, how to build its URL
+    arguments (`args(world)`, called for every request), and the minimal form body of a
+    POST (besides the CSRF token)."""
+
+    guards: dict[str, Guard]
+    seen: Seen = Seen.NO_OBJECT
+    args: Callable[[World], dict[str, Any]] = lambda world: {}
+    body: dict[str, str] = field(default_factory=dict)
+
+    def expected(self, method: str, who: Identity) -> Outcome:
+        """What the policy says `who` gets: computed from MINIMUM_ROLE, the role order and
+        the ownership rules above, never written out by hand."""
+        guard = self.guards[method]
+        if guard is Open.PUBLIC:
+            return Outcome.ALLOW
+        if who.role is None:
+            return Outcome.LOGIN
+        if guard is Open.LOGGED_IN:
+            return Outcome.ALLOW
+        if not _sees(self.seen, who):
+            return Outcome.HIDE
+        allowed = any(
+            who.role.at_least(MINIMUM_ROLE[g.action]) and _in_scope(g.scope, who) for g in guard
+        )
+        return Outcome.ALLOW if allowed else Outcome.DENY
+
+
+class World:
+    """Objects of the owning organisation, built through the services on first use.
+    Use inside an app context; every property is an id."""
+
+    def _user(self, role: Role) -> User:
+        return demo_user(OWNER, LOCAL_PART[role])
+
+    @cached_property
+    def plan_id(self) -> int:
+        return seed_plan().id
+
+    @cached_property
+    def area_id(self) -> int:
+        return min(seed_plan().areas, key=lambda area: area.position).id
+
+    @cached_property
+    def activity_id(self) -> int:
+        """An activity only the owner is responsible for, so only the owner reports on it."""
+        coordinator = self._user(Role.COORDINATOR)
+        area = min(seed_plan().areas, key=lambda a: a.position)
+        ion = db.session.execute(
+            select(Function)
+            .join(Organisation)
+            .where(Organisation.slug == OWNER, Function.code == "ION")
+        ).scalar_one()
+        activity = content.add_activity(
+            coordinator,
+            area,
+            title="Åtkomstmatrisens aktivitet",
+            goal="Bara en organisation ansvarar.",
+            function_ids={ion.id},
+        )
+        return activity.id
+
+    @cached_property
+    def assignment_id(self) -> int:
+        return db.session.get(Activity, self.activity_id).current_assignments[0].id
+
+    @cached_property
+    def indicator_id(self) -> int:
+        indicator = indicators.add_indicator(
+            self._user(Role.COORDINATOR),
+            db.session.get(Activity, self.activity_id),
+            title="Kontroller",
+            unit="st",
+            target=4,
+            period="year",
+        )
+        return indicator.id
+
+    @cached_property
+    def round_id(self) -> int:
+        rnd = rounds.open_round(
+            self._user(Role.COORDINATOR),
+            db.session.get(Plan, self.plan_id),
+            RoundKind.WORKING_GROUP,
+            "Åtkomstmatrisens uppföljning",
+            date(2030, 4, 30),
+        )
+        return rnd.id
+
+    @cached_property
+    def report_id(self) -> int:
+        entry = rounds.report(
+            self._user(Role.MEMBER),
+            db.session.get(FollowUpRound, self.round_id),
+            db.session.get(Assignment, self.assignment_id),
+            "Kontrollerna är gjorda.",
+        )
+        return entry.id
+
+    def new_evidence(self) -> int:
+        evidence = rounds.add_evidence(
+            self._user(Role.MEMBER),
+            db.session.get(Report, self.report_id),
+            kind="decision",
+            title="Beslut",
+            registry_number="KS 2030/1",
+            dated_on=date(2030, 1, 15),
+            upload=io.BytesIO(PDF_BYTES),
+            filename="beslut.pdf",
+        )
+        return evidence.id
+
+    @cached_property
+    def evidence_id(self) -> int:
+        return self.new_evidence()
+
+    def new_comment(self) -> int:
+        """An internal comment by the owner's member on the owner's activity."""
+        activity = db.session.get(Activity, self.activity_id)
+        comment = threads.post(
+            self._user(AUTHOR_ROLE),
+            activity.area.plan,
+            activity,
+            "Internt: bara för den egna organisationen.",
+            Visibility.INTERNAL,
+        )
+        return comment.id
+
+    @cached_property
+    def comment_id(self) -> int:
+        return self.new_comment()
+
+    @cached_property
+    def user_id(self) -> int:
+        """A person of the owning organisation for its admin to manage."""
+        organisation = db.session.execute(
+            select(Organisation).where(Organisation.slug == OWNER)
+        ).scalar_one()
+        user = users.create_user(
+            organisation,
+            email=f"matris@{OWNER}.example",
+            name="Matris Person",
+            role=Role.VIEWER,
+            actor=self._user(Role.ADMIN),
+        )
+        db.session.commit()
+        return user.id
+
+    @cached_property
+    def password_token(self) -> str:
+        return accounts.issue_password_link(
+            self._user(Role.ADMIN), db.session.get(User, self.user_id)
+        )
+
+
+def session_id(who: Identity) -> str:
+    """What the session cookie carries for `who` once logged in (creating the outsider)."""
+    assert who.org and who.role
+    if who.org == OUTSIDER:
+        organisation = ensure_organisation(OUTSIDER, "Härnösands kommun", OrganisationKind.TENANT)
+        email = f"{who.role.value}@{OUTSIDER}.example"
+        user = users.find_user(OUTSIDER, email) or users.create_user(
+            organisation, email=email, name="Utomstående", role=who.role, password=PASSWORD
+        )
+        db.session.commit()
+    else:
+        user = demo_user(who.org, LOCAL_PART[who.role])
+    accounts.start_session(user)
+    return user.get_id()
+
+
+# --- The table ------------------------------------------------------------------------------
+
+PUBLIC = Open.PUBLIC
+LOGGED_IN = Open.LOGGED_IN
+OWN, PARTICIPANT, OWNER_ONLY, AUTHOR = Scope.OWN, Scope.PARTICIPANT, Scope.OWNER, Scope.AUTHOR
+SHARED, PRIVATE = Seen.SHARED, Seen.PRIVATE
+A = Action
+
+VIEW_PLAN = grant(A.VIEW_PLAN, PARTICIPANT)
+EDIT_PLAN = grant(A.EDIT_PLAN, PARTICIPANT)
+MANAGE_USERS = grant(A.MANAGE_USERS, OWNER_ONLY)
+MANAGE_OWN_USERS = grant(A.MANAGE_USERS, OWN)
+AUDIT = grant(A.VIEW_AUDIT_LOG, OWN)
+CHANGE_STATUS = grant(A.CHANGE_STATUS, OWNER_ONLY)
+REPORT = grant(A.REPORT, OWNER_ONLY)
+COMMENT = grant(A.COMMENT, PARTICIPANT)
+MANAGE_ROUNDS = grant(A.MANAGE_ROUNDS, PARTICIPANT)
+
+
+def plan(world: World) -> dict[str, Any]:
+    return {"plan_id": world.plan_id}
+
+
+def area(world: World) -> dict[str, Any]:
+    return {"area_id": world.area_id}
+
+
+def activity(world: World) -> dict[str, Any]:
+    return {"activity_id": world.activity_id}
+
+
+def assignment(world: World) -> dict[str, Any]:
+    return {"assignment_id": world.assignment_id}
+
+
+def round_(world: World) -> dict[str, Any]:
+    return {"round_id": world.round_id}
+
+
+def report(world: World) -> dict[str, Any]:
+    world.report_id  # noqa: B018 - the report must exist for its page and evidence
+    return {"round_id": world.round_id, "assignment_id": world.assignment_id}
+
+
+def comment(world: World) -> dict[str, Any]:
+    return {"comment_id": world.comment_id}
+
+
+def person(world: World) -> dict[str, Any]:
+    return {"user_id": world.user_id}
+
+
+def markers(ids: Callable[[World], dict[str, Any]]) -> Callable[[World], dict[str, Any]]:
+    """A poll's URL: its object and the page's markers in the query string."""
+    return lambda world: {**ids(world), "since": 0, "comments": 0}
+
+
+MATRIX: dict[str, Route] = {
+    # Logging in, out, the language and one's own account.
+    "auth.login": Route({"GET": PUBLIC, "POST": PUBLIC}),
+    "auth.logout": Route({"POST": LOGGED_IN}),
+    "auth.set_language": Route({"POST": PUBLIC}, body={"locale": "sv"}),
+    "account.index": Route({"GET": LOGGED_IN, "POST": LOGGED_IN}),
+    "account.set_password": Route(
+        {"GET": PUBLIC, "POST": PUBLIC}, args=lambda world: {"token": world.password_token}
+    ),
+    # Plans: shared by every participant.
+    "plans.start": Route({"GET": LOGGED_IN}),
+    "plans.index": Route({"GET": LOGGED_IN}),
+    "plans.show": Route({"GET": VIEW_PLAN}, SHARED, plan),
+    "plans.updates": Route({"GET": VIEW_PLAN}, SHARED, markers(plan)),
+    "plans.dashboard": Route({"GET": VIEW_PLAN}, SHARED, plan),
+    "reports.archive_plan": Route({"GET": VIEW_PLAN}, SHARED, plan),
+    "threads.discussion": Route({"GET": VIEW_PLAN}, SHARED, plan),
+    "threads.discussion_updates": Route(
+        {"GET": VIEW_PLAN}, SHARED, lambda world: {"plan_id": world.plan_id, "comments": 0}
+    ),
+    "threads.post_on_plan": Route({"POST": COMMENT}, SHARED, plan),
+    # Plan content: coordinators of any participant.
+    "content.edit_plan": Route({"GET": EDIT_PLAN, "POST": EDIT_PLAN}, SHARED, plan),
+    "content.copy_plan": Route({"GET": EDIT_PLAN, "POST": EDIT_PLAN}, SHARED, plan),
+    "content.rename_area": Route({"POST": EDIT_PLAN}, SHARED, area),
+    "content.move_area": Route({"POST": EDIT_PLAN}, SHARED, area, body={"direction": "down"}),
+    "content.archive_area": Route({"GET": EDIT_PLAN, "POST": EDIT_PLAN}, SHARED, area),
+    "content.new_activity": Route({"GET": EDIT_PLAN, "POST": EDIT_PLAN}, SHARED, area),
+    "content.edit_activity": Route({"GET": EDIT_PLAN, "POST": EDIT_PLAN}, SHARED, activity),
+    "content.archive_activity": Route({"GET": EDIT_PLAN, "POST": EDIT_PLAN}, SHARED, activity),
+    "content.move_activity": Route(
+        {"POST": EDIT_PLAN}, SHARED, activity, body={"direction": "down"}
+    ),
+    # An activity of the owner: everyone in the plan reads it, only the owner reports on it.
+    "activities.show": Route({"GET": VIEW_PLAN}, SHARED, activity),
+    "activities.updates": Route({"GET": VIEW_PLAN}, SHARED, markers(activity)),
+    "activities.add_indicator": Route(
+        {"POST": grant(A.MANAGE_INDICATORS, PARTICIPANT)}, SHARED, activity
+    ),
+    "activities.log_measurement": Route(
+        {"POST": grant(A.MEASURE, OWNER_ONLY)},
+        SHARED,
+        lambda world: {"indicator_id": world.indicator_id},
+    ),
+    "threads.post_on_activity": Route({"POST": COMMENT}, SHARED, activity),
+    "assignments.show_status": Route({"GET": VIEW_PLAN}, SHARED, assignment),
+    "assignments.edit_status": Route({"GET": CHANGE_STATUS}, SHARED, assignment),
+    "assignments.update_status": Route({"POST": CHANGE_STATUS}, SHARED, assignment),
+    # The owner's internal comment, written by the owner's member.
+    "threads.show_comment": Route({"GET": grant(A.READ_COMMENT, OWNER_ONLY)}, PRIVATE, comment),
+    "threads.edit_comment": Route(
+        {"GET": grant(A.EDIT_COMMENT, AUTHOR), "POST": grant(A.EDIT_COMMENT, AUTHOR)},
+        PRIVATE,
+        comment,
+    ),
+    "threads.delete_comment": Route(
+        {
+            "POST": (
+                Grant(A.DELETE_COMMENT, AUTHOR),
+                Grant(A.MODERATE_COMMENT, OWNER_ONLY),
+            )
+        },
+        PRIVATE,
+        # Deleting removes the comment: a new one for every request.
+        lambda world: {"comment_id": world.new_comment()},
+    ),
+    "threads.redact_comment": Route(
+        {
+            "GET": grant(A.MODERATE_COMMENT, OWNER_ONLY),
+            "POST": grant(A.MODERATE_COMMENT, OWNER_ONLY),
+        },
+        PRIVATE,
+        comment,
+    ),
+    # Follow-up rounds: shared; the owner reports for its own assignment.
+    "rounds.index": Route({"GET": VIEW_PLAN, "POST": MANAGE_ROUNDS}, SHARED, plan),
+    "rounds.show": Route({"GET": VIEW_PLAN}, SHARED, round_),
+    "rounds.meeting": Route({"GET": VIEW_PLAN}, SHARED, round_),
+    "rounds.close": Route({"POST": MANAGE_ROUNDS}, SHARED, round_),
+    "rounds.post_comment": Route({"POST": COMMENT}, SHARED, round_),
+    "rounds.report": Route({"GET": VIEW_PLAN, "POST": REPORT}, SHARED, report),
+    "rounds.add_evidence": Route({"POST": REPORT}, SHARED, report),
+    "rounds.delete_evidence": Route(
+        {"POST": REPORT},
+        SHARED,
+        # Deleting removes the evidence: a new one for every request.
+        lambda world: {"evidence_id": world.new_evidence()},
+    ),
+    # A report's evidence is printed in the round's report for every participant.
+    "rounds.download": Route(
+        {"GET": VIEW_PLAN}, SHARED, lambda world: {"evidence_id": world.evidence_id}
+    ),
+    "reports.print_round": Route({"GET": VIEW_PLAN}, SHARED, round_),
+    "reports.export_xlsx": Route({"GET": VIEW_PLAN}, SHARED, round_),
+    "reports.export_csv": Route({"GET": VIEW_PLAN}, SHARED, round_),
+    # Administration: an admin runs their own organisation and nobody else's.
+    "admin.users_index": Route({"GET": MANAGE_OWN_USERS}),
+    "admin.new_user": Route({"GET": MANAGE_OWN_USERS, "POST": MANAGE_OWN_USERS}),
+    "admin.edit_user": Route({"GET": MANAGE_USERS, "POST": MANAGE_USERS}, PRIVATE, person),
+    "admin.deactivate": Route({"GET": MANAGE_USERS, "POST": MANAGE_USERS}, PRIVATE, person),
+    "admin.reactivate": Route({"POST": MANAGE_USERS}, PRIVATE, person),
+    "admin.password_link": Route({"POST": MANAGE_USERS}, PRIVATE, person),
+    "admin.show_password_link": Route({"GET": MANAGE_USERS}, PRIVATE, person),
+    "admin.audit_log": Route({"GET": AUDIT}),
+    "admin.audit_csv": Route({"GET": AUDIT}),
+}
