@@ -439,3 +439,33 @@ def test_pages_reflow_without_sideways_scrolling(
         assert_usable(page, page.get_by_role("link", name="Öppna mötesvyn"), where)
     finally:
         context.close()
+
+
+def test_no_page_type_scrolls_sideways_at_320_px(site: Site, browser: Browser) -> None:
+    """The same page types axe scans, at phone width: tables may scroll inside their own box,
+    the page itself never."""
+    contexts: dict[str, BrowserContext] = {}
+    too_wide = []
+    try:
+        for name, who, path, then in PAGES:
+            if who not in contexts:
+                contexts[who] = browser.new_context(locale="sv-SE", viewport=PHONE)
+                contexts[who].set_default_timeout(10_000)
+                if who != "anonymous":
+                    organisation, local_part = who.split("/")
+                    login_page = contexts[who].new_page()
+                    login_through_ui(login_page, site.base_url, organisation, local_part)
+                    login_page.close()
+            page = contexts[who].new_page()
+            page.goto(site.base_url + path.format(**site.ids))
+            settle(page)
+            if then is not None:
+                then(page, site.ids)
+            overflow = page.evaluate(OVERFLOW)
+            if overflow["scroll"] > overflow["client"]:
+                too_wide.append(f"{name}: {overflow}")
+            page.close()
+    finally:
+        for context in contexts.values():
+            context.close()
+    assert not too_wide, "sideways scrolling at 320 px:\n" + "\n".join(too_wide)

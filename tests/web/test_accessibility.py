@@ -125,6 +125,7 @@ def test_reports_are_rate_limited_per_address(app, client):
         assert send(client, description="Problem").status_code == 303
     blocked = send(client, description="Problem")
     assert blocked.status_code == 429
+    assert "Försök igen senare" in blocked.get_data(as_text=True)
     assert int(blocked.headers["Retry-After"]) > 0
     assert report_count(app) == 2
 
