@@ -76,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import cli, security, templating
     from .web import (
+        accessibility,
         account,
         activities,
         admin,
@@ -103,5 +104,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(content.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(accessibility.bp)
     cli.register(app)
     return app

@@ -89,6 +89,10 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes"),
+        # Where the accessibility statement tells people to write; empty shows only the form.
+        "ACCESSIBILITY_CONTACT_EMAIL": env.get("ACCESSIBILITY_CONTACT_EMAIL", "").strip(),
+        # Anyone may report a problem without logging in, so one address may only send so many.
+        "ACCESSIBILITY_REPORT_LIMIT": env.get("ACCESSIBILITY_REPORT_LIMIT", "10 per hour"),
         # How often an open page asks for others' changes.
         "POLL_SECONDS": _positive_int(env, "POLL_SECONDS", 15),
     }

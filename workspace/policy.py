@@ -53,6 +53,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
     EDIT_PLAN = "edit_plan"
+    READ_ACCESSIBILITY_REPORTS = "read_accessibility_reports"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -78,6 +79,8 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.VIEW_AUDIT_LOG: Role.ADMIN,
     # The plan's content (areas, activities, goals, responsible functions) is coordinated.
     Action.EDIT_PLAN: Role.COORDINATOR,
+    # Problems reported about the shared service itself, by anyone: its admins follow them up.
+    Action.READ_ACCESSIBILITY_REPORTS: Role.ADMIN,
 }
 
 
@@ -189,6 +192,10 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.EDIT_PLAN: lambda user, plan: (
         has_role_for(user, Action.EDIT_PLAN) and participates(user, plan)
     ),
+    # The reports concern the service all organisations share, not one tenant's data.
+    Action.READ_ACCESSIBILITY_REPORTS: lambda user, _obj: has_role_for(
+        user, Action.READ_ACCESSIBILITY_REPORTS
+    ),
 }
 
 
@@ -233,6 +240,9 @@ DENIED_MESSAGES: dict[Action, Callable[[], str]] = {
     Action.MANAGE_USERS: lambda: _("Only your organisation's admins manage its users."),
     Action.VIEW_AUDIT_LOG: lambda: _("Only your organisation's admins read its audit log."),
     Action.EDIT_PLAN: lambda: _("Only coordinators change the plan's content."),
+    Action.READ_ACCESSIBILITY_REPORTS: lambda: _(
+        "Only admins read the reported accessibility problems."
+    ),
 }
 
 

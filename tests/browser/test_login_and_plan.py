@@ -160,7 +160,9 @@ def test_login_page_is_usable_with_the_keyboard_alone(page: Page, live_server: s
         "input[name=organisation]",
         "input[name=email]",
         "input[name=password]",
+        "input[name=remember]",
         "button:Logga in",
+        "a:Tillgänglighetsredogörelse",
         "button:In English",
     ], order
 

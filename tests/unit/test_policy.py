@@ -33,6 +33,7 @@ EXPECTED = {
     Action.MANAGE_USERS: {Role.ADMIN},
     Action.VIEW_AUDIT_LOG: {Role.ADMIN},
     Action.EDIT_PLAN: {Role.COORDINATOR, Role.ADMIN},
+    Action.READ_ACCESSIBILITY_REPORTS: {Role.ADMIN},
 }
 
 

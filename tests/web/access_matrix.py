@@ -466,4 +466,9 @@ MATRIX: dict[str, Route] = {
     "admin.show_password_link": Route({"GET": MANAGE_USERS}, PRIVATE, person),
     "admin.audit_log": Route({"GET": AUDIT}),
     "admin.audit_csv": Route({"GET": AUDIT}),
+    # The accessibility statement and its problem reports: about the service, not a tenant.
+    "accessibility.statement": Route(
+        {"GET": PUBLIC, "POST": PUBLIC}, body={"description": "Kontrasten är för svag."}
+    ),
+    "accessibility.reports": Route({"GET": grant(A.READ_ACCESSIBILITY_REPORTS, OWN)}),
 }

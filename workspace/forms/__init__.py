@@ -324,3 +324,16 @@ class CopyPlanForm(FlaskForm):
     period_start = IntegerField(
         _l("First year"), validators=[InputRequired(_l("Give the first year of the new plan."))]
     )
+
+
+class AccessibilityReportForm(FlaskForm):
+    """The accessibility statement's report form; the service checks what is written."""
+
+    description = TextAreaField(_l("What is the problem?"), render_kw={"rows": 6})
+    page_address = StringField(
+        _l("Address of the page (optional)"), render_kw={"autocomplete": "url"}
+    )
+    contact_email = EmailField(
+        _l("Your email address, if you want an answer (optional)"),
+        render_kw={"autocomplete": "email"},
+    )

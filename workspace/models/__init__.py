@@ -1,6 +1,11 @@
 """Typed SQLAlchemy models for the whole domain."""
 
 from .accounts import PasswordLink
+from .feedback import (
+    ACCESSIBILITY_DESCRIPTION_MAX_LENGTH,
+    PAGE_ADDRESS_MAX_LENGTH,
+    AccessibilityReport,
+)
 from .history import NOTE_MAX_LENGTH, AppendOnlyError, AuditEvent, StatusChange
 from .indicators import (
     AGGREGATION_LABELS,
@@ -34,15 +39,18 @@ from .rounds import (
 from .threads import COMMENT_MAX_LENGTH, VISIBILITY_LABELS, Comment, ReadMarker, Thread, Visibility
 
 __all__ = [
+    "ACCESSIBILITY_DESCRIPTION_MAX_LENGTH",
     "AGGREGATION_LABELS",
     "COMMENT_MAX_LENGTH",
     "EVIDENCE_KIND_LABELS",
     "NOTE_MAX_LENGTH",
+    "PAGE_ADDRESS_MAX_LENGTH",
     "PERIOD_LABELS",
     "REPORT_TEXT_MAX_LENGTH",
     "ROUND_KIND_LABELS",
     "STATUS_LABELS",
     "VISIBILITY_LABELS",
+    "AccessibilityReport",
     "Activity",
     "Aggregation",
     "AppendOnlyError",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
@@ -37,11 +37,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error: HTTPException) -> Response:
-        response = _page(
-            429,
-            _("Too many attempts"),
-            _("Too many failed attempts. Wait a few minutes and try again."),
-        )
+        # Only the login counts failures; other limits (problem reports) count every send.
+        if request.endpoint == "auth.login":
+            message = _("Too many failed attempts. Wait a few minutes and try again.")
+        else:
+            message = _("You have sent this many times in a short while. Try again later.")
+        response = _page(429, _("Too many attempts"), message)
         # Flask-Limiter's error carries Retry-After; keep it on our own page.
         original = getattr(error, "response", None)
         if original is not None and "Retry-After" in original.headers:

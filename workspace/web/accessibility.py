@@ -1,0 +1,71 @@
+"""The accessibility statement, its problem report form, and the reports for admins."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db, limiter
+from ..forms import AccessibilityReportForm
+from ..htmx import redirect_to, render
+from ..models import PAGE_ADDRESS_MAX_LENGTH
+from ..services import accessibility
+from ..services.errors import ValidationFailed
+from .forms_help import errors_onto
+
+bp = Blueprint("accessibility", __name__)
+
+REPORTS_PAGE_SIZE = 50
+
+
+@bp.route("/accessibility", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["ACCESSIBILITY_REPORT_LIMIT"],
+    methods=["POST"],
+    scope="accessibility-report",
+)
+def statement() -> Response:
+    """The accessibility statement; anyone, logged in or not, may report a problem here."""
+    form = AccessibilityReportForm()
+    if form.validate_on_submit():
+        try:
+            accessibility.report_problem(
+                form.description.data, form.page_address.data, form.contact_email.data
+            )
+        except ValidationFailed as refused:
+            errors_onto(form, refused)
+        else:
+            flash(
+                _(
+                    "Thank you. Your report is saved, "
+                    "and the people who run Samverkan will read it."
+                ),
+                "info",
+            )
+            return redirect_to(url_for("accessibility.statement"))
+    elif request.method == "GET" and request.args.get("page"):
+        form.page_address.data = request.args["page"][:PAGE_ADDRESS_MAX_LENGTH]
+    status = 422 if request.method == "POST" else 200
+    return render(
+        "accessibility/statement.html",
+        "report_form",
+        status,
+        form=form,
+        contact_email=current_app.config["ACCESSIBILITY_CONTACT_EMAIL"],
+        reviewed=accessibility.STATEMENT_REVIEWED,
+    )
+
+
+@bp.get("/admin/accessibility-reports")
+@login_required
+def reports() -> Response:
+    """The accessibility problems people reported, newest first."""
+    query = accessibility.reports_for(current_user)
+    page = db.paginate(query, per_page=REPORTS_PAGE_SIZE, error_out=False)
+    return render(
+        "accessibility/reports.html",
+        "report_list",
+        page=page,
+        page_url=lambda number: url_for("accessibility.reports", page=number),
+    )
