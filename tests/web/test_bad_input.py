@@ -448,7 +448,9 @@ def test_a_body_over_the_limit_gets_a_friendly_413(app: Flask) -> None:
         data={"csrf_token": session.token, "body": "x" * (12 * 1024 * 1024)},
     )
     assert response.status_code == 413
-    assert 'role="alert"' in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert 'role="alert"' in body
+    assert "10 MB" in body
     assert snapshot(app) == before
 
 
@@ -473,6 +475,9 @@ def test_a_text_of_a_megabyte_is_refused_with_a_message(
         content_type=content_type,
     )
     assert response.status_code == expected
+    if expected == 413:
+        # Not "the file is larger than 10 MB": there is no file, and it is not that large.
+        assert "Texten är för lång" in response.get_data(as_text=True)
     assert any(m in response.get_data(as_text=True) for m in MESSAGE_MARKERS)
     assert snapshot(app) == before
 
