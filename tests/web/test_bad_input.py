@@ -581,3 +581,24 @@ def test_parameters_of_the_wrong_type_answer_4xx(
     headers = {"HX-Request": "true"} if htmx else {}
     response = session.client.get(path, headers=headers)
     assert response.status_code == expected, response.get_data(as_text=True)[:1000]
+
+
+def test_every_form_cleans_its_text_fields(app: Flask) -> None:
+    """One base form removes NUL and control characters from every text field, so no form
+    can forget it; passwords are kept as typed, since they are only hashed."""
+    from flask_wtf import FlaskForm
+
+    from workspace import forms
+
+    classes = [
+        c
+        for c in vars(forms).values()
+        if isinstance(c, type) and issubclass(c, FlaskForm) and c is not FlaskForm
+    ]
+    assert all(issubclass(c, forms.Form) for c in classes)
+    dirty = "a\x00b\x07c\r\nd\te"
+    with app.test_request_context(
+        "/", method="POST", data={"body": dirty, "current_password": dirty}
+    ):
+        assert forms.CommentForm().body.data == "abc\nd\te"
+        assert forms.PasswordChangeForm().current_password.data == dirty
