@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine, make_url
 from . import config as config_module
 from . import i18n
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .routing import IdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     overrides = dict(config or {})
     env = {**os.environ, **{k: v for k, v in overrides.items() if isinstance(v, str)}}

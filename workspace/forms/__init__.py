@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -41,17 +43,31 @@ from ..models import (
     Visibility,
 )
 from ..services.plans import OverviewFilters
+from ..services.text import without_invisible
 
 
 def status_choices() -> list[SelectChoice]:
     return [SelectChoice(s.value, STATUS_LABELS[s]) for s in AssignmentStatus]
 
 
-class EmptyForm(FlaskForm):
+class Form(FlaskForm):
+    """Every form's base: its text fields drop NUL and other control characters on the way
+    in (PostgreSQL refuses NUL in text), before validation and before any service sees them.
+    Passwords are left as typed: they are only hashed, never stored as text."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                options["filters"] = (*options.get("filters", ()), without_invisible)
+            return super().bind_field(form, unbound_field, options)
+
+
+class EmptyForm(Form):
     """A button-only POST (logout) still needs its CSRF token."""
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     organisation = RadioField(
         _l("Organisation"), validators=[DataRequired(_l("Choose your organisation."))]
     )
@@ -71,11 +87,11 @@ class LoginForm(FlaskForm):
         self.organisation.choices = [SelectChoice(org.slug, org.name) for org in organisations]
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = HiddenField(validators=[AnyOf(["sv", "en"])])
 
 
-class OverviewFilterForm(FlaskForm):
+class OverviewFilterForm(Form):
     """The plan overview's filters, read from the query string (a GET form: no CSRF)."""
 
     class Meta:
@@ -105,7 +121,7 @@ class OverviewFilterForm(FlaskForm):
         )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     """Change an assignment's status; `version` is what the user saw, to catch lost updates."""
 
     status = SelectField(
@@ -128,7 +144,7 @@ class StatusForm(FlaskForm):
     next = HiddenField()
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     """A comment in a follow-up thread; shared with everyone unless the author says otherwise."""
 
     # The length is checked by the service on the cleaned text (browsers send line ends as
@@ -149,12 +165,12 @@ class CommentForm(FlaskForm):
     )
 
 
-class CommentEditForm(FlaskForm):
+class CommentEditForm(Form):
     body = CommentForm.body
     confirm_no_personal_data = CommentForm.confirm_no_personal_data
 
 
-class RedactForm(FlaskForm):
+class RedactForm(Form):
     reason = TextAreaField(
         _l("Why is it redacted?"),
         validators=[
@@ -165,7 +181,7 @@ class RedactForm(FlaskForm):
     )
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     kind = RadioField(
         _l("Kind"),
         choices=[SelectChoice(k.value, ROUND_KIND_LABELS[k]) for k in RoundKind],
@@ -179,7 +195,7 @@ class RoundForm(FlaskForm):
     )
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     what_was_done = TextAreaField(
         _l("What was done"),
         validators=[InputRequired(_l("Write what was done."))],
@@ -188,7 +204,7 @@ class ReportForm(FlaskForm):
     version = IntegerField(validators=[Optional()], widget=HiddenField.widget)
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(Form):
     kind = RadioField(
         _l("Kind of evidence"),
         choices=[SelectChoice(k.value, EVIDENCE_KIND_LABELS[k]) for k in EvidenceKind],
@@ -203,7 +219,7 @@ class EvidenceForm(FlaskForm):
     registry_number = StringField(_l("Registry number (decision)"), validators=[Optional()])
 
 
-class CloseRoundForm(FlaskForm):
+class CloseRoundForm(Form):
     council_evaluation = TextAreaField(
         _l("How the council itself has worked"), render_kw={"rows": 5}
     )
@@ -213,7 +229,7 @@ class CloseRoundForm(FlaskForm):
     )
 
 
-class IndicatorForm(FlaskForm):
+class IndicatorForm(Form):
     title = StringField(
         _l("What is measured"), validators=[InputRequired(_l("Say what is measured."))]
     )
@@ -236,7 +252,7 @@ class IndicatorForm(FlaskForm):
     )
 
 
-class MeasurementForm(FlaskForm):
+class MeasurementForm(Form):
     value = StringField(
         _l("Value"), validators=[InputRequired(_l("Write a number, for example 12 or 2,5."))]
     )
@@ -256,7 +272,7 @@ ROLE_LABELS = {
 }
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(_l("Name"), validators=[InputRequired(_l("Write the person's name."))])
     email = EmailField(_l("Email"), validators=[InputRequired(_l("Write a valid email address."))])
     role = RadioField(
@@ -268,13 +284,13 @@ class UserForm(FlaskForm):
     functions = SelectMultipleField(_l("Functions the person holds"), coerce=int)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A destructive action the user must confirm in so many words."""
 
     confirm = BooleanField(validators=[DataRequired(_l("Confirm to go on."))])
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[InputRequired(_l("Enter your current password."))],
@@ -287,7 +303,7 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[InputRequired(_l("Choose a new password."))],
@@ -295,7 +311,7 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -305,11 +321,11 @@ class AuditFilterForm(FlaskForm):
     until = DateField(_l("To"), validators=[Optional()])
 
 
-class AreaForm(FlaskForm):
+class AreaForm(Form):
     title = StringField(_l("Title"), validators=[InputRequired(_l("Write a title."))])
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     title = StringField(_l("Activity"), validators=[InputRequired(_l("Write a title."))])
     goal = TextAreaField(
         _l("Goal"), validators=[InputRequired(_l("Write the goal."))], render_kw={"rows": 4}
@@ -317,7 +333,7 @@ class ActivityForm(FlaskForm):
     functions = SelectMultipleField(_l("Responsible functions"), coerce=int)
 
 
-class CopyPlanForm(FlaskForm):
+class CopyPlanForm(Form):
     title = StringField(
         _l("Title of the new plan"), validators=[InputRequired(_l("Write a title."))]
     )

@@ -9,12 +9,18 @@ import re
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
+def without_invisible(text: str | None) -> str | None:
+    """The text with Windows line ends made plain and stray control characters removed;
+    every form's text fields pass through it, so NUL never reaches a query."""
+    if not text:
+        return text
+    return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def clean(text: str | None) -> str:
     """The text with Windows line ends made plain, stray control characters removed and
     surrounding whitespace trimmed."""
-    if not text:
-        return ""
-    return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return (without_invisible(text) or "").strip()
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).

@@ -15,6 +15,7 @@ from ..forms import EmptyForm, LanguageForm, LoginForm
 from ..htmx import is_fragment_request, redirect_to, render
 from ..models import User
 from ..services import accounts, organisations, users
+from ..services.text import without_invisible
 
 bp = Blueprint("auth", __name__)
 
@@ -45,7 +46,8 @@ def configure_login(manager: LoginManager) -> None:
 
 def safe_next(target: str | None, fallback: str | None = None) -> str:
     """Only a path on this site; anything else could send the user to a phishing page."""
-    if target:
+    # Control characters could split or mangle the Location header: such a target is refused.
+    if target and without_invisible(target) == target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target

@@ -73,6 +73,14 @@ def register(app: Flask) -> None:
         title, message = messages.get(
             error.code or 500, (_("Something went wrong"), _("Please try again."))
         )
+        if error.code == 413 and (request.content_length or 0) <= (
+            current_app.config["MAX_CONTENT_LENGTH"] or 0
+        ):
+            # Within the upload limit, yet too large: one text field over Flask's form limit.
+            title, message = (
+                _("The text is too long"),
+                _("A text in the form is far too long. Shorten it and try again."),
+            )
         return _page(error.code or 500, title, message)
 
     @app.errorhandler(DBAPIError)

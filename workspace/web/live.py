@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import abort, current_app, url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
@@ -24,6 +24,7 @@ from ..forms import CommentForm, IndicatorForm, MeasurementForm, OverviewFilterF
 from ..models import Assignment, Comment, FollowUpRound, Indicator, StatusChange
 from ..models.types import utcnow
 from ..policy import get_activity_or_404, get_plan_or_404
+from ..routing import query_int
 from ..services import indicators, organisations, plans, rounds, threads
 from ..services.live import Marker, current_marker
 
@@ -48,10 +49,7 @@ def is_live_page(url: str) -> bool:
 
 def marker_from(args: Mapping[str, str]) -> Marker:
     """The poll's marker from its query string; a poll without one is a bad request."""
-    try:
-        return Marker(int(args["since"]), int(args["comments"]))
-    except (KeyError, ValueError):
-        abort(400)
+    return Marker(query_int(args, "since"), query_int(args, "comments"))
 
 
 def overview_context(plan_id: int, query: Mapping[str, str]) -> dict[str, Any]:

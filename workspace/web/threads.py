@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 from werkzeug.wrappers import Response
@@ -14,6 +14,7 @@ from ..forms import CommentEditForm, CommentForm, RedactForm
 from ..htmx import is_fragment_request, redirect_to, render
 from ..models import Comment, Plan
 from ..policy import Action, authorize, get_activity_or_404, get_comment_or_404, get_plan_or_404
+from ..routing import query_int
 from ..services import threads
 from ..services.errors import ValidationFailed
 from ..services.live import current_marker
@@ -101,9 +102,7 @@ def discussion(plan_id: int) -> Response:
 def discussion_updates(plan_id: int) -> Response:
     """Others' comments in the general thread since the page's marker: 204 when none."""
     plan = get_plan_or_404(current_user, plan_id)
-    since = request.args.get("comments", type=int)
-    if since is None:
-        abort(400)
+    since = query_int(request.args, "comments")
     if current_marker().comment == since:
         return Response(status=204)
     context = live.discussion_context(plan.id)
