@@ -303,6 +303,11 @@ ENDPOINTS: dict[str, Endpoint] = {
     "content.copy_plan": Endpoint(
         lambda t: f"/plans/{t.plan}/copy", {"title": text_field, "period_start": int_field}
     ),
+    "accessibility.statement": Endpoint(
+        lambda t: "/accessibility",
+        {"description": text_field, "page_address": text_field, "contact_email": text_field},
+        user=None,
+    ),
 }
 
 

@@ -342,7 +342,7 @@ class CopyPlanForm(Form):
     )
 
 
-class AccessibilityReportForm(FlaskForm):
+class AccessibilityReportForm(Form):
     """The accessibility statement's report form; the service checks what is written."""
 
     description = TextAreaField(_l("What is the problem?"), render_kw={"rows": 6})
