@@ -11,6 +11,7 @@ seconds. Then it stops the server and checks in the database that nothing was lo
 - every acknowledged comment is stored exactly once (each carries a unique marker);
 - every acknowledged status change has its history row with the same marker as note, and no
   refused (409) save left one;
+- every comment and history row has its audit row (a write is all or nothing);
 - every assignment's status is the `to_status` of its newest history row, and each history
   row starts from the status the previous one ended at.
 
@@ -60,6 +61,7 @@ from workspace.models import (  # noqa: E402
     Area,
     Assignment,
     AssignmentStatus,
+    AuditEvent,
     Comment,
     Organisation,
     Plan,
@@ -541,10 +543,19 @@ def verify(env: dict[str, str], recorder: Recorder) -> dict[str, Any]:
     """Compare what the clients were told with what the database holds."""
     app = create_app({"DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": env["SECRET_KEY"]})
     with app.app_context():
-        stored_comments = Counter(
-            found
-            for body in db.session.execute(select(Comment.body)).scalars()
-            for found in MARKER.findall(body)
+        comment_ids: dict[str, int] = {}
+        stored_comments: Counter[str] = Counter()
+        for comment_id, body in db.session.execute(select(Comment.id, Comment.body)):
+            for found in MARKER.findall(body):
+                stored_comments[found] += 1
+                comment_ids[found] = comment_id
+        audited = Counter(
+            (row.action, row.object_id)
+            for row in db.session.execute(
+                select(AuditEvent.action, AuditEvent.object_id).where(
+                    AuditEvent.action.in_(("assignment.status_changed", "comment.posted"))
+                )
+            )
         )
         history = list(db.session.execute(select(StatusChange).order_by(StatusChange.id)).scalars())
         statuses = {
@@ -572,6 +583,18 @@ def verify(env: dict[str, str], recorder: Recorder) -> dict[str, Any]:
     ]
     duplicated_changes = [c for c in recorder.changes if len(by_marker[c["marker"]]) > 1]
     refused_but_written = [c for c in recorder.conflicts if by_marker[c["marker"]]]
+
+    # A write is all or nothing: each comment and each history row has its audit row.
+    unaudited = [
+        f"comment {comment_ids[c['marker']]}"
+        for c in recorder.comments
+        if c["marker"] in comment_ids and not audited["comment.posted", comment_ids[c["marker"]]]
+    ] + [
+        f"assignment {assignment_id}: {len(rows)} history rows, "
+        f"{audited['assignment.status_changed', assignment_id]} audit rows"
+        for assignment_id, rows in per_assignment.items()
+        if len(rows) != audited["assignment.status_changed", assignment_id]
+    ]
 
     inconsistent = []
     for assignment_id, status in statuses.items():
@@ -602,6 +625,7 @@ def verify(env: dict[str, str], recorder: Recorder) -> dict[str, Any]:
         "status_changes_duplicated": duplicated_changes,
         "conflicts_409": len(recorder.conflicts),
         "conflicts_written_anyway": refused_but_written,
+        "writes_without_audit_row": unaudited,
         "assignments_checked": len(statuses),
         "assignments_inconsistent": inconsistent,
     }
@@ -652,6 +676,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"{v['status_changes_acknowledged']} / {v['status_changes_found']} |",
         f"| refused saves (409, not acknowledged) / written anyway | {v['conflicts_409']} / "
         f"{len(v['conflicts_written_anyway'])} |",
+        f"| writes without their audit row | {len(v['writes_without_audit_row'])} |",
         f"| assignments with status ≠ newest history | {len(v['assignments_inconsistent'])} "
         f"of {v['assignments_checked']} |",
         "",
@@ -683,7 +708,9 @@ def print_summary(result: dict[str, Any]) -> None:
         f"{v['status_changes_acknowledged']}, found {v['status_changes_found']} "
         f"(duplicated {len(v['status_changes_duplicated'])}); 409 conflicts "
         f"{v['conflicts_409']} (written anyway {len(v['conflicts_written_anyway'])}); "
-        f"inconsistent assignments {len(v['assignments_inconsistent'])}/{v['assignments_checked']}"
+        f"inconsistent assignments {len(v['assignments_inconsistent'])}"
+        f"/{v['assignments_checked']}; "
+        f"writes without audit row {len(v['writes_without_audit_row'])}"
     )
     print("PASSED" if result["passed"] else "FAILED: " + "; ".join(result["failures"]))
 
@@ -707,6 +734,8 @@ def failures_of(result: dict[str, Any], users: int) -> list[str]:
         failures.append("acknowledged status changes missing or duplicated")
     if v["conflicts_written_anyway"]:
         failures.append("refused (409) status changes were written")
+    if v["writes_without_audit_row"]:
+        failures.append("writes without their audit row")
     if v["assignments_inconsistent"]:
         failures.append("statuses inconsistent with their history")
     if not (v["comments_acknowledged"] and v["status_changes_acknowledged"]):

@@ -50,5 +50,6 @@ def test_short_load_loses_nothing(tmp_path):
     assert verification["status_changes_missing"] == []
     assert verification["status_changes_duplicated"] == []
     assert verification["conflicts_written_anyway"] == []
+    assert verification["writes_without_audit_row"] == []
     assert verification["assignments_inconsistent"] == []
     assert result["passed"] and finished.returncode == 0, finished.stdout + finished.stderr
