@@ -30,6 +30,7 @@ import platform
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import string
@@ -100,6 +101,7 @@ CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
 POLL_URL = re.compile(r'id="live-poll" hx-get="([^"]+)"')
 VERSION_FIELD = re.compile(r'<input[^>]*name="version"[^>]*value="(\d+)"')
+WORKER_LINE = re.compile(r"worker=<?(\d+)>?")
 OPTION = re.compile(r'<option([^>]*)value="([a-z_]+)"([^>]*)>')
 
 
@@ -231,6 +233,11 @@ class Server:
                 "60",
                 "--chdir",
                 str(ROOT),
+                # Which worker process answered each request, to show that all of them did.
+                "--access-logfile",
+                str(log.with_name("access.log")),
+                "--access-logformat",
+                "worker=%(p)s",
                 "workspace:create_app()",
             ],
             env=env,
@@ -262,6 +269,11 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def requests_per_worker(self) -> dict[str, int]:
+        access = self.log.with_name("access.log")
+        lines = access.read_text().splitlines() if access.exists() else []
+        return dict(Counter(m.group(1) for line in lines if (m := WORKER_LINE.match(line))))
 
     def logged_errors(self) -> list[str]:
         """Lines where a worker logged an exception or was killed."""
@@ -670,6 +682,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"| transport errors (no answer) | {result['transport_errors']} |",
         f"| other unexpected answers | {result['unexpected_answers']} |",
         f"| exceptions in the server log | {len(result['server_log_errors'])} |",
+        f"| requests answered per worker process | "
+        f"{', '.join(str(n) for n in result['requests_per_worker'].values())} |",
         f"| comments acknowledged / found once | {v['comments_acknowledged']} / "
         f"{v['comments_found'] - len(v['comments_duplicated'])} |",
         f"| status changes acknowledged / found with history | "
@@ -700,7 +714,8 @@ def print_summary(result: dict[str, Any]) -> None:
     print(
         f"\nserver errors {result['server_errors']}, transport errors "
         f"{result['transport_errors']}, unexpected answers {result['unexpected_answers']}, "
-        f"server log exceptions {len(result['server_log_errors'])}"
+        f"server log exceptions {len(result['server_log_errors'])}; requests per worker "
+        f"{sorted(result['requests_per_worker'].values())}"
     )
     print(
         f"comments acknowledged {v['comments_acknowledged']}, found {v['comments_found']} "
@@ -726,6 +741,8 @@ def failures_of(result: dict[str, Any], users: int) -> list[str]:
         failures.append(f"{result['transport_errors']} requests without an answer")
     if result["unexpected_answers"]:
         failures.append(f"{result['unexpected_answers']} unexpected answers")
+    if len(result["requests_per_worker"]) < result["settings"]["workers"]:
+        failures.append("not every worker answered requests")
     if result["server_log_errors"]:
         failures.append(f"{len(result['server_log_errors'])} errors in the server log")
     if v["comments_missing"] or v["comments_duplicated"]:
@@ -806,10 +823,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "unexpected_answers": sum(bool(s.error) and 0 < s.status < 500 for s in samples),
         "error_examples": sorted({s.error for s in samples if s.error})[:20],
         "server_log_errors": server.logged_errors()[:50],
+        "requests_per_worker": server.requests_per_worker(),
         "verification": verify(env, recorder),
     }
     result["failures"] = failures_of(result, args.users)
     result["passed"] = not result["failures"]
+    if result["passed"]:
+        shutil.rmtree(workdir, ignore_errors=True)
+    else:
+        print(f"The database and the server's logs are kept in {workdir}")
     return result
 
 

@@ -43,6 +43,7 @@ def test_short_load_loses_nothing(tmp_path):
     assert result["transport_errors"] == 0, result["error_examples"]
     assert result["unexpected_answers"] == 0, result["error_examples"]
     assert result["server_log_errors"] == []
+    assert len(result["requests_per_worker"]) == 4
     assert verification["comments_acknowledged"] > 0
     assert verification["status_changes_acknowledged"] > 0
     assert verification["comments_missing"] == []
