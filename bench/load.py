@@ -48,11 +48,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import psycopg
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from sqlalchemy import select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from workspace import create_app  # noqa: E402
 from workspace.config import database_url  # noqa: E402
@@ -132,8 +133,6 @@ class Target:
 def postgres_url(base: str) -> str:
     """A database of its own beside `base`, dropped and created again: the run never touches
     the database it was given (the test suite's, for instance)."""
-    import psycopg
-
     url = make_url(database_url({"DATABASE_URL": base}, ""))
     name = f"{url.database or 'samverkan'}_load"
     admin = url.set(drivername="postgresql", database="postgres")
@@ -161,7 +160,9 @@ def prepare(env: dict[str, str], user_count: int) -> Target:
     """Schema and demo data through the operator commands, load users through the service."""
     flask = [sys.executable, "-m", "flask", "--app", "workspace"]
     for command in (["db", "upgrade"], ["demo-data"]):
-        subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True)
+        done = subprocess.run(flask + command, env=env, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"flask {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
     app = create_app({"DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": env["SECRET_KEY"]})
     with app.app_context():
         orgs = {
@@ -659,7 +660,9 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"{s['started']}: {s['users']} simulated users for {s['seconds']} s against gunicorn "
         f"with {s['workers']} workers × {s['threads']} thread(s), production configuration, "
-        f"think time up to {s['think']} s between requests. Machine: {s['machine']}.",
+        f"think time up to {s['think']} s between requests. Machine: {s['machine']}; "
+        f"load average {' / '.join(map(str, s['load_average_at_start']))} (1/5/15 min) "
+        "when the run started.",
         "",
     ]
     if s.get("caveat"):
@@ -761,6 +764,7 @@ def failures_of(result: dict[str, Any], users: int) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    load_at_start = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="samverkan-load-"))
     if args.database == "sqlite":
         url = f"sqlite:///{workdir / 'samverkan.sqlite3'}"
@@ -811,6 +815,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": f"{os.cpu_count()} CPU cores, {platform.system()} {platform.release()}, "
             f"Python {platform.python_version()}",
+            "load_average_at_start": [round(x, 1) for x in load_at_start],
             "caveat": args.caveat,
         },
         "elapsed_seconds": round(elapsed, 1),
