@@ -66,3 +66,16 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(tmp_path):
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
         db.engine.dispose()
+
+
+def test_pooled_connections_are_checked_before_use(tmp_path):
+    app = create_app(
+        {
+            "SAMVERKAN_ENV": "testing",
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        }
+    )
+    with app.app_context():
+        assert db.engine.pool._pre_ping
+        db.engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.factories import assignment, demo_user, seed_plan
@@ -17,12 +17,13 @@ from workspace.models import (
     AuditEvent,
     Function,
     Organisation,
+    ReadMarker,
     StatusChange,
     User,
     overall_status,
 )
 from workspace.policy import Denied
-from workspace.services import plans
+from workspace.services import plans, threads
 from workspace.services.assignments import change_status
 from workspace.services.errors import StaleWrite, ValidationFailed
 from workspace.services.organisations import appoint
@@ -224,3 +225,28 @@ def test_overview_filters_by_organisation_status_and_area(app):
 )
 def test_overall_status_is_derived_from_the_assignments(statuses, expected):
     assert overall_status(statuses) is expected
+
+
+def test_reading_never_moves_the_read_marker_back(app):
+    with app.app_context():
+        reader = demo_user("kramfors", "handlaggare")
+        plan = seed_plan()
+        activity = plan.areas[0].activities[0]
+        first, second, third = (
+            threads.post(demo_user("kramfors", "samordnare"), plan, activity, f"Rad {n}")
+            for n in range(3)
+        )
+        threads.mark_read(reader, first.thread, [first])
+        marker = db.session.get(ReadMarker, (reader.id, first.thread_id))
+        # Meanwhile the reader's other tab, on another worker, read all three.
+        with db.engine.begin() as other_worker:
+            other_worker.execute(
+                update(ReadMarker)
+                .where(ReadMarker.user_id == reader.id)
+                .values(last_read_comment_id=third.id)
+            )
+        assert marker.last_read_comment_id == first.id
+        threads.mark_read(reader, first.thread, [first, second])
+        db.session.expire_all()
+        marker = db.session.get(ReadMarker, (reader.id, first.thread_id))
+        assert marker.last_read_comment_id == third.id

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from tests.conftest import Auth, csrf_token_from
 from tests.factories import demo_user
 from workspace.extensions import db
-from workspace.services import users
+from workspace.models import User
+from workspace.services import accounts, users
 
 
 def test_the_session_cookie_changes_at_login(app, client, auth):
@@ -72,3 +75,16 @@ def test_cookies_are_http_only_and_same_site(app, client, auth):
     auth.login("kramfors", "lasare")
     cookie = client.get_cookie("session")
     assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_a_first_login_keeps_the_token_another_worker_just_gave(app):
+    with app.app_context():
+        # This worker read the user just before another worker's first login gave them one.
+        user = demo_user("kramfors", "lasare")
+        assert user.session_token is None
+        with db.engine.begin() as other_worker:
+            other_worker.execute(
+                update(User).where(User.id == user.id).values(session_token="the-other-login")
+            )
+        accounts.start_session(user)
+        assert user.session_token == "the-other-login"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -128,8 +128,16 @@ def deliver_link(user: User, link: str) -> None:
 def start_session(user: User) -> None:
     """Give the user a session token if they have none (their sessions carry it)."""
     if not user.session_token:
-        user.session_token = secrets.token_urlsafe(32)
+        # Two first logins at once, on two workers, must not each set a token: the later
+        # write would end the other session. Only a row still without one is written.
+        db.session.execute(
+            update(User)
+            .where(User.id == user.id, User.session_token.is_(None))
+            .values(session_token=secrets.token_urlsafe(32))
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
+        db.session.refresh(user)
 
 
 def end_sessions(user: User) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -250,7 +250,18 @@ def mark_read(user: User, thread: Thread | None, comments: list[Comment]) -> Non
         except IntegrityError:
             marker = db.session.get(ReadMarker, (user.id, thread.id))
     if marker is not None and marker.last_read_comment_id < newest:
-        marker.last_read_comment_id = newest
+        # The same user's other tab, on another worker, may have recorded a newer comment
+        # since this one read the marker: only ever move it forward.
+        db.session.execute(
+            update(ReadMarker)
+            .where(
+                ReadMarker.user_id == user.id,
+                ReadMarker.thread_id == thread.id,
+                ReadMarker.last_read_comment_id < newest,
+            )
+            .values(last_read_comment_id=newest)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
 
 
