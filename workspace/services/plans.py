@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (
@@ -271,7 +272,7 @@ class PlanOverview:
 def load_areas(plan: Plan) -> list[Area]:
     """The plan's areas with activities, assignments and their organisations, in a fixed
     number of queries whatever the plan's size."""
-    return list(
+    areas = list(
         db.session.execute(
             select(Area)
             .where(Area.plan_id == plan.id, Area.archived_at.is_(None))
@@ -284,6 +285,15 @@ def load_areas(plan: Plan) -> list[Area]:
             )
         ).scalars()
     )
+    # The way back up (assignment → activity → area → plan) is what the access rule reads
+    # for every status chip; set it now instead of resolving it object by object.
+    for area in areas:
+        set_committed_value(area, "plan", plan)
+        for activity in area.activities:
+            set_committed_value(activity, "area", area)
+            for assignment in activity.assignments:
+                set_committed_value(assignment, "activity", activity)
+    return areas
 
 
 def responsible_organisations(areas: list[Area]) -> list[Organisation]:
@@ -327,3 +337,27 @@ def overview(
         sections=sections,
         counts=total,
     )
+
+
+def status_counts(plan: Plan) -> list[tuple[int, str, AssignmentStatus, int]]:
+    """How many current assignments each area has per responsible organisation and status.
+
+    One grouped query whose size depends on the number of areas, organisations and statuses,
+    not on the plan's: a status save updates the overview's counts without loading the plan.
+    """
+    rows = db.session.execute(
+        select(Area.id, Organisation.slug, Assignment.status, func.count())
+        .select_from(Assignment)
+        .join(Activity)
+        .join(Area)
+        .join(Function)
+        .join(Organisation)
+        .where(
+            Area.plan_id == plan.id,
+            Area.archived_at.is_(None),
+            Activity.archived_at.is_(None),
+            Assignment.archived_at.is_(None),
+        )
+        .group_by(Area.id, Organisation.slug, Assignment.status)
+    )
+    return [(area_id, slug, status, count) for area_id, slug, status, count in rows]
