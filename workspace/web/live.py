@@ -92,7 +92,10 @@ def answers_idle_poll(view: Callable[..., Response]) -> Callable[..., Response]:
 
     @wraps(view)
     def poll(**view_args: Any) -> Response:
-        since = marker_from(request.args)
+        try:
+            since = Marker(int(request.args["since"]), int(request.args["comments"]))
+        except (KeyError, ValueError):
+            return guarded(**view_args)  # the view answers, in its order (login, 404, 400)
         g.idle_poll = idle = IdlePoll(view_args)
         if current_user.is_authenticated and idle.visible and idle.marker == since:
             return nothing_new()
