@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from . import config as config_module
 from . import i18n
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .routing import IdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     login_manager.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
 
     from . import cli, security, templating
     from .web import (

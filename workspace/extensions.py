@@ -1,6 +1,7 @@
 """Extensions are created here and bound to the app in `create_app`."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,5 +30,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Pages shrink to a fifth on the wire: users are often on slow municipal or mobile networks.
+compress = Compress()
 # Storage comes from RATELIMIT_STORAGE_URI: memory for one process, Redis for several.
 limiter = Limiter(key_func=get_remote_address)

@@ -34,3 +34,9 @@ def redirect_to(location: str) -> Response:
         response.headers["HX-Redirect"] = location
         return response
     return redirect(location, 303)
+
+
+def nothing_new() -> Response:
+    """204 for a poll when nothing changed. The body is set (empty) so the response has a
+    length of 0: compression then leaves it alone instead of labelling it gzip."""
+    return Response(b"", 204)

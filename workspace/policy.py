@@ -15,7 +15,7 @@ from typing import Any
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .extensions import db
 from .models import (
@@ -25,6 +25,7 @@ from .models import (
     Comment,
     Evidence,
     FollowUpRound,
+    Function,
     Indicator,
     Organisation,
     Plan,
@@ -265,8 +266,40 @@ def visible_plans(user: User) -> Select[tuple[Plan]]:
     )
 
 
+def plan_visible_to(organisation_id: Any, plan_id: int) -> ColumnElement[bool]:
+    """SQL condition: the organisation takes part in the plan (the scope of `get_plan_or_404`),
+    for queries that check access in passing, such as an idle poll's."""
+    return (
+        select(plan_participants.c.plan_id)
+        .where(
+            plan_participants.c.plan_id == plan_id,
+            plan_participants.c.organisation_id == organisation_id,
+        )
+        .exists()
+    )
+
+
+def activity_visible_to(organisation_id: Any, activity_id: int) -> ColumnElement[bool]:
+    """SQL condition: the activity's plan is one the organisation takes part in (the scope of
+    `get_activity_or_404`)."""
+    return (
+        select(Activity.id)
+        .join(Area)
+        .join(plan_participants, plan_participants.c.plan_id == Area.plan_id)
+        .where(Activity.id == activity_id, plan_participants.c.organisation_id == organisation_id)
+        .exists()
+    )
+
+
 def get_plan_or_404(user: User, plan_id: int) -> Plan:
-    plan = db.session.execute(visible_plans(user).where(Plan.id == plan_id)).scalar_one_or_none()
+    # The participants come along: every rule about the plan reads them.
+    plan = (
+        db.session.execute(
+            visible_plans(user).where(Plan.id == plan_id).options(joinedload(Plan.participants))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if plan is None:
         abort(404)
     return plan
@@ -280,7 +313,9 @@ def get_activity_or_404(user: User, activity_id: int) -> Activity:
         .where(
             Activity.id == activity_id, plan_participants.c.organisation_id == user.organisation_id
         )
-        .options(selectinload(Activity.assignments))
+        .options(
+            selectinload(Activity.assignments), joinedload(Activity.area).joinedload(Area.plan)
+        )
     ).scalar_one_or_none()
     if activity is None:
         abort(404)
@@ -288,16 +323,28 @@ def get_activity_or_404(user: User, activity_id: int) -> Activity:
 
 
 def get_assignment_or_404(user: User, assignment_id: int) -> Assignment:
-    assignment = db.session.execute(
-        select(Assignment)
-        .join(Activity)
-        .join(Area)
-        .join(plan_participants, plan_participants.c.plan_id == Area.plan_id)
-        .where(
-            Assignment.id == assignment_id,
-            plan_participants.c.organisation_id == user.organisation_id,
+    assignment = (
+        db.session.execute(
+            select(Assignment)
+            .join(Activity)
+            .join(Area)
+            .join(plan_participants, plan_participants.c.plan_id == Area.plan_id)
+            .where(
+                Assignment.id == assignment_id,
+                plan_participants.c.organisation_id == user.organisation_id,
+            )
+            # What the access rule and the status chip read, loaded with it rather than one by one.
+            .options(
+                joinedload(Assignment.activity)
+                .joinedload(Activity.area)
+                .joinedload(Area.plan)
+                .joinedload(Plan.participants),
+                joinedload(Assignment.function).joinedload(Function.organisation),
+            )
         )
-    ).scalar_one_or_none()
+        .unique()
+        .scalar_one_or_none()
+    )
     if assignment is None:
         abort(404)
     return assignment

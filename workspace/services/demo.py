@@ -19,9 +19,11 @@ from ..models import (
     Organisation,
     Plan,
     Role,
+    User,
+    Visibility,
 )
 from ..models.types import utcnow
-from . import plans
+from . import content, plans, threads
 from .assignments import change_status
 from .organisations import appoint
 from .users import create_user, find_user
@@ -139,3 +141,95 @@ def _assignment(
         .join(Organisation)
         .where(Organisation.slug == org_slug, Function.code == code)
     ).scalar_one()
+
+
+# Comment texts for grown plans: ordinary follow-up talk of a few lines.
+GROWTH_COMMENTS = (
+    "Vi har gått igenom läget på arbetsgruppens möte och fortsätter enligt planen.",
+    "Underlaget skickas till samordnaren före nästa uppföljning.",
+    "Kontakt tagen med polisen; gemensam insats planeras till våren.",
+    "Statistiken för första halvåret visar färre anmälningar än i fjol.",
+)
+
+
+def grow_plan(
+    plan: Plan,
+    factor: int,
+    *,
+    comments_per_activity: int = 19,
+    changes_per_assignment: int = 2,
+) -> None:
+    """Make the demo plan `factor` times its size, with the history of a plan in use.
+
+    Every area gets `factor - 1` more copies of its activities (same goals and responsible
+    functions); then every activity gets `comments_per_activity` comments and every
+    assignment `changes_per_assignment` status changes. Factor 1 only adds the history.
+    All of it goes through the services a user's clicks go through; used by the benchmark
+    (`bench/run`) and the query-count tests.
+    """
+    people = {
+        slug: {
+            local_part: find_user(slug, f"{local_part}@{slug}.example")
+            for local_part in ("samordnare", "handlaggare")
+        }
+        for slug in DEMO_PEOPLE
+    }
+    coordinator = people["kramfors"]["samordnare"]
+    # Every service call still commits its own transaction; as nothing else writes
+    # meanwhile, reloading every object after each commit would only make building slow.
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        _grow(plan, factor, people, coordinator, comments_per_activity, changes_per_assignment)
+    finally:
+        session.expire_on_commit = expire_on_commit
+
+
+def _grow(
+    plan: Plan,
+    factor: int,
+    people: dict[str, dict[str, User | None]],
+    coordinator: User,
+    comments_per_activity: int,
+    changes_per_assignment: int,
+) -> None:
+    originals = [
+        (area, [a for a in area.activities if a.archived_at is None]) for area in plan.areas
+    ]
+    for copy in range(2, factor + 1):
+        for area, activities in originals:
+            for activity in activities:
+                content.add_activity(
+                    coordinator,
+                    area,
+                    title=f"{activity.title} ({copy})",
+                    goal=activity.goal,
+                    function_ids={a.function_id for a in activity.current_assignments},
+                )
+    writers = [user for pair in people.values() for user in pair.values()]
+    statuses = list(AssignmentStatus)
+    now = utcnow()
+    count = 0
+    for area in plan.areas:
+        for activity in list(area.activities):
+            for n in range(comments_per_activity):
+                count += 1
+                threads.post(
+                    writers[count % len(writers)],
+                    plan,
+                    activity,
+                    GROWTH_COMMENTS[count % len(GROWTH_COMMENTS)],
+                    Visibility.INTERNAL if n % 5 == 4 else Visibility.SHARED,
+                )
+            for assignment in list(activity.current_assignments):
+                owner = assignment.function.organisation
+                actor = people.get(owner.slug, people["polisen"])["samordnare"]
+                for n in range(changes_per_assignment):
+                    count += 1
+                    change_status(
+                        actor,
+                        assignment,
+                        statuses[count % len(statuses)],
+                        GROWTH_COMMENTS[count % len(GROWTH_COMMENTS)],
+                        at=now - timedelta(days=changes_per_assignment - n, minutes=count),
+                    )

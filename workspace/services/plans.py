@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import tomllib
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (
@@ -269,21 +270,47 @@ class PlanOverview:
 
 
 def load_areas(plan: Plan) -> list[Area]:
-    """The plan's areas with activities, assignments and their organisations, in a fixed
-    number of queries whatever the plan's size."""
-    return list(
+    """The plan's current areas with their current activities, assignments and the
+    assignments' functions and organisations: three queries whatever the plan's size.
+
+    Activities and assignments are selected by plan rather than by their parents' ids,
+    which a large plan would need several `IN (...)` batches for; the collections and the
+    way back up (assignment, activity, area, plan), which the access rule reads for every
+    status chip, are then set from what was loaded."""
+    current = (Area.plan_id == plan.id, Area.archived_at.is_(None), Activity.archived_at.is_(None))
+    areas = list(
         db.session.execute(
             select(Area)
             .where(Area.plan_id == plan.id, Area.archived_at.is_(None))
             .order_by(Area.position)
-            .options(
-                selectinload(Area.activities.and_(Activity.archived_at.is_(None)))
-                .selectinload(Activity.assignments.and_(Assignment.archived_at.is_(None)))
-                .joinedload(Assignment.function)
-                .joinedload(Function.organisation)
-            )
         ).scalars()
     )
+    activities = db.session.execute(
+        select(Activity).join(Area).where(*current).order_by(Activity.position)
+    ).scalars()
+    assignments = db.session.execute(
+        select(Assignment)
+        .join(Activity)
+        .join(Area)
+        .where(*current, Assignment.archived_at.is_(None))
+        .order_by(Assignment.id)
+        .options(joinedload(Assignment.function).joinedload(Function.organisation))
+    ).scalars()
+    activities_in: dict[int, list[Activity]] = defaultdict(list)
+    for activity in activities:
+        activities_in[activity.area_id].append(activity)
+    assignments_of: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in assignments:
+        assignments_of[assignment.activity_id].append(assignment)
+    for area in areas:
+        set_committed_value(area, "plan", plan)
+        set_committed_value(area, "activities", activities_in[area.id])
+        for activity in area.activities:
+            set_committed_value(activity, "area", area)
+            set_committed_value(activity, "assignments", assignments_of[activity.id])
+            for assignment in activity.assignments:
+                set_committed_value(assignment, "activity", activity)
+    return areas
 
 
 def responsible_organisations(areas: list[Area]) -> list[Organisation]:
@@ -327,3 +354,27 @@ def overview(
         sections=sections,
         counts=total,
     )
+
+
+def status_counts(plan: Plan) -> list[tuple[int, str, AssignmentStatus, int]]:
+    """How many current assignments each area has per responsible organisation and status.
+
+    One grouped query whose size depends on the number of areas, organisations and statuses,
+    not on the plan's: a status save updates the overview's counts without loading the plan.
+    """
+    rows = db.session.execute(
+        select(Area.id, Organisation.slug, Assignment.status, func.count())
+        .select_from(Assignment)
+        .join(Activity)
+        .join(Area)
+        .join(Function)
+        .join(Organisation)
+        .where(
+            Area.plan_id == plan.id,
+            Area.archived_at.is_(None),
+            Activity.archived_at.is_(None),
+            Assignment.archived_at.is_(None),
+        )
+        .group_by(Area.id, Organisation.slug, Assignment.status)
+    )
+    return [(area_id, slug, status, count) for area_id, slug, status, count in rows]

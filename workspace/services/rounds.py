@@ -396,29 +396,33 @@ class Reminder:
     overdue: bool
 
 
-def reminders(plan: Plan, user: User, today: date) -> list[Reminder]:
+def reminders(
+    plan: Plan, user: User, today: date, assignments: list[Assignment] | None = None
+) -> list[Reminder]:
     """Open rounds of the plan in which the user's organisation has something left to
     report, the earliest due first; partners' assignments count for those who may report
-    for partners."""
+    for partners. A caller that has the plan's current assignments loaded passes them."""
     open_rounds = [r for r in rounds_of(plan) if r.is_open]
     if not open_rounds:
         return []
-    assignments = plan_assignments(plan)
+    if assignments is None:
+        assignments = plan_assignments(plan)
     own = [a for a in assignments if a.organisation.id == user.organisation_id]
     partners = (
         [a for a in assignments if a.organisation.is_partner]
         if has_role_for(user, Action.CHANGE_PARTNER_STATUS)
         else []
     )
+    reported_in: dict[int, set[int]] = {rnd.id: set() for rnd in open_rounds}
+    for round_id, assignment_id in db.session.execute(
+        select(Report.round_id, Report.assignment_id).where(
+            Report.round_id.in_(reported_in), Report.reported_at.is_not(None)
+        )
+    ):
+        reported_in[round_id].add(assignment_id)
     result = []
     for rnd in open_rounds:
-        reported = set(
-            db.session.execute(
-                select(Report.assignment_id).where(
-                    Report.round_id == rnd.id, Report.reported_at.is_not(None)
-                )
-            ).scalars()
-        )
+        reported = reported_in[rnd.id]
         own_left = sum(1 for a in own if a.id not in reported)
         partners_left = sum(1 for a in partners if a.id not in reported)
         if own_left or partners_left:

@@ -8,6 +8,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -189,6 +190,8 @@ def visible_comments(user: User, thread: Thread | None) -> list[Comment]:
             select(Comment)
             .where(Comment.thread_id == thread.id, comment_visible_to(user))
             .order_by(Comment.id)
+            # The timeline names each author's functions: one query for all of them.
+            .options(selectinload(Comment.author).selectinload(User.functions))
         ).scalars()
     )
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..forms import IndicatorForm, MeasurementForm
-from ..htmx import redirect_to, render
+from ..htmx import nothing_new, redirect_to, render
 from ..policy import Action, authorize, get_activity_or_404, get_indicator_or_404
 from ..services import indicators, threads
 from ..services.assignments import changes_since
@@ -27,18 +27,21 @@ bp = Blueprint("activities", __name__)
 def show(activity_id: int) -> Response:
     """The activity page: assignments, and the follow-up timeline with its comment form."""
     context = live.activity_context(activity_id)
+    response = render("activities/show.html", "activity_body", **context)
+    # After rendering: the commit expires every loaded object, which the page would then
+    # load again one by one.
     threads.mark_read(current_user, context["thread"], context["comments"])
-    return render("activities/show.html", "activity_body", **context)
+    return response
 
 
 @bp.get("/activities/<int:activity_id>/updates")
-@login_required
+@live.answers_idle_poll
 def updates(activity_id: int) -> Response:
     """Others' status changes and comments on this activity since the page's marker."""
     activity = get_activity_or_404(current_user, activity_id)
     since = live.marker_from(request.args)
     if current_marker() == since:
-        return Response(status=204)
+        return nothing_new()
     changes = changes_since(
         since.status_change, activity_id=activity.id, exclude_user_id=current_user.id
     )

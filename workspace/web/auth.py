@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -28,7 +28,10 @@ def configure_login(manager: LoginManager) -> None:
     def load_user(session_id: str) -> User | None:
         # "<id>:<token>": a token changed by logout or a new password ends the session.
         user_id, _, token = session_id.partition(":")
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if not user_id.isdigit():
+            return None
+        poll = g.get("idle_poll")
+        user = poll.load_user(int(user_id)) if poll else db.session.get(User, int(user_id))
         if user is None or not user.active or not user.session_token:
             return None
         return user if hmac.compare_digest(user.session_token, token) else None

@@ -7,26 +7,39 @@ block with what changed, so a save and a poll update the same pieces the same wa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from functools import wraps
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..forms import CommentForm, IndicatorForm, MeasurementForm, OverviewFilterForm
-from ..models import Assignment, Comment, FollowUpRound, Indicator, StatusChange
+from ..htmx import nothing_new
+from ..models import (
+    Assignment,
+    AssignmentStatus,
+    Comment,
+    FollowUpRound,
+    Indicator,
+    StatusChange,
+    User,
+)
 from ..models.types import utcnow
 from ..policy import get_activity_or_404, get_plan_or_404
 from ..routing import query_int
 from ..services import indicators, organisations, plans, rounds, threads
-from ..services.live import Marker, current_marker
+from ..services.live import Marker, current_marker, poll_state
 
 FILTER_KEYS = ("area", "organisation", "status")
 
@@ -52,6 +65,43 @@ def marker_from(args: Mapping[str, str]) -> Marker:
     return Marker(query_int(args, "since"), query_int(args, "comments"))
 
 
+class IdlePoll:
+    """A poll's question, asked in the same query that loads the session's user."""
+
+    def __init__(self, view_args: Mapping[str, Any]) -> None:
+        self.scope = {k: v for k, v in view_args.items() if k in ("plan_id", "activity_id")}
+        self.visible = False
+        self.marker: Marker | None = None
+
+    def load_user(self, user_id: int) -> Any:
+        state = poll_state(user_id, **self.scope)
+        self.visible, self.marker = state.visible, state.marker
+        return state.user
+
+
+def answers_idle_poll(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Login required; answer 204 at once when nothing changed since the page's marker.
+
+    The user loader finds the poll in `g` and asks for the marker and the access check in
+    its own query, so an idle poll costs one query. Everything else (not logged in, no
+    access, something new) goes to the view, which checks and answers as always.
+    """
+    guarded = login_required(view)
+
+    @wraps(view)
+    def poll(**view_args: Any) -> Response:
+        try:
+            since = Marker(int(request.args["since"]), int(request.args["comments"]))
+        except (KeyError, ValueError):
+            return guarded(**view_args)  # the view answers, in its order (login, 404, 400)
+        g.idle_poll = idle = IdlePoll(view_args)
+        if current_user.is_authenticated and idle.visible and idle.marker == since:
+            return nothing_new()
+        return guarded(**view_args)
+
+    return poll
+
+
 def overview_context(plan_id: int, query: Mapping[str, str]) -> dict[str, Any]:
     """What the overview's templates need: the plan narrowed by the page's own filters."""
     plan = get_plan_or_404(current_user, plan_id)
@@ -61,13 +111,18 @@ def overview_context(plan_id: int, query: Mapping[str, str]) -> dict[str, Any]:
     form.set_choices(areas, plans.responsible_organisations(areas))
     valid = form.validate()
     filters = form.filters() if valid else plans.OverviewFilters()
-    kept = {k: v for k, v in query.items() if k in FILTER_KEYS and v}
+    kept = _kept(query)
     return {
         "form": form,
         "valid": valid,
         "overview": plans.overview(plan, filters, areas),
         "unread": threads.unread_counts(current_user, plan),
-        "reminders": rounds.reminders(plan, current_user, utcnow().date()),
+        "reminders": rounds.reminders(
+            plan,
+            current_user,
+            utcnow().date(),
+            [a for area in areas for activity in area.activities for a in activity.assignments],
+        ),
         "vacant": {f.id: f for f in organisations.vacant_in_plan(plan.id)},
         "page_url": url_for("plans.show", plan_id=plan.id, **kept),
         "updates_url": url_for(
@@ -78,6 +133,64 @@ def overview_context(plan_id: int, query: Mapping[str, str]) -> dict[str, Any]:
             **kept,
         ),
     }
+
+
+def saved_on_overview_context(
+    plan_id: int, query: Mapping[str, str], saved: Assignment
+) -> dict[str, Any]:
+    """What a status save on the overview changes there: the plan's counts and those of the
+    saved assignment's area, under the page's filters, without loading the whole plan."""
+    plan = get_plan_or_404(current_user, plan_id)
+    rows = plans.status_counts(plan)
+    filters = _lenient_filters(
+        query,
+        area_ids={area.id for area in plan.areas if area.archived_at is None},
+        slugs={slug for _, slug, _, _ in rows},
+    )
+    total: Counter[AssignmentStatus] = Counter()
+    per_area: dict[int, Counter[AssignmentStatus]] = defaultdict(Counter)
+    for area_id, slug, status, count in rows:
+        if filters.organisation_slug not in (None, slug) or filters.status not in (None, status):
+            continue
+        per_area[area_id][status] += count
+        if filters.area_id in (None, area_id):
+            total[status] += count
+    area = saved.activity.area
+    narrows = filters.organisation_slug is not None or filters.status is not None
+    shown = (
+        area.plan_id == plan.id
+        and filters.area_id in (None, area.id)
+        and (per_area[area.id] or not narrows)
+    )
+    sections = [plans.AreaSection(area, [], per_area[area.id])] if shown else []
+    return {
+        "overview": plans.PlanOverview(plan=plan, areas=[], sections=sections, counts=total),
+        "unread": {},
+        "page_url": url_for("plans.show", plan_id=plan.id, **_kept(query)),
+        "updates_url": None,
+    }
+
+
+def _kept(query: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in query.items() if k in FILTER_KEYS and v}
+
+
+def _lenient_filters(
+    query: Mapping[str, str], area_ids: set[int], slugs: set[str]
+) -> plans.OverviewFilters:
+    """The page's filters as the overview validates them; anything invalid means none."""
+    area, slug, status = (query.get(key) or None for key in FILTER_KEYS)
+    try:
+        filters = plans.OverviewFilters(
+            area_id=int(area) if area else None,
+            organisation_slug=slug,
+            status=AssignmentStatus(status) if status else None,
+        )
+    except ValueError:
+        return plans.OverviewFilters()
+    if filters.area_id not in (None, *area_ids) or slug not in (None, *slugs):
+        return plans.OverviewFilters()
+    return filters
 
 
 def activity_context(
@@ -100,6 +213,7 @@ def activity_context(
         select(StatusChange)
         .where(StatusChange.assignment_id.in_([a.id for a in activity.assignments]))
         .order_by(StatusChange.created_at, StatusChange.id)
+        .options(selectinload(StatusChange.user).selectinload(User.functions))
     ).scalars()
     thread = threads.find_thread(activity.area.plan, activity)
     comments = threads.visible_comments(current_user, thread)
@@ -192,8 +306,14 @@ def render_updates(
     """The `live_updates` block of the page at `page_url`: the saved chip (if any) first,
     then every changed chip, the counts, new timeline entries and unread counts out of band."""
     page = page_of(page_url)
+    only_saved = (
+        saved is not None and not comments and all(c.assignment_id == saved.id for c in changes)
+    )
     if page and page[0] == "plans.show":
-        context = overview_context(page[1]["plan_id"], page[2])
+        if only_saved:
+            context = saved_on_overview_context(page[1]["plan_id"], page[2], saved)
+        else:
+            context = overview_context(page[1]["plan_id"], page[2])
         template = "plans/overview.html"
     elif page and page[0] == "activities.show":
         context = activity_context(page[1]["activity_id"])

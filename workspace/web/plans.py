@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..extensions import db
-from ..htmx import render
+from ..htmx import nothing_new, render
 from ..policy import get_plan_or_404, visible_plans
 from ..services import dashboard as dashboards
 from ..services import threads
@@ -45,13 +45,13 @@ def show(plan_id: int) -> Response:
 
 
 @bp.get("/plans/<int:plan_id>/updates")
-@login_required
+@live.answers_idle_poll
 def updates(plan_id: int) -> Response:
     """Others' status changes and comments since the page's marker: 204 when there are none."""
     plan = get_plan_or_404(current_user, plan_id)
     since = live.marker_from(request.args)
     if current_marker() == since:
-        return Response(status=204)
+        return nothing_new()
     changes = changes_since(since.status_change, plan_id=plan.id, exclude_user_id=current_user.id)
     comments = threads.comments_since(current_user, since.comment, plan_id=plan.id)
     query = {k: v for k, v in request.args.items() if k in live.FILTER_KEYS}

@@ -102,8 +102,10 @@ def show(round_id: int) -> Response:
     previous round, and its own thread."""
     rnd = get_round_or_404(current_user, round_id)
     context = _round_context(rnd)
+    response = render("rounds/show.html", "round_body", **context)
+    # After rendering: the commit would expire what the page is about to show.
     threads.mark_read(current_user, context["thread"], context["comments"])
-    return render("rounds/show.html", "round_body", **context)
+    return response
 
 
 @bp.post("/rounds/<int:round_id>/close")

@@ -11,7 +11,7 @@ from jinja2_fragments.flask import render_block
 from werkzeug.wrappers import Response
 
 from ..forms import CommentEditForm, CommentForm, RedactForm
-from ..htmx import is_fragment_request, redirect_to, render
+from ..htmx import is_fragment_request, nothing_new, redirect_to, render
 from ..models import Comment, Plan
 from ..policy import Action, authorize, get_activity_or_404, get_comment_or_404, get_plan_or_404
 from ..routing import query_int
@@ -93,8 +93,10 @@ def post_on_activity(activity_id: int) -> Response:
 def discussion(plan_id: int) -> Response:
     """The plan's general thread, for what concerns no single activity."""
     context = live.discussion_context(plan_id)
+    response = render("plans/discussion.html", "discussion_body", **context)
+    # After rendering: the commit would expire what the page is about to show.
     threads.mark_read(current_user, context["thread"], context["comments"])
-    return render("plans/discussion.html", "discussion_body", **context)
+    return response
 
 
 @bp.get("/plans/<int:plan_id>/discussion/updates")
@@ -104,7 +106,7 @@ def discussion_updates(plan_id: int) -> Response:
     plan = get_plan_or_404(current_user, plan_id)
     since = query_int(request.args, "comments")
     if current_marker().comment == since:
-        return Response(status=204)
+        return nothing_new()
     context = live.discussion_context(plan.id)
     thread = context["thread"]
     comments = [
