@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import abort
+from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
 # Ids and counters are 32-bit INTEGER columns. A bigger number names nothing, and binding one
@@ -27,3 +27,10 @@ def query_int(args: Mapping[str, str], name: str) -> int:
     if not (raw.isascii() and raw.isdigit()) or int(raw) > DB_INT_MAX:
         abort(400)
     return int(raw)
+
+
+def page_number() -> int:
+    """The `page` of a paged list; anything that is not a page the database can offset to
+    (missing, negative, text, beyond its integers) starts at the first page."""
+    number = request.args.get("page", 1, type=int)
+    return number if 1 <= number <= DB_INT_MAX else 1

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from tests.conftest import Auth, csrf_token_from
 from workspace.extensions import db
 from workspace.models import AccessibilityReport
+from workspace.services import accessibility
 
 
 def report_count(app) -> int:
@@ -175,3 +176,17 @@ def test_admins_find_the_reports_in_the_administration_menu(app):
     listing = client.get("/admin/accessibility-reports").get_data(as_text=True)
     assert "Ingen har anmält något problem." in listing
     assert 'aria-current="page">Anmälda tillgänglighetsproblem' in listing
+
+
+def test_many_reports_are_paged_newest_first(app, client, auth):
+    with app.app_context():
+        for number in range(1, 53):
+            accessibility.report_problem(f"Problem nummer {number}.")
+    auth.login("kramfors", "admin")
+    first = client.get("/admin/accessibility-reports").get_data(as_text=True)
+    assert "Problem nummer 52." in first and "Problem nummer 3." in first
+    assert "Problem nummer 2." not in first
+    assert "Sida 1 av 2" in first and 'href="/admin/accessibility-reports?page=2"' in first
+    second = client.get("/admin/accessibility-reports?page=2").get_data(as_text=True)
+    assert "Problem nummer 2." in second and "Problem nummer 1." in second
+    assert "Problem nummer 3." not in second and "Nyare" in second

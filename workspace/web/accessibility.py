@@ -10,6 +10,7 @@ from ..extensions import db, limiter
 from ..forms import AccessibilityReportForm
 from ..htmx import redirect_to, render
 from ..models import PAGE_ADDRESS_MAX_LENGTH
+from ..routing import page_number
 from ..services import accessibility
 from ..services.errors import ValidationFailed
 from .forms_help import errors_onto
@@ -62,7 +63,7 @@ def statement() -> Response:
 def reports() -> Response:
     """The accessibility problems people reported, newest first."""
     query = accessibility.reports_for(current_user)
-    page = db.paginate(query, per_page=REPORTS_PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=REPORTS_PAGE_SIZE, error_out=False)
     return render(
         "accessibility/reports.html",
         "report_list",

@@ -14,7 +14,7 @@ from ..forms import AuditFilterForm, ConfirmForm, EmptyForm, UserForm
 from ..htmx import redirect_to, render
 from ..models import User
 from ..policy import Action, authorize, get_user_or_404
-from ..routing import DB_INT_MAX
+from ..routing import page_number
 from ..services import accounts, audit, organisations, users
 from ..services.errors import ValidationFailed
 from .forms_help import errors_onto
@@ -188,11 +188,7 @@ def audit_log() -> Response:
     """Who did what and when in the organisation, newest first; filterable and exportable."""
     authorize(current_user, Action.VIEW_AUDIT_LOG, current_user.organisation)
     form, query = _audit_query()
-    # A page number beyond what SQL can offset by would fail in the driver: start over.
-    number = request.args.get("page", 1, type=int)
-    if not 1 <= number <= DB_INT_MAX:
-        number = 1
-    page = db.paginate(query, page=number, per_page=AUDIT_PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=AUDIT_PAGE_SIZE, error_out=False)
     status = 200 if not form.errors else 400
     filters = {k: v for k, v in request.args.items() if k != "page"}
     return render(
