@@ -1,5 +1,8 @@
 """Extensions are created here and bound to the app in `create_app`."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -26,6 +29,23 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+@contextmanager
+def keeping_loaded() -> Iterator[None]:
+    """Commits inside leave the session's objects loaded instead of expiring them.
+
+    For writes whose every change is already in memory: what follows (rendering the saved
+    object, the next write of a batch) needs no query to load it all again.
+    """
+    session = db.session()
+    previous, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = previous
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from babel.support import Translations
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -22,6 +25,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from ..models import (
@@ -61,6 +65,16 @@ class Form(FlaskForm):
             if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
                 options["filters"] = (*options.get("filters", ()), without_invisible)
             return super().bind_field(form, unbound_field, options)
+
+        def get_translations(self, form: Any) -> Translations:
+            # Flask-WTF reads WTForms' own messages from disk for every form it makes.
+            return _wtforms_translations(str(get_locale()))
+
+
+@cache
+def _wtforms_translations(locale: str) -> Translations:
+    """WTForms' built-in messages (a wrong number, a choice not in the list) in `locale`."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class EmptyForm(Form):

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
+from ..extensions import db, keeping_loaded
 from ..models import (
     NOTE_MAX_LENGTH,
     Activity,
@@ -38,7 +38,8 @@ def change_status(
 
     Raises `Denied` when the actor may not report this assignment, `ValidationFailed` for an
     unknown status or a too long note, and `StaleWrite` when the assignment changed since
-    the actor read `expected_version`. `at` back-dates the change when history from
+    the actor read `expected_version`. The assignment and what was loaded with it stay
+    loaded after the commit. `at` back-dates the change when history from
     before the workspace is recorded (and in tests); it defaults to now.
     """
     authorize(actor, Action.CHANGE_STATUS, assignment)
@@ -75,7 +76,10 @@ def change_status(
         to_status=new_status.value,
     )
     try:
-        db.session.commit()
+        # Everything written is in memory already, so the caller can show the saved status
+        # without loading the assignment again.
+        with keeping_loaded():
+            db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
         raise StaleWrite() from exc

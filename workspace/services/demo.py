@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..extensions import db
+from ..extensions import db, keeping_loaded
 from ..models import (
     Activity,
     Area,
@@ -177,12 +177,8 @@ def grow_plan(
     coordinator = people["kramfors"]["samordnare"]
     # Every service call still commits its own transaction; as nothing else writes
     # meanwhile, reloading every object after each commit would only make building slow.
-    session = db.session()
-    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
-    try:
+    with keeping_loaded():
         _grow(plan, factor, people, coordinator, comments_per_activity, changes_per_assignment)
-    finally:
-        session.expire_on_commit = expire_on_commit
 
 
 def _grow(

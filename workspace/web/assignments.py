@@ -92,6 +92,4 @@ def update_status(assignment_id: int) -> Response:
     if not is_fragment_request():
         flash(_("The status is saved."), "info")
         return redirect_to(form.next.data)
-    # The commit expired what was loaded; load it again in one go rather than piece by piece.
-    assignment = get_assignment_or_404(current_user, assignment_id)
     return Response(live.render_updates(form.next.data, [change], saved=assignment))

@@ -32,6 +32,7 @@ from ..models import (
     Comment,
     FollowUpRound,
     Indicator,
+    Plan,
     StatusChange,
     User,
 )
@@ -140,13 +141,11 @@ def saved_on_overview_context(
 ) -> dict[str, Any]:
     """What a status save on the overview changes there: the plan's counts and those of the
     saved assignment's area, under the page's filters, without loading the whole plan."""
-    plan = get_plan_or_404(current_user, plan_id)
+    area = saved.activity.area
+    # The saved assignment was loaded only because its plan is visible to the user.
+    plan = area.plan if area.plan_id == plan_id else get_plan_or_404(current_user, plan_id)
     rows = plans.status_counts(plan)
-    filters = _lenient_filters(
-        query,
-        area_ids={area.id for area in plan.areas if area.archived_at is None},
-        slugs={slug for _, slug, _, _ in rows},
-    )
+    filters = _lenient_filters(query, plan, slugs={slug for _, slug, _, _ in rows})
     total: Counter[AssignmentStatus] = Counter()
     per_area: dict[int, Counter[AssignmentStatus]] = defaultdict(Counter)
     for area_id, slug, status, count in rows:
@@ -155,7 +154,6 @@ def saved_on_overview_context(
         per_area[area_id][status] += count
         if filters.area_id in (None, area_id):
             total[status] += count
-    area = saved.activity.area
     narrows = filters.organisation_slug is not None or filters.status is not None
     shown = (
         area.plan_id == plan.id
@@ -176,7 +174,7 @@ def _kept(query: Mapping[str, str]) -> dict[str, str]:
 
 
 def _lenient_filters(
-    query: Mapping[str, str], area_ids: set[int], slugs: set[str]
+    query: Mapping[str, str], plan: Plan, slugs: set[str]
 ) -> plans.OverviewFilters:
     """The page's filters as the overview validates them; anything invalid means none."""
     area, slug, status = (query.get(key) or None for key in FILTER_KEYS)
@@ -188,7 +186,12 @@ def _lenient_filters(
         )
     except ValueError:
         return plans.OverviewFilters()
-    if filters.area_id not in (None, *area_ids) or slug not in (None, *slugs):
+    if slug not in (None, *slugs):
+        return plans.OverviewFilters()
+    # Only a filtered page needs the plan's areas.
+    if filters.area_id is not None and filters.area_id not in {
+        area.id for area in plan.areas if area.archived_at is None
+    }:
         return plans.OverviewFilters()
     return filters
 
