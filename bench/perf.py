@@ -15,6 +15,7 @@ it measures there, caching each built database as a `pg_dump` file.
 from __future__ import annotations
 
 import argparse
+import contextvars
 import gzip
 import json
 import os
@@ -230,42 +231,57 @@ class QueryCounter:
             self.on = False
 
 
-def timed(
-    counter: QueryCounter,
-    name: str,
-    call: Callable[..., Any],
-    warmup: int,
-    repeat: int,
-    prepare: Callable[[], dict[str, Any]] = dict,
-) -> Measurement:
-    """Run `call` (a test-client request) `warmup` times, then `repeat` times measured;
-    `prepare` finds its arguments beforehand, unmeasured."""
-    for _ in range(warmup):
-        call(**prepare())
-    wall, cpu, cpu_db, counts = [], [], [], set()
-    response = None
-    for _ in range(repeat):
-        arguments = prepare()
+@dataclass
+class Page:
+    """One kind of request: `call` makes it (a test-client request), `prepare` finds its
+    arguments beforehand, unmeasured."""
+
+    name: str
+    call: Callable[..., Any]
+    prepare: Callable[[], dict[str, Any]] = dict
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    cpu_db: list[float] = field(default_factory=list)
+    counts: set[int] = field(default_factory=set)
+    response: Any = None
+
+    def sample(self, counter: QueryCounter) -> None:
+        arguments = self.prepare()
         with counter.counting():
             started, started_cpu = time.perf_counter(), time.process_time()
-            response = call(**arguments)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-            wall.append((time.perf_counter() - started) * 1000)
-        cpu_db.append(cpu[-1] + counter.waited * 1000)
-        counts.add(counter.count)
-    assert response is not None
-    times = sorted(cpu if counter.clock == "cpu" else cpu_db)
-    return Measurement(
-        name=name,
-        # The most a request needed: any variation would be a finding in itself.
-        queries=max(counts),
-        median_ms=statistics.median(times),
-        p95_ms=times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
-        bytes=len(response.get_data()),
-        status=response.status_code,
-        wall_median_ms=statistics.median(wall),
-        cpu_median_ms=statistics.median(cpu),
-    )
+            self.response = self.call(**arguments)
+            self.cpu.append((time.process_time() - started_cpu) * 1000)
+            self.wall.append((time.perf_counter() - started) * 1000)
+        self.cpu_db.append(self.cpu[-1] + counter.waited * 1000)
+        self.counts.add(counter.count)
+
+    def measurement(self, clock: str) -> Measurement:
+        times = sorted(self.cpu if clock == "cpu" else self.cpu_db)
+        return Measurement(
+            name=self.name,
+            # The most a request needed: any variation would be a finding in itself.
+            queries=max(self.counts),
+            median_ms=statistics.median(times),
+            p95_ms=times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+            bytes=len(self.response.get_data()),
+            status=self.response.status_code,
+            wall_median_ms=statistics.median(self.wall),
+            cpu_median_ms=statistics.median(self.cpu),
+        )
+
+
+def timed(
+    counter: QueryCounter, pages: list[Page], warmup: int, repeat: int
+) -> dict[str, Measurement]:
+    """Warm every page up, then measure them in turn, one request each per round: a machine
+    that slows down for a while (a shared host) slows every page alike, so the ratios hold."""
+    for page in pages:
+        for _ in range(warmup):
+            page.call(**page.prepare())
+    for _ in range(repeat):
+        for page in pages:
+            page.sample(counter)
+    return {page.name: page.measurement(counter.clock) for page in pages}
 
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"|"X-CSRFToken": *"([^"]+)"')
@@ -341,7 +357,16 @@ def measure_size(uri: str, factor: int, warmup: int, repeat: int) -> SizeResult:
             .scalars()
             .first()
         )
-        plan_id, assignment_id, activity_id = plan.id, assignment.id, assignment.activity_id
+        plan_id, assignment_id = plan.id, assignment.id
+        # Pages are measured in turn with the writes: the activity page shown is neither the
+        # one whose status is saved nor the one commented on, so it keeps its size.
+        activity_id, discussed_id = db.session.scalars(
+            select(Activity.id)
+            .join(Area)
+            .where(Area.plan_id == plan_id, Activity.id != assignment.activity_id)
+            .order_by(Activity.id)
+            .limit(2)
+        ).all()
         db.session.remove()
 
     client = app.test_client()
@@ -371,29 +396,28 @@ def measure_size(uri: str, factor: int, warmup: int, repeat: int) -> SizeResult:
     def poll(query: str) -> Any:
         return client.get(f"/plans/{plan_id}/updates?{query}", headers={"HX-Request": "true"})
 
-    pages: list[tuple[Any, ...]] = [
-        ("overview", lambda: client.get(overview_url)),
-        ("activity", lambda: client.get(activity_url)),
-        (
+    pages = [
+        Page("overview", lambda: client.get(overview_url)),
+        Page("activity", lambda: client.get(activity_url)),
+        Page(
             "editor",
             lambda: client.get(
                 f"/assignments/{assignment_id}/status/edit?next={overview_url}", headers=htmx
             ),
         ),
-        ("status_save", save_status, next_save),
-        (
+        Page("status_save", save_status, next_save),
+        Page(
             "comment_post",
             lambda: client.post(
-                f"{activity_url}/comments",
+                f"/activities/{discussed_id}/comments",
                 data={"body": "Mätning: en kommentar från benchmarken.", "visibility": "shared"},
                 headers=htmx,
             ),
         ),
-        ("poll", poll, idle_marker),
+        Page("poll", poll, idle_marker),
+        baseline(app, plan_id),
     ]
-    for name, call, *prepare in pages:
-        result.pages[name] = timed(counter, name, call, warmup, repeat, *prepare)
-    result.pages["baseline"] = baseline(app, counter, plan_id, warmup, repeat)
+    result.pages = timed(counter, pages, warmup, repeat)
     base = result.pages["baseline"].median_ms
     for measured in result.pages.values():
         measured.ratio = measured.median_ms / base
@@ -403,30 +427,33 @@ def measure_size(uri: str, factor: int, warmup: int, repeat: int) -> SizeResult:
     return result
 
 
-def baseline(
-    app: Flask, counter: QueryCounter, plan_id: int, warmup: int, repeat: int
-) -> Measurement:
+def baseline(app: Flask, plan_id: int) -> Page:
     """The overview's HTML rendered from its view-model already in memory: what the page
-    would cost if the database answered in no time."""
-    with app.test_request_context(f"/plans/{plan_id}"):
-        user = users.find_user(USER[0], f"{USER[1]}@{USER[0]}.example")
-        login_user(user)
-        context = live.overview_context(plan_id, {})
+    would cost if the database answered in no time.
 
-        class Rendered:
-            def __init__(self, html: str) -> None:
-                self.html, self.status_code = html, 200
+    Its request context lives in a context of its own (Flask keeps contexts in context
+    variables), so the test client's requests, measured in turn with it, still get a fresh
+    app context and database session each, as in production."""
+    isolated = contextvars.copy_context()
 
-            def get_data(self) -> bytes:
-                return self.html.encode()
+    def load() -> dict[str, Any]:
+        app.test_request_context(f"/plans/{plan_id}").push()
+        login_user(users.find_user(USER[0], f"{USER[1]}@{USER[0]}.example"))
+        return live.overview_context(plan_id, {})
 
-        return timed(
-            counter,
-            "baseline",
-            lambda: Rendered(render_template("plans/overview.html", **context)),
-            warmup,
-            repeat,
-        )
+    context = isolated.run(load)
+
+    class Rendered:
+        def __init__(self, html: str) -> None:
+            self.html, self.status_code = html, 200
+
+        def get_data(self) -> bytes:
+            return self.html.encode()
+
+    return Page(
+        "baseline",
+        lambda: isolated.run(lambda: Rendered(render_template("plans/overview.html", **context))),
+    )
 
 
 # --- Targets and output ------------------------------------------------------------------

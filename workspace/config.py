@@ -65,9 +65,6 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "SAMVERKAN_ENV": environment,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
-        # A pooled connection the database server closed (restart, failover, idle timeout)
-        # is replaced before use instead of failing the request that drew it.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "HTMX_SOURCE": htmx_source,
         "TESTING": environment == "testing",
         "SESSION_COOKIE_HTTPONLY": True,

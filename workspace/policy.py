@@ -314,7 +314,12 @@ def get_activity_or_404(user: User, activity_id: int) -> Activity:
             Activity.id == activity_id, plan_participants.c.organisation_id == user.organisation_id
         )
         .options(
-            selectinload(Activity.assignments), joinedload(Activity.area).joinedload(Area.plan)
+            # Partners' organisations are not among the plan's participants: load them here
+            # rather than one query per partner.
+            selectinload(Activity.assignments)
+            .joinedload(Assignment.function)
+            .joinedload(Function.organisation),
+            joinedload(Activity.area).joinedload(Area.plan),
         )
     ).scalar_one_or_none()
     if activity is None:

@@ -68,14 +68,16 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(tmp_path):
         db.engine.dispose()
 
 
-def test_pooled_connections_are_checked_before_use(tmp_path):
-    app = create_app(
-        {
-            "SAMVERKAN_ENV": "testing",
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}",
-        }
-    )
-    with app.app_context():
-        assert db.engine.pool._pre_ping
-        db.engine.dispose()
+def test_pooled_connections_to_a_server_are_checked_before_use(tmp_path):
+    """A PostgreSQL server may drop connections (restart, failover); a SQLite file cannot,
+    so its connections are not pinged before every request."""
+    for uri, pinged in (
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", True),
+        (f"sqlite:///{tmp_path / 'x.sqlite3'}", False),
+    ):
+        app = create_app(
+            {"SAMVERKAN_ENV": "testing", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": uri}
+        )
+        with app.app_context():
+            assert db.engine.pool._pre_ping is pinged
+            db.engine.dispose()
