@@ -77,7 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     compress.init_app(app)
 
-    from . import cli, security, templating
+    from . import cli, security, templating, transactions
     from .web import (
         accessibility,
         account,
@@ -93,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         threads,
     )
 
+    transactions.register(app)
     auth.configure_login(login_manager)
     templating.configure(app)
     security.register(app)

@@ -15,7 +15,7 @@ from typing import Any
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, bindparam, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .extensions import db
 from .models import (
@@ -331,18 +331,20 @@ def get_activity_or_404(user: User, activity_id: int) -> Activity:
 # on every click, and building this statement costs about as much as running it.
 _VISIBLE_ASSIGNMENT = (
     select(Assignment)
-    .join(Activity)
-    .join(Area)
-    .join(plan_participants, plan_participants.c.plan_id == Area.plan_id)
+    .join(Assignment.activity)
+    .join(Activity.area)
+    .join(Area.plan)
+    .join(plan_participants, plan_participants.c.plan_id == Plan.id)
     .where(
         Assignment.id == bindparam("assignment_id"),
         plan_participants.c.organisation_id == bindparam("organisation_id"),
     )
-    # What the access rule and the status chip read, loaded with it rather than one by one.
+    # What the access rule and the status chip read, loaded with it rather than one by one;
+    # the activity, area and plan come from the joins the scope needs anyway.
     .options(
-        joinedload(Assignment.activity)
-        .joinedload(Activity.area)
-        .joinedload(Area.plan)
+        contains_eager(Assignment.activity)
+        .contains_eager(Activity.area)
+        .contains_eager(Area.plan)
         .joinedload(Plan.participants),
         joinedload(Assignment.function).joinedload(Function.organisation),
     )
