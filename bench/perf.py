@@ -378,10 +378,12 @@ def measure_size(uri: str, factor: int, warmup: int, repeat: int) -> SizeResult:
 
     statuses = iter(["in_progress", "ongoing"] * 100_000)
 
+    # These helpers leave their session to the app context's teardown, as a request does:
+    # removing it themselves would roll back, and on PostgreSQL psycopg would then forget the
+    # statements it had prepared for the pages measured in between.
     def next_save() -> dict[str, Any]:
         with app.app_context():
             version = db.session.get(Assignment, assignment_id).version
-            db.session.remove()
         return {"data": {"status": next(statuses), "version": version, "next": overview_url}}
 
     def save_status(data: dict[str, Any]) -> Any:
@@ -390,7 +392,6 @@ def measure_size(uri: str, factor: int, warmup: int, repeat: int) -> SizeResult:
     def idle_marker() -> dict[str, Any]:
         with app.app_context():
             marker = current_marker()
-            db.session.remove()
         return {"query": f"since={marker.status_change}&comments={marker.comment}"}
 
     def poll(query: str) -> Any:
