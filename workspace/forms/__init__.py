@@ -136,7 +136,10 @@ class OverviewFilterForm(Form):
 
 
 class StatusForm(Form):
-    """Change an assignment's status; `version` is what the user saw, to catch lost updates."""
+    """Change an assignment's status; `version` is what the user saw, to catch lost updates.
+
+    The status editor (`templates/assignments/edit.html`) writes its inputs itself, so the
+    fields carry no widget settings."""
 
     status = SelectField(
         _l("Status"),
@@ -152,9 +155,8 @@ class StatusForm(Form):
                 message=_l("The note may have at most %(max)d characters."),
             ),
         ],
-        render_kw={"maxlength": NOTE_MAX_LENGTH, "rows": 2},
     )
-    version = IntegerField(validators=[InputRequired()], widget=HiddenField.widget)
+    version = IntegerField(validators=[InputRequired()])
     next = HiddenField()
 
 
