@@ -106,8 +106,9 @@ def test_the_closed_round_has_reports_evidence_and_the_status_of_its_time(demo_a
         assert training.status is AssignmentStatus.DONE
         line = next(x for x in rounds.view(closed).lines if x.assignment.id == training.id)
         assert line.status_then is AssignmentStatus.NOT_STARTED
-        # And the open round names what moved since.
-        assert rounds.view(db.session.get(FollowUpRound, known["open"])).moves
+        # And the open round names what moved since, and its new evidence.
+        open_view = rounds.view(db.session.get(FollowUpRound, known["open"]))
+        assert open_view.moves and open_view.new_evidence
 
 
 def test_indicators_have_a_year_of_values_and_the_dashboard_a_closed_round(demo_app):

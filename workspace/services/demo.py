@@ -629,6 +629,18 @@ def _open_round(plan: Plan, people: _People, story: YearTwo) -> FollowUpRound:
         text = OPEN_ROUND_TEXTS.get(key) or note or PLAIN_REPORT[status]
         with recorded_at(moment):
             rounds.report(people[who], rnd, assignment, text)
+    graffiti = rounds.find_report(rnd, _assignment(plan, 2, 4, "solleftea", "SBN"))
+    assert graffiti is not None
+    with recorded_at(story.open_opened + timedelta(days=7)):
+        rounds.add_evidence(
+            people["samordnare@solleftea"],
+            graffiti,
+            kind=EvidenceKind.STATISTICS,
+            title="Anmält klotter i centrum per månad",
+            url="https://solleftea.example/felanmalan/statistik",
+            source="Sollefteå kommuns felanmälan",
+            dated_on=story.open_opened.date(),
+        )
     _snapshot_as_then(rnd)
     return rnd
 
@@ -650,7 +662,7 @@ def _indicators(plan: Plan, people: _People, story: YearTwo) -> None:
             _activity(plan, 1, 1),
             title="Kontrollerade krogar med serveringstillstånd",
             unit="krogar",
-            target=12,
+            target=20,
             period=Period.YEAR,
         )
         certified = indicators.add_indicator(
