@@ -55,11 +55,15 @@ def _sqlite_database() -> Path:
 def register(app: Flask) -> None:
     @app.cli.command("demo-data")
     def demo_data() -> None:
-        """Load the seed plan, the three demo organisations and their demo users (idempotent)."""
-        if demo.load_demo_data():
+        """Load the seed plan, the demo organisations and users, and a year of use (idempotent)."""
+        base = demo.load_demo_data()
+        history = demo.load_demo_history()
+        if base:
             click.echo(
                 f"Demo data loaded. Every demo user has the password {demo.DEMO_PASSWORD!r}."
             )
+        elif history:
+            click.echo("The demo plan's second year (rounds, comments, indicators) was added.")
         else:
             click.echo("Demo data is already loaded; nothing changed.")
 
