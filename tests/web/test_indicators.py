@@ -417,7 +417,7 @@ def test_two_coordinators_editing_one_indicator_the_second_gets_409(app):
         **{**INDICATOR_FIELDS, "target": "6"},
     )
     html = late.get_data(as_text=True)
-    assert late.status_code == 409 and "Någon annan ändrade målet medan du redigerade." in html
+    assert late.status_code == 409 and "Någon annan ändrade måttet medan du redigerade." in html
     conflict = html[html.index('class="conflict"') :].split("</div>")[0]
     assert "minst 24 besök" in conflict and "minst 6 besök" in conflict
     with app.app_context():
@@ -435,7 +435,7 @@ def test_an_archived_indicator_leaves_the_list_and_dashboard_and_can_be_restored
     page = activity_html(app)
     assert "Grundligt besök av radiobil" not in active_list(page)
     archived = page[page.index("indicators__archived") :]
-    assert "Arkiverade mål (1)" in archived and "13 av 12 besök" in archived  # values kept
+    assert "Arkiverade mått (1)" in archived and "13 av 12 besök" in archived  # values kept
     dashboard = client_for(app, "kramfors", "lasare").get("/plans/1/dashboard")
     assert "Grundligt besök av radiobil" not in dashboard.get_data(as_text=True)
     # Nobody logs values on it any more.
