@@ -27,6 +27,7 @@ from .models import (
     FollowUpRound,
     Function,
     Indicator,
+    Measurement,
     Organisation,
     Plan,
     Report,
@@ -51,6 +52,7 @@ class Action(StrEnum):
     REPORT = "report"
     MANAGE_INDICATORS = "manage_indicators"
     MEASURE = "measure"
+    CORRECT_MEASUREMENT = "correct_measurement"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
     EDIT_PLAN = "edit_plan"
@@ -75,6 +77,8 @@ MINIMUM_ROLE: dict[Action, Role] = {
     # Targets are plan content; values are logged by the responsible organisations.
     Action.MANAGE_INDICATORS: Role.COORDINATOR,
     Action.MEASURE: Role.MEMBER,
+    # A value is corrected or removed by whoever may log one, of the organisation that did.
+    Action.CORRECT_MEASUREMENT: Role.MEMBER,
     # An admin runs their own organisation: its people, their functions, its audit log.
     Action.MANAGE_USERS: Role.ADMIN,
     Action.VIEW_AUDIT_LOG: Role.ADMIN,
@@ -135,9 +139,22 @@ def _manage_indicators(user: User, activity: Activity) -> bool:
 
 
 def _measure(user: User, indicator: Indicator) -> bool:
-    """Whoever may report for one of the activity's assignments may log its values."""
+    """Whoever may report for one of the activity's assignments may log its values, as long
+    as the indicator is not archived."""
+    if indicator.archived_at is not None:
+        return False
     measure_as = _responsible(Action.MEASURE)
     return any(measure_as(user, a) for a in indicator.activity.current_assignments)
+
+
+def _correct_measurement(user: User, measurement: Measurement) -> bool:
+    """A value stays its organisation's: another one may log its own, not change this one."""
+    return (
+        measurement.removed_at is None
+        and measurement.organisation_id == user.organisation_id
+        and has_role_for(user, Action.CORRECT_MEASUREMENT)
+        and _measure(user, measurement.indicator)
+    )
 
 
 def _read_comment(user: User, comment: Comment) -> bool:
@@ -188,6 +205,7 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.REPORT: _responsible(Action.REPORT),
     Action.MANAGE_INDICATORS: _manage_indicators,
     Action.MEASURE: _measure,
+    Action.CORRECT_MEASUREMENT: _correct_measurement,
     Action.MANAGE_USERS: _own_organisation(Action.MANAGE_USERS),
     Action.VIEW_AUDIT_LOG: _own_organisation(Action.VIEW_AUDIT_LOG),
     Action.EDIT_PLAN: lambda user, plan: (
@@ -237,6 +255,9 @@ DENIED_MESSAGES: dict[Action, Callable[[], str]] = {
     Action.MANAGE_INDICATORS: lambda: _("Only coordinators set measurable targets."),
     Action.MEASURE: lambda: _(
         "Only members of an organisation responsible for the activity may log values."
+    ),
+    Action.CORRECT_MEASUREMENT: lambda: _(
+        "Only members of the organisation that logged the value may correct or remove it."
     ),
     Action.MANAGE_USERS: lambda: _("Only your organisation's admins manage its users."),
     Action.VIEW_AUDIT_LOG: lambda: _("Only your organisation's admins read its audit log."),
@@ -440,6 +461,25 @@ def get_indicator_or_404(user: User, indicator_id: int) -> Indicator:
         .join(plan_participants, plan_participants.c.plan_id == Area.plan_id)
         .where(
             Indicator.id == indicator_id,
+            plan_participants.c.organisation_id == user.organisation_id,
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found
+
+
+def get_measurement_or_404(user: User, measurement_id: int) -> Measurement:
+    """A value that stands, of a plan the user's organisation takes part in."""
+    found = db.session.execute(
+        select(Measurement)
+        .join(Indicator, Indicator.id == Measurement.indicator_id)
+        .join(Activity)
+        .join(Area)
+        .join(plan_participants, plan_participants.c.plan_id == Area.plan_id)
+        .where(
+            Measurement.id == measurement_id,
+            Measurement.removed_at.is_(None),
             plan_participants.c.organisation_id == user.organisation_id,
         )
     ).scalar_one_or_none()

@@ -24,6 +24,7 @@ from workspace.models import (
     Assignment,
     FollowUpRound,
     Function,
+    Indicator,
     Organisation,
     OrganisationKind,
     Plan,
@@ -211,6 +212,21 @@ class World:
         )
         return indicator.id
 
+    def new_measurement(self) -> int:
+        """A value the owner's member logged on the owner's indicator."""
+        measurement = indicators.log_measurement(
+            self._user(Role.MEMBER),
+            db.session.get(Indicator, self.indicator_id),
+            value="3",
+            measured_on=date(2012, 4, 1),
+            source="Egen räkning",
+        )
+        return measurement.id
+
+    @cached_property
+    def measurement_id(self) -> int:
+        return self.new_measurement()
+
     @cached_property
     def round_id(self) -> int:
         rnd = rounds.open_round(
@@ -321,6 +337,15 @@ CHANGE_STATUS = grant(A.CHANGE_STATUS, OWNER_ONLY)
 REPORT = grant(A.REPORT, OWNER_ONLY)
 COMMENT = grant(A.COMMENT, PARTICIPANT)
 MANAGE_ROUNDS = grant(A.MANAGE_ROUNDS, PARTICIPANT)
+MANAGE_INDICATORS = grant(A.MANAGE_INDICATORS, PARTICIPANT)
+CORRECT_MEASUREMENT = grant(A.CORRECT_MEASUREMENT, OWNER_ONLY)
+INDICATOR_BODY = {
+    "title": "Kontroller",
+    "unit": "st",
+    "target": "5",
+    "period": "year",
+    "aggregation": "sum",
+}
 
 
 def plan(world: World) -> dict[str, Any]:
@@ -337,6 +362,14 @@ def activity(world: World) -> dict[str, Any]:
 
 def assignment(world: World) -> dict[str, Any]:
     return {"assignment_id": world.assignment_id}
+
+
+def indicator(world: World) -> dict[str, Any]:
+    return {"indicator_id": world.indicator_id}
+
+
+def measurement(world: World) -> dict[str, Any]:
+    return {"measurement_id": world.measurement_id}
 
 
 def round_(world: World) -> dict[str, Any]:
@@ -404,6 +437,29 @@ MATRIX: dict[str, Route] = {
         {"POST": grant(A.MEASURE, OWNER_ONLY)},
         SHARED,
         lambda world: {"indicator_id": world.indicator_id},
+    ),
+    # An indicator is plan content: any participant's coordinator edits and archives it.
+    "activities.show_indicator": Route({"GET": VIEW_PLAN}, SHARED, indicator),
+    "activities.edit_indicator": Route({"GET": MANAGE_INDICATORS}, SHARED, indicator),
+    "activities.update_indicator": Route(
+        {"POST": MANAGE_INDICATORS}, SHARED, indicator, body=INDICATOR_BODY
+    ),
+    "activities.archive_indicator": Route({"POST": MANAGE_INDICATORS}, SHARED, indicator),
+    "activities.restore_indicator": Route({"POST": MANAGE_INDICATORS}, SHARED, indicator),
+    # A value stays its organisation's: only the owner that logged it corrects it.
+    "activities.edit_measurement": Route({"GET": CORRECT_MEASUREMENT}, SHARED, measurement),
+    "activities.update_measurement": Route(
+        {"POST": CORRECT_MEASUREMENT},
+        SHARED,
+        measurement,
+        body={"value": "4", "measured_on": "2012-04-01", "source": "Egen räkning"},
+    ),
+    "activities.remove_measurement": Route(
+        {"POST": CORRECT_MEASUREMENT},
+        SHARED,
+        # Removing takes the value away: a new one for every request.
+        lambda world: {"measurement_id": world.new_measurement()},
+        body={"version": "1"},
     ),
     "threads.post_on_activity": Route({"POST": COMMENT}, SHARED, activity),
     "assignments.show_status": Route({"GET": VIEW_PLAN}, SHARED, assignment),

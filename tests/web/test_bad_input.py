@@ -164,6 +164,7 @@ class Targets:
     assignment: int
     round: int
     indicator: int
+    measurement: int
     comment: int
     evidence: int
     colleague: int
@@ -194,6 +195,14 @@ USER_FIELDS = {
 ACTIVITY_FIELDS = {"title": text_field, "goal": text_field, "functions": ids_field}
 CONFIRM_FIELDS = {"confirm": bool_field}
 DIRECTION_FIELDS = {"direction": lambda: choice("up", "down")}
+INDICATOR_FIELDS = {
+    "title": text_field,
+    "unit": text_field,
+    "target": int_field,
+    "period": lambda: choice(*[p.value for p in Period]),
+    "aggregation": lambda: choice(*[a.value for a in Aggregation]),
+}
+MEASUREMENT_FIELDS = {"value": int_field, "measured_on": date_field, "source": text_field}
 
 ENDPOINTS: dict[str, Endpoint] = {
     "auth.login": Endpoint(
@@ -219,18 +228,23 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda t: f"/password/{t.token}", {"password": text_field}, user=None
     ),
     "activities.add_indicator": Endpoint(
-        lambda t: f"/activities/{t.activity}/indicators",
-        {
-            "title": text_field,
-            "unit": text_field,
-            "target": int_field,
-            "period": lambda: choice(*[p.value for p in Period]),
-            "aggregation": lambda: choice(*[a.value for a in Aggregation]),
-        },
+        lambda t: f"/activities/{t.activity}/indicators", INDICATOR_FIELDS
     ),
     "activities.log_measurement": Endpoint(
-        lambda t: f"/indicators/{t.indicator}/measurements",
-        {"value": int_field, "measured_on": date_field, "source": text_field},
+        lambda t: f"/indicators/{t.indicator}/measurements", MEASUREMENT_FIELDS
+    ),
+    "activities.update_indicator": Endpoint(
+        lambda t: f"/indicators/{t.indicator}",
+        {**INDICATOR_FIELDS, "version": int_field},
+    ),
+    "activities.archive_indicator": Endpoint(lambda t: f"/indicators/{t.indicator}/archive", {}),
+    "activities.restore_indicator": Endpoint(lambda t: f"/indicators/{t.indicator}/restore", {}),
+    "activities.update_measurement": Endpoint(
+        lambda t: f"/measurements/{t.measurement}",
+        {**MEASUREMENT_FIELDS, "version": int_field},
+    ),
+    "activities.remove_measurement": Endpoint(
+        lambda t: f"/measurements/{t.measurement}/remove", {"version": int_field}
     ),
     "assignments.update_status": Endpoint(
         lambda t: f"/assignments/{t.assignment}/status",
@@ -337,6 +351,9 @@ def _targets(app: Flask) -> Targets:
         indicator = indicators.add_indicator(
             actor, own.activity, title="Kontroller", unit="st", target="12", period="year"
         )
+        measurement = indicators.log_measurement(
+            actor, indicator, value="3", measured_on=date(2012, 4, 1), source="Egen räkning"
+        )
         comment = threads.post(actor, plan, own.activity, "Ett första inlägg.", Visibility.SHARED)
         colleague = demo_user("kramfors", "lasare")
         token = accounts.issue_password_link(actor, colleague)
@@ -348,6 +365,7 @@ def _targets(app: Flask) -> Targets:
             assignment=own.id,
             round=rnd.id,
             indicator=indicator.id,
+            measurement=measurement.id,
             comment=comment.id,
             evidence=evidence.id,
             colleague=colleague.id,

@@ -7,10 +7,12 @@ import io
 import json
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from tests.conftest import Auth
 from tests.factories import (
@@ -32,7 +34,7 @@ from tests.factories import (
     seed_plan,
 )
 from workspace.extensions import db
-from workspace.models import Activity, FollowUpRound, RoundKind
+from workspace.models import Activity, FollowUpRound, Indicator, Measurement, RoundKind
 from workspace.services import indicators, reporting, rounds
 
 ACTIVITY = "Utbildning för krogägare och personal i ansvarsfull servering"
@@ -449,3 +451,27 @@ def test_the_excel_file_has_the_indicators_as_numbers(viewer, measured):
     )
     assert rows[1][2:] == ("Grundligt besök av radiobil", "besök", "2011", 9.0, 12.0, 0.75)
     assert rows[2][5:] == (13.0, 12.0, 1.08)
+
+
+def test_a_removed_value_leaves_the_report_and_the_excel_file(app, viewer, measured):
+    with app.app_context():
+        wrong = db.session.execute(
+            select(Measurement).where(Measurement.value == Decimal("13"))
+        ).scalar_one()
+        indicators.remove_measurement(
+            demo_user("polisen", "handlaggare"), wrong, expected_version=wrong.version
+        )
+    html = viewer.get(f"/rounds/{measured}/report").get_data(as_text=True)
+    assert "2011: 9 av 12 besök (75 %)" in html and "2012:" not in html
+    workbook = load_workbook(io.BytesIO(viewer.get(f"/rounds/{measured}/report.xlsx").data))
+    assert [row[4] for row in workbook["Mått"].iter_rows(min_row=2, values_only=True)] == ["2011"]
+
+
+def test_an_archived_indicator_is_not_in_new_reports(app, viewer, measured):
+    with app.app_context():
+        indicator = db.session.execute(select(Indicator)).scalar_one()
+        indicators.archive_indicator(demo_user("kramfors", "samordnare"), indicator)
+    html = viewer.get(f"/rounds/{measured}/report").get_data(as_text=True)
+    assert "Grundligt besök av radiobil" not in html
+    workbook = load_workbook(io.BytesIO(viewer.get(f"/rounds/{measured}/report.xlsx").data))
+    assert "Mått" not in workbook.sheetnames

@@ -280,6 +280,22 @@ class MeasurementForm(Form):
     )
 
 
+class IndicatorEditForm(IndicatorForm):
+    """An indicator's fields again; `version` is what the coordinator saw."""
+
+    version = IntegerField(validators=[InputRequired()], widget=HiddenField.widget)
+
+
+class MeasurementCorrectionForm(MeasurementForm):
+    """A logged value corrected; `version` is the value the reporter saw."""
+
+    version = IntegerField(validators=[InputRequired()], widget=HiddenField.widget)
+
+
+class RemoveMeasurementForm(Form):
+    version = IntegerField(validators=[InputRequired()], widget=HiddenField.widget)
+
+
 ROLE_LABELS = {
     Role.VIEWER: _l("Viewer – reads the plan and the follow-up"),
     Role.MEMBER: _l("Member – reports for the organisation's assignments"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .organisations import Organisation, User, enum_column
 from .plans import Activity
-from .types import TimestampMixin
+from .types import TimestampMixin, UTCDateTime
 
 
 class Period(StrEnum):
@@ -61,13 +61,25 @@ class Indicator(TimestampMixin, db.Model):
     period: Mapped[Period] = mapped_column(enum_column(Period, "period"))
     aggregation: Mapped[Aggregation] = mapped_column(enum_column(Aggregation, "aggregation"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Archived: out of the activity's list, the dashboard and new reports; values kept.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     activity: Mapped[Activity] = relationship()
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    # Only the values that stand: a removed one keeps its row (and its audit trail) but
+    # leaves every chart, table and export, which all read this collection.
     measurements: Mapped[list[Measurement]] = relationship(
-        back_populates="indicator",
-        cascade="all, delete-orphan",
+        primaryjoin="and_(Measurement.indicator_id == Indicator.id, "
+        "Measurement.removed_at.is_(None))",
         order_by="(Measurement.measured_on, Measurement.id)",
+        viewonly=True,
     )
+
+    # A concurrent editor who read an older version fails instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Measurement(TimestampMixin, db.Model):
@@ -84,7 +96,16 @@ class Measurement(TimestampMixin, db.Model):
     source: Mapped[str] = mapped_column(String(300))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    indicator: Mapped[Indicator] = relationship(back_populates="measurements")
+    indicator: Mapped[Indicator] = relationship()
     organisation: Mapped[Organisation] = relationship()
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+
+    # Two people correcting the same value: the second is told, not silently overwritten.
+    __mapper_args__ = {"version_id_col": version}

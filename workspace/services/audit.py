@@ -64,6 +64,11 @@ ACTION_LABELS = {
     "evidence.removed": _l("Evidence removed"),
     "indicator.added": _l("Target added"),
     "measurement.logged": _l("Value logged"),
+    "indicator.changed": _l("Target changed"),
+    "indicator.archived": _l("Target archived"),
+    "indicator.restored": _l("Target restored"),
+    "measurement.corrected": _l("Value corrected"),
+    "measurement.removed": _l("Value removed"),
     "plan.imported": _l("Plan imported"),
     "plan.created": _l("Plan created"),
     "plan.copied": _l("Next plan started"),
@@ -96,6 +101,7 @@ DETAIL_LABELS = {
     "added": _l("added"),
     "removed": _l("removed"),
     "functions": _l("functions"),
+    "logged_by": _l("logged by"),
 }
 
 
@@ -119,13 +125,25 @@ def _value(key: str, value: Any) -> str:
 
 
 _NAMED = {"role", "email", "name", "title", "goal", "status", "from_status", "to_status"}
+# An indicator's and a value's fields, changed old → new.
+_NAMED |= {"unit", "target", "period", "aggregation", "value", "measured_on", "source"}
 
 
 def _key_label(key: str) -> str:
     return str(DETAIL_LABELS.get(key, FIELD_LABELS.get(key, key)))
 
 
-FIELD_LABELS = {"name": _l("name"), "goal": _l("goal")}
+FIELD_LABELS = {
+    "name": _l("name"),
+    "goal": _l("goal"),
+    "unit": _l("unit"),
+    "target": _l("target"),
+    "period": _l("period"),
+    "aggregation": _l("period's value"),
+    "value": _l("value"),
+    "measured_on": _l("date"),
+    "source": _l("source"),
+}
 
 
 def describe(event: AuditEvent) -> list[tuple[str, str]]:

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import AssignmentStatus, FollowUpRound, Plan, Report
-from . import plans
+from ..models import Activity, Area, AssignmentStatus, FollowUpRound, Indicator, Plan, Report
+from . import indicators, plans
 
 Rows = list[tuple[str, Counter[AssignmentStatus]]]
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """An indicator in use and its latest period against the target (None: no values)."""
+
+    indicator: Indicator
+    latest: indicators.PeriodProgress | None
 
 
 @dataclass
@@ -20,6 +29,32 @@ class Dashboard:
     by_area: Rows
     by_organisation: Rows
     by_round: Rows
+    indicators: list[IndicatorResult] = field(default_factory=list)
+
+
+def indicator_results(plan: Plan) -> list[IndicatorResult]:
+    """The plan's indicators in use, in plan order, each with its latest period."""
+    found = db.session.execute(
+        select(Indicator)
+        .join(Indicator.activity)
+        .join(Activity.area)
+        .where(
+            Area.plan_id == plan.id,
+            Area.archived_at.is_(None),
+            Activity.archived_at.is_(None),
+            Indicator.archived_at.is_(None),
+        )
+        .order_by(Area.position, Activity.position, Indicator.id)
+        .options(
+            contains_eager(Indicator.activity).contains_eager(Activity.area),
+            selectinload(Indicator.measurements),
+        )
+    ).scalars()
+    results = []
+    for indicator in found:
+        points = indicators.progress(indicator)
+        results.append(IndicatorResult(indicator, points[-1] if points else None))
+    return results
 
 
 def build(plan: Plan) -> Dashboard:
@@ -55,4 +90,4 @@ def build(plan: Plan) -> Dashboard:
         snapshot[round_id][status] = count
     by_round: Rows = [(r.title, snapshot[r.id]) for r in closed]
     by_round.append((_("Now"), now))
-    return Dashboard(by_area, by_organisation, by_round)
+    return Dashboard(by_area, by_organisation, by_round, indicator_results(plan))

@@ -161,7 +161,7 @@ def round_report(rnd: FollowUpRound) -> RoundReport:
         select(Indicator)
         .join(Activity)
         .join(Area)
-        .where(Area.plan_id == rnd.plan_id)
+        .where(Area.plan_id == rnd.plan_id, Indicator.archived_at.is_(None))
         .order_by(Indicator.id)
         .options(selectinload(Indicator.measurements))
     ).scalars():

@@ -9,12 +9,26 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..forms import IndicatorForm, MeasurementForm
-from ..htmx import nothing_new, redirect_to, render
-from ..policy import Action, authorize, get_activity_or_404, get_indicator_or_404
+from ..extensions import db
+from ..forms import (
+    IndicatorEditForm,
+    IndicatorForm,
+    MeasurementCorrectionForm,
+    MeasurementForm,
+    RemoveMeasurementForm,
+)
+from ..htmx import is_fragment_request, nothing_new, redirect_to, render
+from ..models import Indicator
+from ..policy import (
+    Action,
+    authorize,
+    get_activity_or_404,
+    get_indicator_or_404,
+    get_measurement_or_404,
+)
 from ..services import indicators, threads
 from ..services.assignments import changes_since
-from ..services.errors import ValidationFailed
+from ..services.errors import StaleWrite, ValidationFailed
 from ..services.live import current_marker
 from . import live
 from .forms_help import errors_onto
@@ -112,3 +126,175 @@ def log_measurement(indicator_id: int) -> Response:
                 + f"#indicator-{indicator.id}"
             )
     return _form_failed(indicator.activity_id, measurement_form=(indicator.id, form))
+
+
+# --- One indicator in place: its card is the swap unit of every edit below ------------------
+
+
+def _card(indicator: Indicator, status: int = 200, **extra: Any) -> Response:
+    """The indicator's card for htmx, a page of its own without JavaScript."""
+    return render(
+        "activities/indicator.html",
+        "indicator_card",
+        status,
+        indicator=indicator,
+        points=indicators.progress(indicator),
+        measurement_forms={indicator.id: MeasurementForm(formdata=None)},
+        **extra,
+    )
+
+
+def _card_url(indicator: Indicator) -> str:
+    return url_for("activities.show", activity_id=indicator.activity_id) + (
+        f"#indicator-{indicator.id}"
+    )
+
+
+def _saved(indicator: Indicator, message: str) -> Response:
+    """The fresh card in place for htmx; back to the activity page otherwise."""
+    if is_fragment_request():
+        return _card(indicator)
+    flash(message, "info")
+    return redirect_to(_card_url(indicator))
+
+
+@bp.get("/indicators/<int:indicator_id>")
+@login_required
+def show_indicator(indicator_id: int) -> Response:
+    """One indicator's card: what Cancel puts back."""
+    return _card(get_indicator_or_404(current_user, indicator_id))
+
+
+@bp.get("/indicators/<int:indicator_id>/edit")
+@login_required
+def edit_indicator(indicator_id: int) -> Response:
+    """The indicator's own fields, for a coordinator to change."""
+    indicator = get_indicator_or_404(current_user, indicator_id)
+    authorize(current_user, Action.MANAGE_INDICATORS, indicator.activity)
+    form = IndicatorEditForm(
+        formdata=None,
+        title=indicator.title,
+        unit=indicator.unit,
+        target=f"{indicator.target.normalize():f}".replace(".", ","),
+        period=indicator.period.value,
+        aggregation=indicator.aggregation.value,
+        version=indicator.version,
+    )
+    return _card(indicator, indicator_edit_form=form)
+
+
+@bp.post("/indicators/<int:indicator_id>")
+@login_required
+def update_indicator(indicator_id: int) -> Response:
+    """Save an indicator's fields: 422 with the messages, 409 when someone saved first."""
+    indicator = get_indicator_or_404(current_user, indicator_id)
+    authorize(current_user, Action.MANAGE_INDICATORS, indicator.activity)
+    form = IndicatorEditForm()
+    if not form.validate():
+        return _card(indicator, 422, indicator_edit_form=form)
+    try:
+        indicators.edit_indicator(
+            current_user,
+            indicator,
+            title=form.title.data,
+            unit=form.unit.data,
+            target=form.target.data,
+            period=form.period.data,
+            aggregation=form.aggregation.data,
+            expected_version=form.version.data,
+        )
+    except ValidationFailed as refused:
+        errors_onto(form, refused)
+        return _card(indicator, 422, indicator_edit_form=form)
+    except StaleWrite:
+        db.session.rollback()
+        db.session.refresh(indicator)
+        return _card(indicator, 409, indicator_edit_form=form, conflict=True)
+    return _saved(indicator, _("The target is saved."))
+
+
+@bp.post("/indicators/<int:indicator_id>/archive")
+@login_required
+def archive_indicator(indicator_id: int) -> Response:
+    """A coordinator takes the indicator out of use; its values are kept."""
+    indicator = get_indicator_or_404(current_user, indicator_id)
+    indicators.archive_indicator(current_user, indicator)
+    flash(_("The target is archived. Its values are kept."), "info")
+    return redirect_to(_card_url(indicator))
+
+
+@bp.post("/indicators/<int:indicator_id>/restore")
+@login_required
+def restore_indicator(indicator_id: int) -> Response:
+    """A coordinator brings an archived indicator back into use."""
+    indicator = get_indicator_or_404(current_user, indicator_id)
+    indicators.restore_indicator(current_user, indicator)
+    flash(_("The target is back in use."), "info")
+    return redirect_to(_card_url(indicator))
+
+
+@bp.get("/measurements/<int:measurement_id>/edit")
+@login_required
+def edit_measurement(measurement_id: int) -> Response:
+    """A logged value in its card, open for correction."""
+    measurement = get_measurement_or_404(current_user, measurement_id)
+    authorize(current_user, Action.CORRECT_MEASUREMENT, measurement)
+    form = MeasurementCorrectionForm(
+        formdata=None,
+        value=f"{measurement.value.normalize():f}".replace(".", ","),
+        measured_on=measurement.measured_on,
+        source=measurement.source,
+        version=measurement.version,
+    )
+    return _card(measurement.indicator, editing=measurement, correction_form=form)
+
+
+@bp.post("/measurements/<int:measurement_id>")
+@login_required
+def update_measurement(measurement_id: int) -> Response:
+    """Save a corrected value: 422 with the messages, 409 with both values when someone
+    else corrected it first."""
+    measurement = get_measurement_or_404(current_user, measurement_id)
+    authorize(current_user, Action.CORRECT_MEASUREMENT, measurement)
+    indicator = measurement.indicator
+    form = MeasurementCorrectionForm()
+    context = {"editing": measurement, "correction_form": form}
+    if not form.validate():
+        return _card(indicator, 422, **context)
+    try:
+        indicators.correct_measurement(
+            current_user,
+            measurement,
+            value=form.value.data,
+            measured_on=form.measured_on.data,
+            source=form.source.data,
+            expected_version=form.version.data,
+        )
+    except ValidationFailed as refused:
+        errors_onto(form, refused)
+        return _card(indicator, 422, **context)
+    except StaleWrite:
+        db.session.rollback()
+        db.session.refresh(measurement)
+        return _card(indicator, 409, conflict=True, **context)
+    return _saved(indicator, _("The value is corrected."))
+
+
+@bp.post("/measurements/<int:measurement_id>/remove")
+@login_required
+def remove_measurement(measurement_id: int) -> Response:
+    """Remove a wrong value from the charts, tables and exports (the audit log keeps it);
+    409 with the value as it is now when someone corrected it first."""
+    measurement = get_measurement_or_404(current_user, measurement_id)
+    authorize(current_user, Action.CORRECT_MEASUREMENT, measurement)
+    indicator = measurement.indicator
+    form = RemoveMeasurementForm()
+    if not form.validate():
+        return _card(indicator, 422, removing=measurement)
+    try:
+        indicators.remove_measurement(current_user, measurement, expected_version=form.version.data)
+    except StaleWrite:
+        db.session.rollback()
+        db.session.refresh(measurement)
+        return _card(indicator, 409, removing=measurement, conflict=True)
+    return _saved(indicator, _("The value is removed."))

@@ -32,6 +32,7 @@ from ..models import (
     Comment,
     FollowUpRound,
     Indicator,
+    Measurement,
     Plan,
     StatusChange,
     User,
@@ -206,11 +207,22 @@ def activity_context(
     """What the activity page's templates need: assignments, indicators with their
     progress, and the follow-up timeline. A form that failed comes back with its errors."""
     activity = get_activity_or_404(current_user, activity_id)
-    indicator_list = list(
+    every_indicator = list(
         db.session.execute(
-            select(Indicator).where(Indicator.activity_id == activity.id).order_by(Indicator.id)
+            select(Indicator)
+            .where(Indicator.activity_id == activity.id)
+            .order_by(Indicator.id)
+            # The values table names who logged and who corrected each value.
+            .options(
+                selectinload(Indicator.measurements).options(
+                    selectinload(Measurement.user),
+                    selectinload(Measurement.organisation),
+                    selectinload(Measurement.updated_by),
+                )
+            )
         ).scalars()
     )
+    indicator_list = [i for i in every_indicator if i.archived_at is None]
     marker = current_marker()
     history = db.session.execute(
         select(StatusChange)
@@ -232,6 +244,9 @@ def activity_context(
         "comment_form_data": comment_form or CommentForm(formdata=None),
         "personal_data": personal_data,
         "indicators": [(i, indicators.progress(i)) for i in indicator_list],
+        "archived_indicators": [
+            (i, indicators.progress(i)) for i in every_indicator if i.archived_at is not None
+        ],
         "indicator_form": indicator_form or IndicatorForm(formdata=None),
         "measurement_forms": {
             i.id: measurement_form[1]
