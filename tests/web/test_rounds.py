@@ -559,6 +559,46 @@ def test_an_empty_title_never_collides_with_an_existing_round(app):
     assert heading_after(coordinator, response) == f"Uppföljning april {NEXT_YEAR} (3)"
 
 
+@pytest.fixture
+def stale_title_check(app, monkeypatch):
+    """Another coordinator opens "Uppföljning april <next year>" just after this request
+    checked that the title was free: the first check answers as it would have then."""
+    with app.app_context():
+        rounds.open_round(
+            demo_user("kramfors", "samordnare"),
+            seed_plan(),
+            RoundKind.WORKING_GROUP,
+            f"Uppföljning april {NEXT_YEAR}",
+            date(NEXT_YEAR, 4, 15),
+        )
+    checks = []
+    real = rounds._title_taken
+
+    def first_check_stale(plan, title):
+        checks.append(title)
+        return False if len(checks) == 1 else real(plan, title)
+
+    monkeypatch.setattr(rounds, "_title_taken", first_check_stale)
+
+
+def test_a_title_taken_meanwhile_moves_on_to_the_next_free_one(app, stale_title_check):
+    coordinator = client_for(app, "polisen", "samordnare")
+    response = open_through_form(coordinator, due_on=f"{NEXT_YEAR}-04-30")
+    assert heading_after(coordinator, response) == f"Uppföljning april {NEXT_YEAR} (2)"
+
+
+def test_a_typed_title_taken_meanwhile_is_refused_with_the_form_kept(app, stale_title_check):
+    coordinator = client_for(app, "polisen", "samordnare")
+    title = f"Uppföljning april {NEXT_YEAR}"
+    response = open_through_form(coordinator, title=title, due_on=f"{NEXT_YEAR}-04-30")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Planen har redan en uppföljning med den rubriken." in html
+    assert f'value="{title}"' in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count(FollowUpRound.id))) == 1
+
+
 def test_a_due_date_that_has_passed_asks_for_confirmation(app):
     coordinator = client_for(app, "polisen", "samordnare")
     response = open_through_form(coordinator, title="Extra uppföljning", due_on="2012-04-15")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from flask_babel import format_date, get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -64,16 +65,17 @@ def open_round(
     authorize(actor, Action.MANAGE_ROUNDS, plan)
     errors: dict[str, str] = {}
     title = clean(title)
+    derived: str | None = None
     try:
         kind = RoundKind(kind)
     except ValueError:
         errors["kind"] = _("Choose the kind of follow-up.")
     else:
-        if not title and due_on is not None:
-            title = _free_title(plan, suggested_title(kind, due_on))
+        derived = suggested_title(kind, due_on) if not title and due_on is not None else None
+        title = _free_title(plan, derived) if derived else title
     if len(title) > 200:
         errors["title"] = _("The title may have at most %(max)d characters.", max=200)
-    elif title and _title_taken(plan, title):
+    elif title and not derived and _title_taken(plan, title):
         errors["title"] = _("The plan already has a round with that title.")
     if due_on is None:
         errors["due_on"] = _("Give the date by which the organisations report.")
@@ -85,9 +87,22 @@ def open_round(
         )
     if errors:
         raise ValidationFailed(errors)
-    rnd = FollowUpRound(plan=plan, kind=kind, title=title, due_on=due_on, opened_by=actor)
-    db.session.add(rnd)
-    db.session.flush()
+    while True:
+        try:
+            with db.session.begin_nested():
+                rnd = FollowUpRound(
+                    plan=plan, kind=kind, title=title, due_on=due_on, opened_by=actor
+                )
+                db.session.add(rnd)
+            break
+        except IntegrityError:
+            # Another coordinator took the title since it was checked: a derived title
+            # moves on to the next free one, a typed one is the user's to change.
+            if not derived:
+                raise ValidationFailed(
+                    {"title": _("The plan already has a round with that title.")}
+                ) from None
+            title = _free_title(plan, derived)
     audit.record(actor, "round.opened", rnd, title=title, kind=rnd.kind.value)
     db.session.commit()
     return rnd
