@@ -273,6 +273,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             "kind": lambda: choice(*[k.value for k in RoundKind]),
             "title": text_field,
             "due_on": date_field,
+            "confirm_past_due": bool_field,
         },
     ),
     "rounds.close": Endpoint(

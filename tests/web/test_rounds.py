@@ -83,9 +83,7 @@ def test_a_coordinator_opens_a_round(app):
     coordinator = client_for(app, "polisen", "samordnare")
     page = coordinator.get("/plans/1/rounds").get_data(as_text=True)
     assert "Öppna en ny uppföljning" in page
-    assert re.search(
-        r'Lämna tomt för att få "Uppföljning (april|oktober) \d{4}" eller "Årlig', page
-    )
+    assert "Lämna tomt för att få en rubrik efter sorten och datumet" in page
     response = coordinator.post(
         "/plans/1/rounds",
         data={
@@ -93,6 +91,7 @@ def test_a_coordinator_opens_a_round(app):
             "kind": "working_group",
             "title": "Uppföljning april 2012",
             "due_on": "2012-04-15",
+            "confirm_past_due": "y",  # the demo plan's rounds lie in 2012
         },
     )
     assert response.status_code == 303
@@ -498,17 +497,129 @@ def test_decisions_at_the_meeting_go_into_the_rounds_thread(app, reported):
     ).get_data(as_text=True)
 
 
-def test_an_empty_title_follows_the_kind(app):
+NEXT_YEAR = date.today().year + 1
+
+
+def open_through_form(client, **fields):
+    data = {"csrf_token": token(client), "kind": "working_group", "title": "", **fields}
+    return client.post("/plans/1/rounds", data=data)
+
+
+def heading_after(client, response) -> str:
+    assert response.status_code == 303, response.get_data(as_text=True)
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    return re.search(r"<h1>(.*?)</h1>", html).group(1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "due_on", "title"),
+    [
+        ("annual_evaluation", f"{NEXT_YEAR}-05-20", f"Årlig utvärdering maj {NEXT_YEAR}"),
+        ("working_group", f"{NEXT_YEAR}-04-20", f"Uppföljning april {NEXT_YEAR}"),
+        ("working_group", f"{NEXT_YEAR}-10-01", f"Uppföljning oktober {NEXT_YEAR}"),
+    ],
+)
+def test_an_empty_title_follows_the_kind_and_the_due_date(app, kind, due_on, title):
     coordinator = client_for(app, "polisen", "samordnare")
-    response = coordinator.post(
-        "/plans/1/rounds",
-        data={
-            "csrf_token": token(coordinator),
-            "kind": "annual_evaluation",
-            "title": "",
-            "due_on": "2027-05-20",
-        },
+    response = open_through_form(coordinator, kind=kind, due_on=due_on)
+    assert heading_after(coordinator, response) == title
+
+
+def test_the_suggestion_follows_the_date_and_kind_the_user_picks(app):
+    coordinator = client_for(app, "polisen", "samordnare")
+    page = coordinator.get("/plans/1/rounds").get_data(as_text=True)
+    # The form asks for the hint again whenever the kind or the date changes.
+    hint_request = re.search(r'<div class="round-basis"[^>]*>', page).group(0)
+    assert 'hx-get="/plans/1/rounds"' in hint_request and 'hx-select="#title-hint"' in hint_request
+    fragment = coordinator.get(
+        f"/plans/1/rounds?kind=working_group&due_on={NEXT_YEAR}-04-20",
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert "<html" not in fragment
+    assert f'Lämna tomt för att få "Uppföljning april {NEXT_YEAR}"' in fragment
+    page = coordinator.get(
+        f"/plans/1/rounds?kind=annual_evaluation&due_on={NEXT_YEAR}-05-20"
+    ).get_data(as_text=True)
+    assert f'Lämna tomt för att få "Årlig utvärdering maj {NEXT_YEAR}"' in page
+
+
+def test_an_empty_title_never_collides_with_an_existing_round(app):
+    with app.app_context():
+        rounds.open_round(
+            demo_user("kramfors", "samordnare"),
+            seed_plan(),
+            RoundKind.WORKING_GROUP,
+            f"Uppföljning april {NEXT_YEAR}",
+            date(NEXT_YEAR, 4, 15),
+        )
+    coordinator = client_for(app, "polisen", "samordnare")
+    response = open_through_form(coordinator, due_on=f"{NEXT_YEAR}-04-30")
+    assert heading_after(coordinator, response) == f"Uppföljning april {NEXT_YEAR} (2)"
+    response = open_through_form(coordinator, due_on=f"{NEXT_YEAR}-04-30")
+    assert heading_after(coordinator, response) == f"Uppföljning april {NEXT_YEAR} (3)"
+
+
+@pytest.fixture
+def stale_title_check(app, monkeypatch):
+    """Another coordinator opens "Uppföljning april <next year>" just after this request
+    checked that the title was free: the first check answers as it would have then."""
+    with app.app_context():
+        rounds.open_round(
+            demo_user("kramfors", "samordnare"),
+            seed_plan(),
+            RoundKind.WORKING_GROUP,
+            f"Uppföljning april {NEXT_YEAR}",
+            date(NEXT_YEAR, 4, 15),
+        )
+    checks = []
+    real = rounds._title_taken
+
+    def first_check_stale(plan, title):
+        checks.append(title)
+        return False if len(checks) == 1 else real(plan, title)
+
+    monkeypatch.setattr(rounds, "_title_taken", first_check_stale)
+
+
+def test_a_title_taken_meanwhile_moves_on_to_the_next_free_one(app, stale_title_check):
+    coordinator = client_for(app, "polisen", "samordnare")
+    response = open_through_form(coordinator, due_on=f"{NEXT_YEAR}-04-30")
+    assert heading_after(coordinator, response) == f"Uppföljning april {NEXT_YEAR} (2)"
+
+
+def test_a_typed_title_taken_meanwhile_is_refused_with_the_form_kept(app, stale_title_check):
+    coordinator = client_for(app, "polisen", "samordnare")
+    title = f"Uppföljning april {NEXT_YEAR}"
+    response = open_through_form(coordinator, title=title, due_on=f"{NEXT_YEAR}-04-30")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Planen har redan en uppföljning med den rubriken." in html
+    assert f'value="{title}"' in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count(FollowUpRound.id))) == 1
+
+
+def test_a_due_date_that_has_passed_asks_for_confirmation(app):
+    coordinator = client_for(app, "polisen", "samordnare")
+    response = open_through_form(coordinator, title="Extra uppföljning", due_on="2012-04-15")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Datumet 15 april 2012 har redan passerat" in html
+    assert "Ja, skapa med passerat datum" in html
+    assert 'value="Extra uppföljning"' in html and 'value="2012-04-15"' in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count(FollowUpRound.id))) == 0
+    response = open_through_form(
+        coordinator, title="Extra uppföljning", due_on="2012-04-15", confirm_past_due="y"
     )
-    assert response.status_code == 303
-    html = coordinator.get(response.headers["Location"]).get_data(as_text=True)
-    assert re.search(r"<h1>Årlig utvärdering maj \d{4}</h1>", html)
+    assert heading_after(coordinator, response) == "Extra uppföljning"
+
+
+def test_the_confirmation_is_not_offered_for_a_date_ahead(app):
+    coordinator = client_for(app, "polisen", "samordnare")
+    assert "Ja, skapa med passerat datum" not in coordinator.get("/plans/1/rounds").get_data(
+        as_text=True
+    )
+    response = open_through_form(coordinator, title="", due_on="")
+    assert response.status_code == 422
+    assert "Ja, skapa med passerat datum" not in response.get_data(as_text=True)

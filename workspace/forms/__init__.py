@@ -209,6 +209,8 @@ class RoundForm(Form):
         _l("Report by"),
         validators=[InputRequired(_l("Give the date by which the organisations report."))],
     )
+    # Offered only once the service has said the date has passed.
+    confirm_past_due = BooleanField(_l("Yes, create it with a date that has passed"))
 
 
 class ReportForm(Form):

@@ -8,12 +8,15 @@ from datetime import date
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+from flask_babel import format_date, get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..i18n import day
 from ..models import (
     REPORT_TEXT_MAX_LENGTH,
     Activity,
@@ -46,49 +49,95 @@ def _ensure_open(rnd: FollowUpRound) -> None:
 
 
 def open_round(
-    actor: User, plan: Plan, kind: RoundKind | str, title: str | None, due_on: date | None
+    actor: User,
+    plan: Plan,
+    kind: RoundKind | str,
+    title: str | None,
+    due_on: date | None,
+    *,
+    ask_if_past_due: bool = False,
 ) -> FollowUpRound:
-    """A coordinator opens a round in which every assignment's organisation reports."""
+    """A coordinator opens a round in which every assignment's organisation reports.
+
+    Left empty, the title follows the kind and the due date, made unique within the plan.
+    With `ask_if_past_due` (a person at the form who has not confirmed yet) a due date that
+    has passed is refused, so nobody opens an overdue round by mistake."""
     authorize(actor, Action.MANAGE_ROUNDS, plan)
     errors: dict[str, str] = {}
     title = clean(title)
+    derived: str | None = None
     try:
         kind = RoundKind(kind)
     except ValueError:
         errors["kind"] = _("Choose the kind of follow-up.")
     else:
-        # Left empty, the title follows the kind: the next April/October or May.
-        title = title or suggested_title(kind, utcnow().date())
+        derived = suggested_title(kind, due_on) if not title and due_on is not None else None
+        title = _free_title(plan, derived) if derived else title
     if len(title) > 200:
         errors["title"] = _("The title may have at most %(max)d characters.", max=200)
-    elif title and db.session.scalar(
-        select(func.count(FollowUpRound.id)).where(
-            FollowUpRound.plan_id == plan.id, FollowUpRound.title == title
-        )
-    ):
+    elif title and not derived and _title_taken(plan, title):
         errors["title"] = _("The plan already has a round with that title.")
     if due_on is None:
         errors["due_on"] = _("Give the date by which the organisations report.")
+    elif ask_if_past_due and due_on < local_today():
+        errors["confirm_past_due"] = _(
+            "The date %(date)s has already passed: the round would be overdue from the start. "
+            "Change the date, or confirm that the round should have it.",
+            date=day(due_on),
+        )
     if errors:
         raise ValidationFailed(errors)
-    rnd = FollowUpRound(plan=plan, kind=kind, title=title, due_on=due_on, opened_by=actor)
-    db.session.add(rnd)
-    db.session.flush()
+    while True:
+        try:
+            with db.session.begin_nested():
+                rnd = FollowUpRound(
+                    plan=plan, kind=kind, title=title, due_on=due_on, opened_by=actor
+                )
+                db.session.add(rnd)
+            break
+        except IntegrityError:
+            # Another coordinator took the title since it was checked: a derived title
+            # moves on to the next free one, a typed one is the user's to change.
+            if not derived:
+                raise ValidationFailed(
+                    {"title": _("The plan already has a round with that title.")}
+                ) from None
+            title = _free_title(plan, derived)
     audit.record(actor, "round.opened", rnd, title=title, kind=rnd.kind.value)
     db.session.commit()
     return rnd
 
 
-def suggested_title(kind: RoundKind, today: date) -> str:
-    """ "Uppföljning april 2012" or "Årlig utvärdering maj 2012", from the next such month."""
+def local_today() -> date:
+    """Today in the workspace's time zone: a due date passes at local midnight, not UTC's."""
+    return utcnow().astimezone(get_timezone()).date()
+
+
+def _title_taken(plan: Plan, title: str) -> bool:
+    return bool(
+        db.session.scalar(
+            select(func.count(FollowUpRound.id)).where(
+                FollowUpRound.plan_id == plan.id, FollowUpRound.title == title
+            )
+        )
+    )
+
+
+def _free_title(plan: Plan, title: str) -> str:
+    """`title`, or "title (2)", "title (3)"… when the plan already has a round so named."""
+    candidate, number = title, 1
+    while _title_taken(plan, candidate):
+        number += 1
+        candidate = f"{title} ({number})"
+    return candidate
+
+
+def suggested_title(kind: RoundKind, due_on: date) -> str:
+    """ "Uppföljning april 2027" or "Årlig utvärdering maj 2027", after the due date's month."""
+    month = format_date(due_on, "LLLL y")
     if kind is RoundKind.ANNUAL_EVALUATION:
-        year = today.year if today.month <= 5 else today.year + 1
-        return _("Annual evaluation May %(year)d", year=year)
-    if today.month <= 4:
-        return _("Follow-up April %(year)d", year=today.year)
-    if today.month <= 10:
-        return _("Follow-up October %(year)d", year=today.year)
-    return _("Follow-up April %(year)d", year=today.year + 1)
+        return _("Annual evaluation %(month)s", month=month)
+    return _("Follow-up %(month)s", month=month)
 
 
 def find_report(rnd: FollowUpRound, assignment: Assignment) -> Report | None:

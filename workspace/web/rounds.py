@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from ..forms import CloseRoundForm, EmptyForm, EvidenceForm, ReportForm, RoundForm
 from ..htmx import redirect_to, render
 from ..models import FollowUpRound, RoundKind
-from ..models.types import utcnow
 from ..policy import (
     Action,
     authorize,
@@ -41,14 +40,20 @@ def _refuse_closed(rnd: FollowUpRound) -> Response:
 def index(plan_id: int) -> Response:
     """The plan's follow-up rounds, and for coordinators the form to open the next."""
     plan = get_plan_or_404(current_user, plan_id)
-    form = RoundForm()
+    # A GET may carry the kind and date picked so far: the title hint follows them.
+    form = RoundForm() if request.method == "POST" else RoundForm(formdata=request.args or None)
     status = 200
     if request.method == "POST":
         authorize(current_user, Action.MANAGE_ROUNDS, plan)
         if form.validate():
             try:
                 rnd = rounds.open_round(
-                    current_user, plan, form.kind.data, form.title.data, form.due_on.data
+                    current_user,
+                    plan,
+                    form.kind.data,
+                    form.title.data,
+                    form.due_on.data,
+                    ask_if_past_due=not form.confirm_past_due.data,
                 )
             except ValidationFailed as refused:
                 errors_onto(form, refused)
@@ -56,6 +61,7 @@ def index(plan_id: int) -> Response:
                 flash(_("The round is open."), "info")
                 return redirect_to(url_for("rounds.show", round_id=rnd.id))
         status = 422
+    kind = form.kind.data if form.kind.data in set(RoundKind) else RoundKind.WORKING_GROUP
     return render(
         "rounds/index.html",
         "round_list",
@@ -63,7 +69,9 @@ def index(plan_id: int) -> Response:
         plan=plan,
         rounds=rounds.rounds_of(plan),
         form=form,
-        suggestions={kind: rounds.suggested_title(kind, utcnow().date()) for kind in RoundKind},
+        suggestion=rounds.suggested_title(
+            RoundKind(kind), form.due_on.data or rounds.local_today()
+        ),
     )
 
 
