@@ -238,12 +238,12 @@ def test_an_admin_cannot_demote_or_deactivate_themself(app, admin):
 
 def test_vacant_functions_are_flagged_where_admins_and_coordinators_look(app, admin):
     users_page = admin.get("/admin/users").get_data(as_text=True)
-    assert "Funktioner utan innehavare" in users_page and "<strong>KUN</strong>" in users_page
+    assert "Vakanta funktioner" in users_page and "<strong>KUN</strong>" in users_page
     overview = client_for(app, "kramfors", "samordnare").get("/plans/1").get_data(as_text=True)
-    assert "Ingen aktiv användare i Kramfors kommun har KUN" in overview
+    assert "Ingen aktiv användare i Kramfors kommun som får rapportera har KUN" in overview
     assert overview.count("badge--vacant") >= 2  # KUN in both municipalities
     member_view = client_for(app, "kramfors", "handlaggare").get("/plans/1").get_data(as_text=True)
-    assert "Funktioner utan innehavare" not in member_view  # the box is for admins and coordinators
+    assert "Vakanta funktioner" not in member_view  # the box is for admins and coordinators
 
 
 def test_deactivating_the_last_holder_warns_and_appointing_clears_the_vacancy(app, admin):
@@ -278,13 +278,63 @@ def test_deactivating_the_last_holder_warns_and_appointing_clears_the_vacancy(ap
         },
     )
     html = admin.get("/admin/users").get_data(as_text=True)
-    vacant = html[html.index("Funktioner utan innehavare") : html.index("</section>")]
+    vacant = html[html.index("Vakanta funktioner") : html.index("</section>")]
     assert "<strong>ION</strong>" not in vacant and "<strong>BSN</strong>" in vacant
     assert "Lina Forsberg</a> (inaktiv)" in html
     # Her history stays, marked inactive.
     activity = client_for(app, "kramfors", "lasare").get("/activities/3").get_data(as_text=True)
     assert "Lina Forsberg (inaktiv)" in activity
     assert last_event(app, "function.appointed").details["user_id"] == per
+
+
+def test_a_function_held_only_by_a_viewer_stays_vacant(app, admin):
+    per = user_id(app, "kramfors", "lasare")  # a viewer: may read, may not report
+    admin.post(
+        f"/admin/users/{per}",
+        data={
+            "csrf_token": token(admin, f"/admin/users/{per}"),
+            "name": "Per Ek",
+            "email": "lasare@kramfors.example",
+            "role": "viewer",
+            "functions": [str(function_id(app, "kramfors", "KUN"))],
+        },
+    )
+    html = admin.get("/admin/users").get_data(as_text=True)
+    box = html[html.index('id="vacant-title"') : html.index("</section>")]
+    kun = box[box.index("<strong>KUN</strong>") :].split("</li>")[0]
+    assert "Vakant: ingen aktiv innehavare som får rapportera." in kun
+    assert "Innehas bara av Per Ek (läsare)" in kun
+    overview = client_for(app, "kramfors", "samordnare").get("/plans/1").get_data(as_text=True)
+    assert "Ingen aktiv användare i Kramfors kommun som får rapportera har KUN" in overview
+    # Lina's deactivation still warns about ION although Per, a viewer, holds it too.
+    admin.post(
+        f"/admin/users/{per}",
+        data={
+            "csrf_token": token(admin, f"/admin/users/{per}"),
+            "name": "Per Ek",
+            "email": "lasare@kramfors.example",
+            "role": "viewer",
+            "functions": [str(function_id(app, "kramfors", "ION"))],
+        },
+    )
+    lina = user_id(app, "kramfors", "handlaggare")
+    page = admin.get(f"/admin/users/{lina}/deactivate").get_data(as_text=True)
+    warning = page[page.index('role="alert"') :].split("</div>")[0]
+    assert "ION" in warning and "BSN" in warning
+    # Making Per a member lets him report for ION: it is no longer vacant.
+    admin.post(
+        f"/admin/users/{per}",
+        data={
+            "csrf_token": token(admin, f"/admin/users/{per}"),
+            "name": "Per Ek",
+            "email": "lasare@kramfors.example",
+            "role": "member",
+            "functions": [str(function_id(app, "kramfors", "ION"))],
+        },
+    )
+    page = admin.get(f"/admin/users/{lina}/deactivate").get_data(as_text=True)
+    warning = page[page.index('role="alert"') :].split("</div>")[0]
+    assert "ION" not in warning and "BSN" in warning
 
 
 def test_reactivating_lets_the_user_in_again(app, admin):

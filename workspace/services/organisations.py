@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -17,7 +17,7 @@ from ..models import (
     User,
     function_holders,
 )
-from ..policy import Action, authorize
+from ..policy import Action, authorize, reporting_roles
 from . import audit
 from .errors import ValidationFailed
 
@@ -110,22 +110,33 @@ def functions_with_assignments(organisation_id: int) -> set[int]:
     )
 
 
+def _carried() -> Select[tuple[int]]:
+    """Ids of the functions that someone who may report holds: every other function with
+    assignments is vacant (`policy.may_report`, as a query)."""
+    return (
+        select(function_holders.c.function_id)
+        .join(User, User.id == function_holders.c.user_id)
+        .where(User.active.is_(True), User.role.in_(reporting_roles()))
+    )
+
+
 def vacant_functions(organisation_id: int) -> list[Function]:
-    """Functions with assignments that no active user holds: work that would be lost when
-    the person who carried it has left."""
+    """Functions with assignments that no active user who may report holds: work that
+    nobody can carry on. Their holders come loaded, to say why they do not count."""
     with_work = functions_with_assignments(organisation_id)
-    functions = db.session.execute(
-        select(Function)
-        .where(Function.id.in_(with_work))
-        .order_by(Function.code)
-        .options(selectinload(Function.holders))
-    ).scalars()
-    return [f for f in functions if not any(holder.active for holder in f.holders)]
+    return list(
+        db.session.execute(
+            select(Function)
+            .where(Function.id.in_(with_work), Function.id.not_in(_carried()))
+            .order_by(Function.code)
+            .options(selectinload(Function.holders))
+        ).scalars()
+    )
 
 
 def vacant_in_plan(plan_id: int) -> list[Function]:
-    """The plan's tenant functions with assignments and no active holder (partners have
-    no users, so their functions are never vacant). One query."""
+    """The plan's tenant functions with assignments and no active holder who may report
+    (partners have no users, so their functions are never vacant). One query."""
     with_work = (
         select(Assignment.function_id)
         .join(Activity)
@@ -137,11 +148,6 @@ def vacant_in_plan(plan_id: int) -> list[Function]:
             Assignment.archived_at.is_(None),
         )
     )
-    held = (
-        select(function_holders.c.function_id)
-        .join(User, User.id == function_holders.c.user_id)
-        .where(User.active.is_(True))
-    )
     return list(
         db.session.execute(
             select(Function)
@@ -149,7 +155,7 @@ def vacant_in_plan(plan_id: int) -> list[Function]:
             .where(
                 Organisation.kind == OrganisationKind.TENANT,
                 Function.id.in_(with_work),
-                Function.id.not_in(held),
+                Function.id.not_in(_carried()),
             )
             .order_by(Organisation.name, Function.code)
         ).scalars()

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Function, Organisation, OrganisationKind, Role, User
-from ..policy import Action, authorize
+from ..policy import Action, authorize, may_report
 from . import accounts, audit
 from .errors import ValidationFailed
 from .organisations import apply_functions, functions_with_assignments
@@ -119,12 +119,15 @@ def update_user(actor: User, user: User, *, email: str, name: str, role: Role | 
 
 
 def vacated_by(user: User) -> list[Function]:
-    """Functions with assignments that only this user holds among active users."""
+    """Functions with assignments that become vacant without this user: nobody else who
+    may report holds them (a viewer's functions are vacant already)."""
+    if not may_report(user):
+        return []
     with_work = functions_with_assignments(user.organisation_id)
     return [
         f
         for f in user.functions
-        if f.id in with_work and not any(h.active and h.id != user.id for h in f.holders)
+        if f.id in with_work and not any(may_report(h) and h.id != user.id for h in f.holders)
     ]
 
 
