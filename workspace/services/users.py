@@ -173,7 +173,7 @@ def set_active(
         actor,
         "user.reactivated" if active else "user.deactivated",
         user,
-        functions=[audit.name_of(f) for f in functions],
+        functions=[f.code for f in functions],  # the person's own organisation's
     )
     db.session.commit()
 
