@@ -94,6 +94,17 @@ def has_role_for(user: User, action: Action) -> bool:
     return user.is_active and user.role.at_least(MINIMUM_ROLE[action])
 
 
+def may_report(user: User) -> bool:
+    """Whether a holder carries a function: an active user whose role may report. A function
+    nobody like that holds is vacant."""
+    return has_role_for(user, Action.REPORT)
+
+
+def reporting_roles() -> list[Role]:
+    """The roles `may_report` accepts, for queries that decide vacancy in the database."""
+    return [role for role in Role if role.at_least(MINIMUM_ROLE[Action.REPORT])]
+
+
 def participates(user: User, plan: Plan) -> bool:
     """The user's organisation takes part in the plan."""
     return any(org.id == user.organisation_id for org in plan.participants)

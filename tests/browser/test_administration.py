@@ -64,7 +64,7 @@ def open_person(page: Page, name: str) -> None:
 
 
 def vacant_box(page: Page) -> Locator:
-    return page.get_by_role("region", name="Funktioner utan innehavare")
+    return page.get_by_role("region", name="Vakanta funktioner")
 
 
 def vacant_codes(page: Page) -> list[str]:
@@ -142,7 +142,7 @@ def test_deactivating_the_only_ion_holder_flags_the_vacancy_until_someone_is_app
     expect(admin.get_by_role("heading", level=1)).to_have_text("Inaktivera Lina Forsberg?")
     warning = admin.get_by_role("alert").filter(has_text="enda aktiva innehavaren")
     expect(warning).to_contain_text(
-        "Lina Forsberg är den enda aktiva innehavaren av de här funktionerna"
+        "Lina Forsberg är den enda aktiva innehavaren som får rapportera för de här funktionerna"
     )
     held_alone = warning.get_by_role("listitem")
     expect(held_alone).to_have_count(2)
@@ -167,16 +167,17 @@ def test_deactivating_the_only_ion_holder_flags_the_vacancy_until_someone_is_app
     box = vacant_box(coordinator)
     expect(box).to_contain_text(re.compile(r"\bION\b"))
     expect(box).to_contain_text(re.compile(r"\bBSN\b"))
-    expect(box).to_contain_text(f"Ingen aktiv användare i {KRAMFORS} har")
+    expect(box).to_contain_text(f"Ingen aktiv användare i {KRAMFORS} som får rapportera har")
     expect(kramfors_ion.first).to_be_visible()
     badges = kramfors_ion.locator(".badge--vacant")
     expect(badges).to_have_count(kramfors_ion.count())
     expect(badges.first).to_have_text(re.compile(r"^vakant"))
 
-    # Per Ek is appointed to ION.
+    # Per Ek is appointed to ION, and made a member so that he may report for it.
     open_person(admin, "Per Ek")
     holds = admin.get_by_role("group", name="Funktioner som personen har")
     holds.get_by_role("checkbox", name=ION, exact=True).check()
+    admin.get_by_role("group", name="Roll").get_by_role("radio", name="Handläggare").check()
     admin.get_by_role("button", name="Spara", exact=True).click()
     expect(admin.get_by_text("Ändringarna är sparade.", exact=True)).to_be_visible()
     expect(holds.get_by_role("checkbox", name=ION, exact=True)).to_be_checked()

@@ -85,7 +85,11 @@ def test_change_status_writes_history_and_audit_in_one_go(app):
             target.id,
             member.id,
         )
-        assert event.details == {"from_status": "in_progress", "to_status": "done"}
+        assert event.details == {
+            "from_status": "in_progress",
+            "to_status": "done",
+            "object": f"{target.activity.title} – ION, Kramfors kommun",
+        }
 
 
 def _history_count() -> int:

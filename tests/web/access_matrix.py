@@ -517,7 +517,7 @@ MATRIX: dict[str, Route] = {
     "admin.new_user": Route({"GET": MANAGE_OWN_USERS, "POST": MANAGE_OWN_USERS}),
     "admin.edit_user": Route({"GET": MANAGE_USERS, "POST": MANAGE_USERS}, PRIVATE, person),
     "admin.deactivate": Route({"GET": MANAGE_USERS, "POST": MANAGE_USERS}, PRIVATE, person),
-    "admin.reactivate": Route({"POST": MANAGE_USERS}, PRIVATE, person),
+    "admin.reactivate": Route({"GET": MANAGE_USERS, "POST": MANAGE_USERS}, PRIVATE, person),
     "admin.password_link": Route({"POST": MANAGE_USERS}, PRIVATE, person),
     "admin.show_password_link": Route({"GET": MANAGE_USERS}, PRIVATE, person),
     "admin.audit_log": Route({"GET": AUDIT}),

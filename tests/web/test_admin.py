@@ -13,9 +13,17 @@ from sqlalchemy import select
 from tests.conftest import Auth, csrf_token_from
 from tests.factories import demo_user
 from workspace.extensions import db
-from workspace.models import AuditEvent, Function, Organisation, PasswordLink, Role, User
+from workspace.models import (
+    AuditEvent,
+    Function,
+    FunctionHolding,
+    Organisation,
+    PasswordLink,
+    Role,
+    User,
+)
 from workspace.models.types import utcnow
-from workspace.services import accounts, organisations
+from workspace.services import accounts, audit, organisations
 
 
 def client_for(app, org: str, local_part: str):
@@ -238,12 +246,12 @@ def test_an_admin_cannot_demote_or_deactivate_themself(app, admin):
 
 def test_vacant_functions_are_flagged_where_admins_and_coordinators_look(app, admin):
     users_page = admin.get("/admin/users").get_data(as_text=True)
-    assert "Funktioner utan innehavare" in users_page and "<strong>KUN</strong>" in users_page
+    assert "Vakanta funktioner" in users_page and "<strong>KUN</strong>" in users_page
     overview = client_for(app, "kramfors", "samordnare").get("/plans/1").get_data(as_text=True)
-    assert "Ingen aktiv användare i Kramfors kommun har KUN" in overview
+    assert "Ingen aktiv användare i Kramfors kommun som får rapportera har KUN" in overview
     assert overview.count("badge--vacant") >= 2  # KUN in both municipalities
     member_view = client_for(app, "kramfors", "handlaggare").get("/plans/1").get_data(as_text=True)
-    assert "Funktioner utan innehavare" not in member_view  # the box is for admins and coordinators
+    assert "Vakanta funktioner" not in member_view  # the box is for admins and coordinators
 
 
 def test_deactivating_the_last_holder_warns_and_appointing_clears_the_vacancy(app, admin):
@@ -278,13 +286,63 @@ def test_deactivating_the_last_holder_warns_and_appointing_clears_the_vacancy(ap
         },
     )
     html = admin.get("/admin/users").get_data(as_text=True)
-    vacant = html[html.index("Funktioner utan innehavare") : html.index("</section>")]
+    vacant = html[html.index("Vakanta funktioner") : html.index("</section>")]
     assert "<strong>ION</strong>" not in vacant and "<strong>BSN</strong>" in vacant
     assert "Lina Forsberg</a> (inaktiv)" in html
     # Her history stays, marked inactive.
     activity = client_for(app, "kramfors", "lasare").get("/activities/3").get_data(as_text=True)
     assert "Lina Forsberg (inaktiv)" in activity
     assert last_event(app, "function.appointed").details["user_id"] == per
+
+
+def test_a_function_held_only_by_a_viewer_stays_vacant(app, admin):
+    per = user_id(app, "kramfors", "lasare")  # a viewer: may read, may not report
+    admin.post(
+        f"/admin/users/{per}",
+        data={
+            "csrf_token": token(admin, f"/admin/users/{per}"),
+            "name": "Per Ek",
+            "email": "lasare@kramfors.example",
+            "role": "viewer",
+            "functions": [str(function_id(app, "kramfors", "KUN"))],
+        },
+    )
+    html = admin.get("/admin/users").get_data(as_text=True)
+    box = html[html.index('id="vacant-title"') : html.index("</section>")]
+    kun = box[box.index("<strong>KUN</strong>") :].split("</li>")[0]
+    assert "Vakant: ingen aktiv innehavare som får rapportera." in kun
+    assert "Innehas bara av Per Ek (läsare)" in kun
+    overview = client_for(app, "kramfors", "samordnare").get("/plans/1").get_data(as_text=True)
+    assert "Ingen aktiv användare i Kramfors kommun som får rapportera har KUN" in overview
+    # Lina's deactivation still warns about ION although Per, a viewer, holds it too.
+    admin.post(
+        f"/admin/users/{per}",
+        data={
+            "csrf_token": token(admin, f"/admin/users/{per}"),
+            "name": "Per Ek",
+            "email": "lasare@kramfors.example",
+            "role": "viewer",
+            "functions": [str(function_id(app, "kramfors", "ION"))],
+        },
+    )
+    lina = user_id(app, "kramfors", "handlaggare")
+    page = admin.get(f"/admin/users/{lina}/deactivate").get_data(as_text=True)
+    warning = page[page.index('role="alert"') :].split("</div>")[0]
+    assert "ION" in warning and "BSN" in warning
+    # Making Per a member lets him report for ION: it is no longer vacant.
+    admin.post(
+        f"/admin/users/{per}",
+        data={
+            "csrf_token": token(admin, f"/admin/users/{per}"),
+            "name": "Per Ek",
+            "email": "lasare@kramfors.example",
+            "role": "member",
+            "functions": [str(function_id(app, "kramfors", "ION"))],
+        },
+    )
+    page = admin.get(f"/admin/users/{lina}/deactivate").get_data(as_text=True)
+    warning = page[page.index('role="alert"') :].split("</div>")[0]
+    assert "ION" not in warning and "BSN" in warning
 
 
 def test_reactivating_lets_the_user_in_again(app, admin):
@@ -455,5 +513,145 @@ def test_deactivating_releases_the_persons_functions(app, admin):
 def test_audit_details_are_in_words(app, admin):
     html = admin.get("/admin/audit?action=assignment.status_changed").get_data(as_text=True)
     rows = html[html.index("<tbody>") : html.index("</tbody>")]
-    assert '<span class="muted">från:</span> Ej påbörjad; <span class="muted">till:</span>' in rows
+    assert '<span class="muted">Från:</span> Ej påbörjad; <span class="muted">Till:</span>' in rows
     assert "from_status" not in rows and "not_started" not in rows
+
+
+def audit_rows(admin, query: str = "") -> list[str]:
+    """The audit page's rows as text, one string per row."""
+    html = admin.get(f"/admin/audit{query}").get_data(as_text=True)
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    return [re.sub(r"<[^>]+>", "", row) for row in body.split("</tr>")[:-1]]
+
+
+LINA = "Lina Forsberg (handlaggare@kramfors.example)"
+
+
+def test_reactivating_offers_back_the_functions_held_and_the_log_names_them(app, admin):
+    lina = user_id(app, "kramfors", "handlaggare")  # holds ION and BSN
+    page = admin.get(f"/admin/users/{lina}/deactivate").get_data(as_text=True)
+    admin.post(
+        f"/admin/users/{lina}/deactivate",
+        data={"csrf_token": csrf_token_from(page), "confirm": "y"},
+    )
+    users_page = admin.get("/admin/users").get_data(as_text=True)
+    row = users_page[users_page.index("Lina Forsberg</a>") :].split("</tr>")[0]
+    assert row.rstrip().endswith('<td data-label="Funktioner">–</td>')
+    # The reactivation page lists what she held, ticked.
+    ion, bsn, kun = (function_id(app, "kramfors", code) for code in ("ION", "BSN", "KUN"))
+    page = admin.get(f"/admin/users/{lina}/reactivate").get_data(as_text=True)
+    assert "Lina Forsberg hade de här funktionerna när kontot inaktiverades" in page
+    for function in (ion, bsn):
+        assert f'name="functions" value="{function}" checked' in page
+    assert f'value="{kun}"' not in page
+    # A function she never held is not offered back: refused in place, nothing changes.
+    refused = admin.post(
+        f"/admin/users/{lina}/reactivate",
+        data={"csrf_token": csrf_token_from(page), "functions": [str(ion), str(kun)]},
+    )
+    assert refused.status_code == 422
+    assert "Välj bland de funktioner som personen hade." in refused.get_data(as_text=True)
+    assert f'name="functions" value="{ion}" checked' in refused.get_data(as_text=True)
+    assert Auth(app.test_client()).login("kramfors", "handlaggare").status_code == 401
+    # The admin gives back ION only.
+    done = admin.post(
+        f"/admin/users/{lina}/reactivate",
+        data={"csrf_token": csrf_token_from(page), "functions": [str(ion)]},
+    )
+    assert done.status_code == 303
+    assert Auth(app.test_client()).login("kramfors", "handlaggare").status_code == 303
+    with app.app_context():
+        assert [f.code for f in db.session.get(User, lina).functions] == ["ION"]
+        history = db.session.execute(
+            select(FunctionHolding).where(FunctionHolding.user_id == lina)
+        ).scalars()
+        spans = sorted(
+            (h.function.code, h.held_until is None, h.ended_by_deactivation) for h in history
+        )
+        assert spans == [("BSN", False, True), ("ION", False, True), ("ION", True, False)]
+    # A second admin's late confirmation is told it was done already.
+    again = admin.post(
+        f"/admin/users/{lina}/reactivate",
+        data={"csrf_token": csrf_token_from(page), "functions": [str(bsn)]},
+    )
+    assert again.status_code == 409
+    assert "redan aktiv" in again.get_data(as_text=True)
+    # Every row names the function and the person.
+    rows = audit_rows(admin)
+    relieved = [r for r in rows if "Funktion fråntagen" in r]
+    assert len(relieved) == 2
+    assert any("BSN, Kramfors kommun" in r and f"Person: {LINA}" in r for r in relieved)
+    assert any("ION, Kramfors kommun" in r and f"Person: {LINA}" in r for r in relieved)
+    appointed = next(r for r in rows if "Funktion tilldelad" in r)
+    assert "ION, Kramfors kommun" in appointed and f"Person: {LINA}" in appointed
+    deactivated = next(r for r in rows if "Användare inaktiverad" in r)
+    assert LINA in deactivated and "Funktioner: BSN, ION" in deactivated
+    reactivated = next(r for r in rows if "Användare återaktiverad" in r)
+    assert LINA in reactivated and "Funktioner: ION" in reactivated
+
+
+def test_a_user_edit_is_logged_field_by_field_in_swedish(app, admin):
+    lina = user_id(app, "kramfors", "handlaggare")
+    form = {
+        "csrf_token": token(admin, f"/admin/users/{lina}"),
+        "name": "Lina Forsberg",
+        "email": "lina.forsberg@kramfors.se",
+        "role": "coordinator",
+        "functions": [str(function_id(app, "kramfors", "ION"))],
+    }
+    assert admin.post(f"/admin/users/{lina}", data=form).status_code == 303
+    # Saving again with only a function taken away is no user change.
+    form["functions"] = []
+    assert admin.post(f"/admin/users/{lina}", data=form).status_code == 303
+    rows = audit_rows(admin, "?action=user.updated")
+    assert len(rows) == 1
+    assert "Lina Forsberg (lina.forsberg@kramfors.se)" in rows[0]
+    assert "Roll: Handläggare → Samordnare" in rows[0]
+    assert "E-postadress: handlaggare@kramfors.example → lina.forsberg@kramfors.se" in rows[0]
+    assert "Namn" not in rows[0]  # unchanged fields are not listed
+    relieved = audit_rows(admin, "?action=function.relieved")
+    assert len(relieved) == 2 and "Person: Lina Forsberg (lina.forsberg@kramfors.se)" in relieved[0]
+
+
+def test_older_audit_rows_are_named_by_what_the_object_is_called_now(app, admin):
+    with app.app_context():
+        # A row as the log kept them before it named its objects.
+        per = demo_user("kramfors", "lasare")
+        audit.record(demo_user("kramfors", "admin"), "user.updated", per, object=None, changes={})
+        db.session.commit()
+    row = audit_rows(admin, "?action=user.updated")[0]
+    assert "Per Ek (lasare@kramfors.example)" in row
+    assert "changes" not in row and "Ändringar" not in row and "User" not in row
+
+
+def test_the_audit_csv_is_swedish_and_names_its_objects(app, admin):
+    per = user_id(app, "kramfors", "lasare")
+    admin.post(
+        f"/admin/users/{per}",
+        data={
+            "csrf_token": token(admin, f"/admin/users/{per}"),
+            "name": "Per Ek",
+            "email": "lasare@kramfors.example",
+            "role": "member",
+            "functions": [str(function_id(app, "kramfors", "KUN"))],
+        },
+    )
+    text = admin.get("/admin/audit.csv").data.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0] == ["När", "Vem", "Vad", "Objekt", "Detaljer"]
+    by_action = {row[2]: row for row in reversed(rows[1:])}
+    assert by_action["Funktion tilldelad"][1:] == [
+        "Karin Holm",
+        "Funktion tilldelad",
+        "KUN, Kramfors kommun",
+        "Person: Per Ek (lasare@kramfors.example)",
+    ]
+    assert by_action["Användare ändrad"][3:] == [
+        "Per Ek (lasare@kramfors.example)",
+        "Roll: Läsare → Handläggare",
+    ]
+    status = by_action["Status ändrad"]
+    assert re.search(r" – (ION|BSN|SBN|Alkoholhandläggare), Kramfors kommun$", status[3])
+    assert status[4].startswith("Från: ") and "; Till: " in status[4]
+    objects = [row[3] for row in rows[1:]]
+    assert not [o for o in objects if re.fullmatch(r"[A-Z][A-Za-z]+ \d+", o)]

@@ -303,7 +303,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "admin.deactivate": Endpoint(
         lambda t: f"/admin/users/{t.colleague}/deactivate", CONFIRM_FIELDS
     ),
-    "admin.reactivate": Endpoint(lambda t: f"/admin/users/{t.colleague}/reactivate", {}),
+    "admin.reactivate": Endpoint(
+        lambda t: f"/admin/users/{t.colleague}/reactivate", {"functions": ids_field}
+    ),
     "admin.password_link": Endpoint(lambda t: f"/admin/users/{t.colleague}/password-link", {}),
     "content.edit_plan": Endpoint(lambda t: f"/plans/{t.plan}/content", {"title": text_field}),
     "content.rename_area": Endpoint(lambda t: f"/areas/{t.area}/title", {"title": text_field}),

@@ -423,6 +423,7 @@ ARCHIVED_TABLES = {
     "organisations": ["organisations"],
     "functions": ["organisations.functions"],
     "function_holders": ["organisations.functions.holders"],
+    "function_holdings": ["organisations.functions.holdings"],
     "users": ["people"],
     "areas": ["areas"],
     "activities": ["areas.activities"],

@@ -318,6 +318,13 @@ class UserForm(Form):
     functions = SelectMultipleField(_l("Functions the person holds"), coerce=int)
 
 
+class ReactivateForm(Form):
+    """Reactivating a person: which of the functions they held they take back."""
+
+    # The service says which functions may be given back, in words the admin understands.
+    functions = SelectMultipleField(_l("Functions to give back"), coerce=int, validate_choice=False)
+
+
 class ConfirmForm(Form):
     """A destructive action the user must confirm in so many words."""
 

@@ -15,7 +15,15 @@ from .indicators import (
     Measurement,
     Period,
 )
-from .organisations import Function, Organisation, OrganisationKind, Role, User, function_holders
+from .organisations import (
+    Function,
+    FunctionHolding,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    function_holders,
+)
 from .plans import (
     STATUS_LABELS,
     Activity,
@@ -63,6 +71,7 @@ __all__ = [
     "EvidenceKind",
     "FollowUpRound",
     "Function",
+    "FunctionHolding",
     "Indicator",
     "Measurement",
     "Organisation",

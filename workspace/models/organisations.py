@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     String,
     Table,
@@ -19,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import TimestampMixin
+from .types import TimestampMixin, UTCDateTime, utcnow
 
 
 def enum_column(enum: type[StrEnum], name: str) -> Enum:
@@ -105,6 +107,45 @@ function_holders = Table(
         ondelete="CASCADE",
     ),
 )
+
+
+class FunctionHolding(db.Model):
+    """Who held which function, from when until when: `function_holders` says who holds it
+    now, this keeps the past, so a reactivated person is offered back what they held."""
+
+    __tablename__ = "function_holdings"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["user_id", "organisation_id"],
+            ["users.id", "users.organisation_id"],
+            name="fk_function_holdings_user",
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["function_id", "organisation_id"],
+            ["functions.id", "functions.organisation_id"],
+            name="fk_function_holdings_function",
+            ondelete="CASCADE",
+        ),
+        Index("ix_function_holdings_user_until", "user_id", "held_until"),
+        Index("ix_function_holdings_function", "function_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column()
+    function_id: Mapped[int] = mapped_column()
+    user_id: Mapped[int] = mapped_column()
+    held_from: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Open (None) while the person holds the function.
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Ended because the person was deactivated, not because an admin took it away.
+    ended_by_deactivation: Mapped[bool] = mapped_column(default=False)
+
+    function: Mapped[Function] = relationship(
+        foreign_keys=[function_id],
+        primaryjoin="FunctionHolding.function_id == Function.id",
+        viewonly=True,
+    )
 
 
 class Function(TimestampMixin, db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,32 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import AssignmentStatus, AuditEvent, Role, User, Visibility
+from ..i18n import day
+from ..models import (
+    EVIDENCE_KIND_LABELS,
+    ROUND_KIND_LABELS,
+    Activity,
+    Aggregation,
+    Area,
+    Assignment,
+    AssignmentStatus,
+    AuditEvent,
+    Comment,
+    Evidence,
+    EvidenceKind,
+    FollowUpRound,
+    Function,
+    Indicator,
+    Measurement,
+    Period,
+    Plan,
+    Report,
+    Role,
+    RoundKind,
+    Thread,
+    User,
+    Visibility,
+)
 from .text import neutralise
 
 
@@ -26,7 +52,10 @@ def record(
     organisation_id: int | None = None,
     **details: Any,
 ) -> AuditEvent:
-    """Add an audit row to the caller's transaction (the caller commits)."""
+    """Add an audit row to the caller's transaction (the caller commits). The row keeps
+    what the object was called then (`name_of`), since names change later."""
+    if obj is not None and "object" not in details:
+        details["object"] = name_of(obj)
     event = AuditEvent(
         organisation_id=actor.organisation_id if actor else organisation_id,
         user_id=actor.id if actor else None,
@@ -37,6 +66,30 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def name_of(obj: Any) -> str | None:
+    """The object as a person names it: a user by name and email, a function by code and
+    organisation, an assignment by activity and function, the rest by title. Never a
+    comment's text."""
+    match obj:
+        case User():
+            return f"{obj.name} ({obj.email})"
+        case Function():
+            return f"{obj.code}, {obj.organisation.name}"
+        case Assignment():
+            return f"{obj.activity.title} – {name_of(obj.function)}"
+        case Report():
+            return f"{name_of(obj.assignment)} ({obj.round.title})"
+        case Comment():
+            return name_of(obj.thread)
+        case Thread():
+            return obj.activity.title if obj.activity is not None else obj.plan.title
+        case Indicator():
+            return f"{obj.title} ({obj.activity.title})"
+        case Measurement():
+            return name_of(obj.indicator)
+    return getattr(obj, "title", None)
 
 
 ACTION_LABELS = {
@@ -88,72 +141,137 @@ def label(action: str) -> str:
 
 
 DETAIL_LABELS = {
-    "from_status": _l("from"),
-    "to_status": _l("to"),
-    "role": _l("role"),
-    "title": _l("title"),
-    "changes": _l("changes"),
-    "visibility": _l("visibility"),
-    "reason": _l("reason"),
-    "kind": _l("kind"),
-    "direction": _l("direction"),
-    "email": _l("email"),
-    "added": _l("added"),
-    "removed": _l("removed"),
-    "functions": _l("functions"),
-    "logged_by": _l("logged by"),
+    "from_status": _l("From"),
+    "to_status": _l("To"),
+    "role": _l("Role"),
+    "title": _l("Title"),
+    "name": _l("Name"),
+    "goal": _l("Goal"),
+    "visibility": _l("Visibility"),
+    "reason": _l("Reason"),
+    "kind": _l("Kind"),
+    "direction": _l("Direction"),
+    "email": _l("Email"),
+    "added": _l("Added"),
+    "removed": _l("Removed"),
+    "functions": _l("Functions"),
+    "person": _l("Person"),
+    "author": _l("Author"),
+    "logged_by": _l("Logged by"),
+    # An indicator's and a value's fields.
+    "unit": _l("Unit"),
+    "target": _l("Target value"),
+    "period": _l("Period"),
+    "aggregation": _l("Period's value"),
+    "value": _l("Value"),
+    "measured_on": _l("Date"),
+    "source": _l("Source"),
 }
+
+# Older rows kept only the object's type and id; they are named by what it is called now.
+TYPE_LABELS = {
+    "User": _l("User"),
+    "Function": _l("Function"),
+    "Assignment": _l("Assignment"),
+    "Activity": _l("Activity"),
+    "Area": _l("Area"),
+    "Plan": _l("Plan"),
+    "FollowUpRound": _l("Follow-up"),
+    "Report": _l("Report"),
+    "Evidence": _l("Evidence"),
+    "Indicator": _l("Measurable target"),
+    "Measurement": _l("Value"),
+    "Comment": _l("Comment"),
+}
+_MODELS = {
+    model.__name__: model
+    for model in (
+        User,
+        Function,
+        Assignment,
+        Activity,
+        Area,
+        Plan,
+        FollowUpRound,
+        Report,
+        Evidence,
+        Indicator,
+        Measurement,
+        Comment,
+    )
+}
+_PAIRED = {"role", "email", "name", "title", "goal", "status", "from_status", "to_status"}
+_PAIRED |= {"unit", "target", "period", "aggregation", "value", "measured_on", "source"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _key_label(key: str) -> str:
+    return str(DETAIL_LABELS.get(key, key))
 
 
 def _value(key: str, value: Any) -> str:
-    """A detail's value in words: statuses, roles and directions by their names."""
-    if isinstance(value, dict):
-        return "; ".join(f"{_key_label(k)}: {_value(k, v)}" for k, v in value.items())
+    """A detail's value in words: statuses, roles, kinds and dates as the reader says them."""
     if isinstance(value, list):
-        if key in ("changes",) or (len(value) == 2 and key in _NAMED):
+        if len(value) == 2 and key in _PAIRED:
             return " → ".join(_value(key, v) for v in value)
         return ", ".join(_value(key, v) for v in value)
+    if value is None or value == "":
+        return "–"
     if key in ("from_status", "to_status", "status") and value in set(AssignmentStatus):
         return AssignmentStatus(value).label
     if key == "role" and value in set(Role):
         return Role(value).label
     if key == "visibility" and value in set(Visibility):
         return Visibility(value).label
+    if key == "kind" and value in set(RoundKind):
+        return str(ROUND_KIND_LABELS[RoundKind(value)])
+    if key == "kind" and value in set(EvidenceKind):
+        return str(EVIDENCE_KIND_LABELS[EvidenceKind(value)])
+    if key == "period" and value in set(Period):
+        return Period(value).label
+    if key == "aggregation" and value in set(Aggregation):
+        return Aggregation(value).label
     if key == "direction":
         return str(_("up") if value < 0 else _("down"))
-    return "" if value is None else str(value)
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return day(date.fromisoformat(value))
+    return str(value)
 
 
-_NAMED = {"role", "email", "name", "title", "goal", "status", "from_status", "to_status"}
-# An indicator's and a value's fields, changed old → new.
-_NAMED |= {"unit", "target", "period", "aggregation", "value", "measured_on", "source"}
-
-
-def _key_label(key: str) -> str:
-    return str(DETAIL_LABELS.get(key, FIELD_LABELS.get(key, key)))
-
-
-FIELD_LABELS = {
-    "name": _l("name"),
-    "goal": _l("goal"),
-    "unit": _l("unit"),
-    "target": _l("target"),
-    "period": _l("period"),
-    "aggregation": _l("period's value"),
-    "value": _l("value"),
-    "measured_on": _l("date"),
-    "source": _l("source"),
-}
+def object_name(event: AuditEvent) -> str:
+    """What the row is about, as it was called when it happened; older rows, which kept only
+    an id, by what it is called now (or its kind and number when it is gone)."""
+    recorded = (event.details or {}).get("object")
+    if recorded:
+        return str(recorded)
+    if event.object_type is None:
+        return ""
+    model = _MODELS.get(event.object_type)
+    obj = db.session.get(model, event.object_id) if model and event.object_id else None
+    if isinstance(obj, User) and obj.organisation_id != event.organisation_id:
+        obj = None
+    name = name_of(obj) if obj is not None else None
+    kind = str(TYPE_LABELS.get(event.object_type, event.object_type))
+    return name or f"{kind} {event.object_id or ''}".strip()
 
 
 def describe(event: AuditEvent) -> list[tuple[str, str]]:
-    """The event's details as (label, value) in the reader's language; ids are left out,
-    since the log says who and what already."""
-    return [
-        (_key_label(key), _value(key, value))
-        for key, value in (event.details or {}).items()
-        if not key.endswith("_id")
-    ]
+    """The event's details as (label, value) in the reader's language: each changed field
+    as old → new, people and functions by name; ids and empty details are left out."""
+    details = dict(event.details or {})
+    if "person" not in details and details.get("user_id") and event.object_type == "Function":
+        person = db.session.get(User, details["user_id"])  # an older row: the person now
+        if person is not None and person.organisation_id == event.organisation_id:
+            details["person"] = name_of(person)
+    rows: list[tuple[str, str]] = []
+    for key, value in details.items():
+        if key == "object" or key.endswith("_id") or value in (None, "", [], {}):
+            continue
+        if key == "changes" and isinstance(value, dict):
+            rows.extend((_key_label(k), _value(k, v)) for k, v in value.items())
+        else:
+            rows.append((_key_label(key), _value(key, value)))
+    return rows
 
 
 def events(
@@ -186,7 +304,8 @@ def events(
 
 
 def to_csv(rows: list[AuditEvent]) -> bytes:
-    """The events as CSV for Swedish Excel: UTF-8 with BOM, semicolons."""
+    """The events as CSV for Swedish Excel: UTF-8 with BOM, semicolons, in the reader's
+    language like the page."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([_("When"), _("Who"), _("What"), _("Object"), _("Details")])
@@ -198,7 +317,7 @@ def to_csv(rows: list[AuditEvent]) -> bytes:
                 ),
                 neutralise(event.user.name if event.user else ""),
                 label(event.action),
-                f"{event.object_type or ''} {event.object_id or ''}".strip(),
+                neutralise(object_name(event)),
                 neutralise("; ".join(f"{k}: {v}" for k, v in describe(event))),
             ]
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -12,12 +14,14 @@ from ..models import (
     Area,
     Assignment,
     Function,
+    FunctionHolding,
     Organisation,
     OrganisationKind,
     User,
     function_holders,
 )
-from ..policy import Action, authorize
+from ..models.types import utcnow
+from ..policy import Action, authorize, reporting_roles
 from . import audit
 from .errors import ValidationFailed
 
@@ -57,8 +61,9 @@ def ensure_function(organisation: Organisation, code: str, name: str) -> Functio
     return function
 
 
-def appoint(user: User, function: Function) -> None:
-    """Let `user` hold `function`; the database refuses a function of another organisation."""
+def appoint(user: User, function: Function, *, at: datetime | None = None) -> None:
+    """Let `user` hold `function`, opening a holding in its history; the database refuses a
+    function of another organisation."""
     if function in user.functions:
         return
     db.session.execute(
@@ -66,8 +71,37 @@ def appoint(user: User, function: Function) -> None:
             user_id=user.id, function_id=function.id, organisation_id=function.organisation_id
         )
     )
+    db.session.add(
+        FunctionHolding(
+            user_id=user.id,
+            function_id=function.id,
+            organisation_id=function.organisation_id,
+            held_from=at or utcnow(),
+        )
+    )
     db.session.expire(user, ["functions"])
     db.session.expire(function, ["holders"])
+
+
+def relieve(
+    user: User, function_id: int, *, at: datetime | None = None, deactivation: bool = False
+) -> None:
+    """Take `function_id` from `user`, closing the open holding in its history."""
+    db.session.execute(
+        function_holders.delete().where(
+            function_holders.c.user_id == user.id,
+            function_holders.c.function_id == function_id,
+        )
+    )
+    db.session.execute(
+        update(FunctionHolding)
+        .where(
+            FunctionHolding.user_id == user.id,
+            FunctionHolding.function_id == function_id,
+            FunctionHolding.held_until.is_(None),
+        )
+        .values(held_until=at or utcnow(), ended_by_deactivation=deactivation)
+    )
 
 
 def set_functions(actor: User, user: User, function_ids: set[int]) -> None:
@@ -76,26 +110,55 @@ def set_functions(actor: User, user: User, function_ids: set[int]) -> None:
     db.session.commit()
 
 
-def apply_functions(actor: User, user: User, function_ids: set[int]) -> None:
-    """`set_functions` inside the caller's transaction."""
+def apply_functions(
+    actor: User, user: User, function_ids: set[int], *, deactivation: bool = False
+) -> list[Function]:
+    """`set_functions` inside the caller's transaction; the audit rows name the function and
+    the person. Returns the functions taken away."""
     authorize(actor, Action.MANAGE_USERS, user)
     own = {f.id: f for f in user.organisation.functions}
     unknown = function_ids - own.keys()
     if unknown:
         raise ValidationFailed({"functions": _("Choose among your organisation's functions.")})
     held = {f.id for f in user.functions}
-    for function_id in function_ids - held:
-        appoint(user, own[function_id])
-        audit.record(actor, "function.appointed", own[function_id], user_id=user.id)
-    for function_id in held - function_ids:
-        db.session.execute(
-            function_holders.delete().where(
-                function_holders.c.user_id == user.id,
-                function_holders.c.function_id == function_id,
-            )
-        )
-        audit.record(actor, "function.relieved", own[function_id], user_id=user.id)
+    now = utcnow()
+    person = audit.name_of(user)
+    for function_id in sorted(function_ids - held, key=lambda i: own[i].code):
+        appoint(user, own[function_id], at=now)
+        audit.record(actor, "function.appointed", own[function_id], person=person, user_id=user.id)
+    relieved = sorted((own[i] for i in held - function_ids), key=lambda f: f.code)
+    for function in relieved:
+        relieve(user, function.id, at=now, deactivation=deactivation)
+        audit.record(actor, "function.relieved", function, person=person, user_id=user.id)
     db.session.expire(user, ["functions"])
+    return relieved
+
+
+def held_when_deactivated(user: User) -> list[Function]:
+    """The functions `user` gave up when last deactivated (all closed in one moment) and
+    does not hold again: what reactivating them offers back."""
+    last = db.session.scalar(
+        select(func.max(FunctionHolding.held_until)).where(
+            FunctionHolding.user_id == user.id, FunctionHolding.ended_by_deactivation.is_(True)
+        )
+    )
+    if last is None:
+        return []
+    held = {f.id for f in user.functions}
+    return [
+        f
+        for f in db.session.execute(
+            select(Function)
+            .join(FunctionHolding, FunctionHolding.function_id == Function.id)
+            .where(
+                FunctionHolding.user_id == user.id,
+                FunctionHolding.ended_by_deactivation.is_(True),
+                FunctionHolding.held_until == last,
+            )
+            .order_by(Function.code)
+        ).scalars()
+        if f.id not in held
+    ]
 
 
 def functions_with_assignments(organisation_id: int) -> set[int]:
@@ -110,22 +173,33 @@ def functions_with_assignments(organisation_id: int) -> set[int]:
     )
 
 
+def _carried() -> Select[tuple[int]]:
+    """Ids of the functions that someone who may report holds: every other function with
+    assignments is vacant (`policy.may_report`, as a query)."""
+    return (
+        select(function_holders.c.function_id)
+        .join(User, User.id == function_holders.c.user_id)
+        .where(User.active.is_(True), User.role.in_(reporting_roles()))
+    )
+
+
 def vacant_functions(organisation_id: int) -> list[Function]:
-    """Functions with assignments that no active user holds: work that would be lost when
-    the person who carried it has left."""
+    """Functions with assignments that no active user who may report holds: work that
+    nobody can carry on. Their holders come loaded, to say why they do not count."""
     with_work = functions_with_assignments(organisation_id)
-    functions = db.session.execute(
-        select(Function)
-        .where(Function.id.in_(with_work))
-        .order_by(Function.code)
-        .options(selectinload(Function.holders))
-    ).scalars()
-    return [f for f in functions if not any(holder.active for holder in f.holders)]
+    return list(
+        db.session.execute(
+            select(Function)
+            .where(Function.id.in_(with_work), Function.id.not_in(_carried()))
+            .order_by(Function.code)
+            .options(selectinload(Function.holders))
+        ).scalars()
+    )
 
 
 def vacant_in_plan(plan_id: int) -> list[Function]:
-    """The plan's tenant functions with assignments and no active holder (partners have
-    no users, so their functions are never vacant). One query."""
+    """The plan's tenant functions with assignments and no active holder who may report
+    (partners have no users, so their functions are never vacant). One query."""
     with_work = (
         select(Assignment.function_id)
         .join(Activity)
@@ -137,11 +211,6 @@ def vacant_in_plan(plan_id: int) -> list[Function]:
             Assignment.archived_at.is_(None),
         )
     )
-    held = (
-        select(function_holders.c.function_id)
-        .join(User, User.id == function_holders.c.user_id)
-        .where(User.active.is_(True))
-    )
     return list(
         db.session.execute(
             select(Function)
@@ -149,7 +218,7 @@ def vacant_in_plan(plan_id: int) -> list[Function]:
             .where(
                 Organisation.kind == OrganisationKind.TENANT,
                 Function.id.in_(with_work),
-                Function.id.not_in(held),
+                Function.id.not_in(_carried()),
             )
             .order_by(Organisation.name, Function.code)
         ).scalars()

@@ -39,6 +39,7 @@ from ..models import (
     Evidence,
     FollowUpRound,
     Function,
+    FunctionHolding,
     Indicator,
     Measurement,
     Organisation,
@@ -806,7 +807,8 @@ def _organisations(
     plan: Plan, assignments: list[Assignment], person: _People
 ) -> list[dict[str, Any]]:
     """The participants and every organisation responsible for an assignment, each with its
-    functions that carry an assignment in the plan and who holds them now."""
+    functions that carry an assignment in the plan, who holds them now and who held them
+    when."""
     responsible = {a.function_id for a in assignments}
     organisations = {org.id: org for org in plan.participants}
     functions = list(
@@ -817,6 +819,13 @@ def _organisations(
             .options(selectinload(Function.holders))
         ).scalars()
     )
+    holdings: dict[int, list[FunctionHolding]] = defaultdict(list)
+    for holding in db.session.execute(
+        select(FunctionHolding)
+        .where(FunctionHolding.function_id.in_(responsible))
+        .order_by(FunctionHolding.held_from, FunctionHolding.id)
+    ).scalars():
+        holdings[holding.function_id].append(holding)
     for function in functions:
         organisations.setdefault(function.organisation_id, function.organisation)
     for user in person.users.values():  # whoever wrote, reported or measured
@@ -846,6 +855,20 @@ def _organisations(
                             "user": person(holder),
                         }
                         for holder in sorted(function.holders, key=lambda u: u.id)
+                    ],
+                    # Who held it over time: the plan's work survives staff turnover.
+                    "holdings": [
+                        {
+                            "id": holding.id,
+                            "function_id": holding.function_id,
+                            "organisation_id": holding.organisation_id,
+                            "user_id": holding.user_id,
+                            "user": person(db.session.get(User, holding.user_id)),
+                            "held_from": _iso(holding.held_from),
+                            "held_until": _iso(holding.held_until),
+                            "ended_by_deactivation": holding.ended_by_deactivation,
+                        }
+                        for holding in holdings[function.id]
                     ],
                 }
                 for function in by_organisation[org.id]

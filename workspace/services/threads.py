@@ -158,6 +158,7 @@ def delete(actor: User, comment: Comment) -> None:
         "comment.deleted" if own else "comment.moderated",
         comment,
         author_id=comment.author_id,
+        author=audit.name_of(comment.author),
     )
     db.session.commit()
 
@@ -177,7 +178,14 @@ def redact(actor: User, comment: Comment, reason: str | None) -> None:
         )
     comment.redacted_at = utcnow()
     comment.body = ""
-    audit.record(actor, "comment.redacted", comment, author_id=comment.author_id, reason=reason)
+    audit.record(
+        actor,
+        "comment.redacted",
+        comment,
+        author_id=comment.author_id,
+        author=audit.name_of(comment.author),
+        reason=reason,
+    )
     db.session.commit()
 
 

@@ -11,10 +11,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Function, Organisation, OrganisationKind, Role, User
-from ..policy import Action, authorize
+from ..policy import Action, authorize, may_report
 from . import accounts, audit
-from .errors import ValidationFailed
-from .organisations import apply_functions, functions_with_assignments
+from .errors import StaleWrite, ValidationFailed
+from .organisations import apply_functions, functions_with_assignments, held_when_deactivated
 from .text import clean
 
 # Checked when no such user exists, so a wrong email costs as much time as a wrong password.
@@ -113,41 +113,68 @@ def update_user(actor: User, user: User, *, email: str, name: str, role: Role | 
         if str(getattr(user, field)) != str(value)
     }
     user.email, user.name, user.role = email, name, role
-    audit.record(actor, "user.updated", user, changes=changes)
+    if changes:  # a form saved unchanged (say, only functions changed) is no user change
+        audit.record(actor, "user.updated", user, changes=changes)
     db.session.commit()
     return user
 
 
 def vacated_by(user: User) -> list[Function]:
-    """Functions with assignments that only this user holds among active users."""
+    """Functions with assignments that become vacant without this user: nobody else who
+    may report holds them (a viewer's functions are vacant already)."""
+    if not may_report(user):
+        return []
     with_work = functions_with_assignments(user.organisation_id)
     return [
         f
         for f in user.functions
-        if f.id in with_work and not any(h.active and h.id != user.id for h in f.holders)
+        if f.id in with_work and not any(may_report(h) and h.id != user.id for h in f.holders)
     ]
 
 
-def set_active(actor: User, user: User, active: bool, *, accept_vacancy: bool = False) -> None:
+def set_active(
+    actor: User,
+    user: User,
+    active: bool,
+    *,
+    accept_vacancy: bool = False,
+    restore: set[int] | None = None,
+) -> None:
     """Deactivate or reactivate a user; nobody is ever deleted, so their history stays.
 
     A deactivated user gives up the functions they held: someone who has left carries no
-    responsibility. Deactivating the last active holder of a function that has assignments
-    is refused with `WouldLeaveVacant` unless the admin has seen the warning
-    (`accept_vacancy`)."""
+    responsibility, but the holding history keeps what they held. Reactivating gives back
+    those of them the admin chose (`restore`, among `held_when_deactivated`). Deactivating
+    the last holder who may report for a function with assignments is refused with
+    `WouldLeaveVacant` unless the admin has seen the warning (`accept_vacancy`). Both answer
+    `StaleWrite` when someone else did it first."""
     authorize(actor, Action.MANAGE_USERS, user)
     if not active and user.id == actor.id:
         raise ValidationFailed({"user": _("You cannot deactivate yourself.")})
+    if user.active == active:
+        raise StaleWrite()
     if not active and not accept_vacancy:
         vacant = vacated_by(user)
         if vacant:
             raise WouldLeaveVacant(vacant)
-    if not active:
-        apply_functions(actor, user, set())
-    user.active = active
-    if not active:
+    if active:
+        offered = held_when_deactivated(user)
+        chosen = set(restore or ())
+        if chosen - {f.id for f in offered}:
+            raise ValidationFailed({"functions": _("Choose among the functions the person held.")})
+        user.active = True
+        apply_functions(actor, user, {f.id for f in user.functions} | chosen)
+        functions = [f for f in offered if f.id in chosen]
+    else:
+        functions = apply_functions(actor, user, set(), deactivation=True)
+        user.active = False
         user.session_token = secrets.token_urlsafe(32)
-    audit.record(actor, "user.reactivated" if active else "user.deactivated", user)
+    audit.record(
+        actor,
+        "user.reactivated" if active else "user.deactivated",
+        user,
+        functions=[f.code for f in functions],  # the person's own organisation's
+    )
     db.session.commit()
 
 

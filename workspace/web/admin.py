@@ -10,13 +10,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
-from ..forms import AuditFilterForm, ConfirmForm, EmptyForm, UserForm
+from ..forms import AuditFilterForm, ConfirmForm, EmptyForm, ReactivateForm, UserForm
 from ..htmx import redirect_to, render
-from ..models import User
+from ..models import Function, User
 from ..policy import Action, authorize, get_user_or_404
 from ..routing import page_number
 from ..services import accounts, audit, organisations, users
-from ..services.errors import ValidationFailed
+from ..services.errors import StaleWrite, ValidationFailed
 from .forms_help import errors_onto
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -47,10 +47,13 @@ def _user_form(user: User | None = None, formdata: Any = "default") -> UserForm:
         )
     form = UserForm(**kwargs)
     form.functions.choices = [
-        (f.id, f"{f.code} – {f.name}" if f.name != f.code else f.code)
-        for f in current_user.organisation.functions
+        (f.id, _function_label(f)) for f in current_user.organisation.functions
     ]
     return form
+
+
+def _function_label(function: Function) -> str:
+    return f"{function.code} – {function.name}" if function.name != function.code else function.code
 
 
 @bp.get("/users")
@@ -132,27 +135,55 @@ def deactivate(user_id: int) -> Response:
     authorize(current_user, Action.MANAGE_USERS, user)
     form = ConfirmForm()
     vacant = users.vacated_by(user)
-    if request.method == "POST" and form.validate():
+    if request.method == "POST" and form.validate() and user.active:
         try:
             users.set_active(current_user, user, False, accept_vacancy=True)
         except ValidationFailed as refused:
             flash(" ".join(refused.errors.values()), "error")
+        except StaleWrite:
+            db.session.rollback()  # deactivated by someone else meanwhile: the page says so
+            return render("admin/deactivate.html", "confirm", 409, person=user, form=form)
         else:
             flash(_("%(name)s is deactivated.", name=user.name), "info")
         return redirect_to(url_for("admin.users_index"))
     status = 422 if request.method == "POST" else 200
+    if not user.active:
+        status = 409 if request.method == "POST" else 200
     return render("admin/deactivate.html", "confirm", status, person=user, vacant=vacant, form=form)
 
 
-@bp.post("/users/<int:user_id>/reactivate")
+@bp.route("/users/<int:user_id>/reactivate", methods=["GET", "POST"])
 @login_required
 def reactivate(user_id: int) -> Response:
-    """Let a deactivated person log in again."""
+    """Let a deactivated person log in again, offering back the functions they held."""
     user = get_user_or_404(current_user, user_id)
-    if EmptyForm().validate_on_submit():
-        users.set_active(current_user, user, True)
-        flash(_("%(name)s can log in again.", name=user.name), "info")
-    return redirect_to(url_for("admin.edit_user", user_id=user.id))
+    authorize(current_user, Action.MANAGE_USERS, user)
+    offered = organisations.held_when_deactivated(user) if not user.active else []
+    if request.method == "GET":
+        form = ReactivateForm(formdata=None, functions=[f.id for f in offered])
+    else:
+        form = ReactivateForm()
+    form.functions.choices = [(f.id, _function_label(f)) for f in offered]
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            try:
+                users.set_active(current_user, user, True, restore=set(form.functions.data or []))
+            except ValidationFailed as refused:
+                db.session.rollback()
+                errors_onto(form, refused)
+            except StaleWrite:
+                db.session.rollback()
+                status = 409
+            else:
+                flash(_("%(name)s can log in again.", name=user.name), "info")
+                return redirect_to(url_for("admin.edit_user", user_id=user.id))
+    elif user.active:
+        status = 409
+    return render(
+        "admin/reactivate.html", "confirm", status, person=user, offered=offered, form=form
+    )
 
 
 @bp.post("/users/<int:user_id>/password-link")
@@ -199,6 +230,7 @@ def audit_log() -> Response:
         page=page,
         label=audit.label,
         describe=audit.describe,
+        object_name=audit.object_name,
         page_url=lambda number: url_for("admin.audit_log", page=number, **filters),
     )
 
