@@ -75,6 +75,11 @@ ACTION_LABELS = {
     "plan.activity_changed": _l("Activity changed"),
     "plan.activity_moved": _l("Activity moved"),
     "plan.activity_archived": _l("Activity archived"),
+    "plan.replaced": _l("Plan replaced by the next plan"),
+    "plan.reopened": _l("Replaced plan reopened for changes"),
+    "plan.closed_again": _l("Replaced plan closed again"),
+    "plan.area_restored": _l("Area restored"),
+    "plan.activity_restored": _l("Activity restored"),
 }
 
 
@@ -96,6 +101,7 @@ DETAIL_LABELS = {
     "added": _l("added"),
     "removed": _l("removed"),
     "functions": _l("functions"),
+    "replaced_by": _l("replaced by"),
 }
 
 
