@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, request, url_for
@@ -19,7 +20,7 @@ from ..forms import (
     RestoreForm,
 )
 from ..htmx import redirect_to, render
-from ..models import Activity, Area, Plan
+from ..models import Activity, Area, Plan, User
 from ..policy import Action, authorize, get_activity_or_404, get_area_or_404, get_plan_or_404
 from ..services import content
 from ..services.errors import StaleWrite, ValidationFailed
@@ -258,7 +259,13 @@ def archive_activity(activity_id: int) -> Response:
     )
 
 
-def _restored(plan: Plan, restore: Any, item: Area | Activity, done: str, anchor: str) -> Response:
+def _restored(
+    plan: Plan,
+    restore: Callable[[User, Any, str | None], None],
+    item: Area | Activity,
+    done: str,
+    anchor: str,
+) -> Response:
     form = RestoreForm()
     seen = form.archived.data if form.validate() else None
     try:
@@ -294,11 +301,11 @@ def restore_activity(activity_id: int) -> Response:
     return _restored(plan, content.restore_activity, activity, message, f"#activity-{activity.id}")
 
 
-def _plan_state(plan_id: int, change: Any, done: str) -> Response:
+def _plan_state(plan_id: int, reopen: bool) -> Response:
     plan = get_plan_or_404(current_user, plan_id)
     authorize(current_user, Action.REOPEN_PLAN, plan)
     form = PlanVersionForm()
-    wanted_open = change is content.reopen_plan
+    change = content.reopen_plan if reopen else content.close_plan
     try:
         change(current_user, plan, form.version.data if form.validate() else None)
     except StaleWrite:
@@ -309,10 +316,13 @@ def _plan_state(plan_id: int, change: Any, done: str) -> Response:
             "plan_state",
             409,
             plan=plan,
-            wanted_open=wanted_open,
+            wanted_open=reopen,
             form=PlanVersionForm(formdata=None, version=plan.version),
         )
-    flash(done, "info")
+    if reopen:
+        flash(_("The plan is open for changes until it is closed again."), "info")
+    else:
+        flash(_("The plan is closed for changes again."), "info")
     return redirect_to(url_for("plans.show", plan_id=plan.id))
 
 
@@ -320,16 +330,14 @@ def _plan_state(plan_id: int, change: Any, done: str) -> Response:
 @login_required
 def reopen_plan(plan_id: int) -> Response:
     """Open a replaced plan for late changes to statuses, reports and content."""
-    return _plan_state(
-        plan_id, content.reopen_plan, _("The plan is open for changes until it is closed again.")
-    )
+    return _plan_state(plan_id, reopen=True)
 
 
 @bp.post("/plans/<int:plan_id>/close")
 @login_required
 def close_plan(plan_id: int) -> Response:
     """Close a reopened plan for changes again."""
-    return _plan_state(plan_id, content.close_plan, _("The plan is closed for changes again."))
+    return _plan_state(plan_id, reopen=False)
 
 
 @bp.route("/plans/<int:plan_id>/copy", methods=["GET", "POST"])
