@@ -57,6 +57,7 @@ class Action(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     EDIT_PLAN = "edit_plan"
     READ_ACCESSIBILITY_REPORTS = "read_accessibility_reports"
+    REOPEN_PLAN = "reopen_plan"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -86,6 +87,8 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.EDIT_PLAN: Role.COORDINATOR,
     # Problems reported about the shared service itself, by anyone: its admins follow them up.
     Action.READ_ACCESSIBILITY_REPORTS: Role.ADMIN,
+    # A plan the next one replaced is reopened for late changes, and closed again, by them too.
+    Action.REOPEN_PLAN: Role.COORDINATOR,
 }
 
 
@@ -129,6 +132,44 @@ def _responsible(action: Action) -> Callable[[User, Assignment], bool]:
         return owner.id == user.organisation_id and has_role_for(user, action)
 
     return rule
+
+
+def plan_open(plan: Plan) -> bool:
+    """Not replaced by the next plan, or reopened by a coordinator: its statuses, reports
+    and content may still change."""
+    return not plan.is_closed
+
+
+def _assignment_plan(assignment: Assignment) -> Plan:
+    return assignment.activity.area.plan
+
+
+# What an ended plan closes, and where each action's object has its plan. `RULES` composes
+# these rules with `plan_open` here, in one place; `authorize` then names the plan's end as
+# the reason.
+PLAN_OF: dict[Action, Callable[[Any], Plan]] = {
+    Action.CHANGE_STATUS: _assignment_plan,
+    Action.CHANGE_PARTNER_STATUS: _assignment_plan,
+    Action.REPORT: _assignment_plan,
+    Action.MEASURE: lambda indicator: indicator.activity.area.plan,
+    Action.CORRECT_MEASUREMENT: lambda measurement: measurement.indicator.activity.area.plan,
+    Action.MANAGE_INDICATORS: lambda activity: activity.area.plan,
+    Action.EDIT_PLAN: lambda plan: plan,
+}
+
+
+def _while_open(action: Action, rule: Callable[[User, Any], bool]) -> Callable[[User, Any], bool]:
+    """`rule`, on an object whose plan is open for changes."""
+    plan_of = PLAN_OF[action]
+
+    def guarded(user: User, obj: Any) -> bool:
+        return rule(user, obj) and plan_open(plan_of(obj))
+
+    return guarded
+
+
+def _reopen_plan(user: User, plan: Plan) -> bool:
+    return has_role_for(user, Action.REOPEN_PLAN) and participates(user, plan) and plan.is_ended
 
 
 def _manage_rounds(user: User, plan: Plan) -> bool:
@@ -205,27 +246,31 @@ def _moderate_comment(user: User, comment: Comment) -> bool:
 
 RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.VIEW_PLAN: _view_plan,
-    Action.CHANGE_STATUS: _responsible(Action.CHANGE_STATUS),
-    Action.CHANGE_PARTNER_STATUS: _responsible(Action.CHANGE_STATUS),
+    Action.CHANGE_STATUS: _while_open(Action.CHANGE_STATUS, _responsible(Action.CHANGE_STATUS)),
+    Action.CHANGE_PARTNER_STATUS: _while_open(
+        Action.CHANGE_PARTNER_STATUS, _responsible(Action.CHANGE_STATUS)
+    ),
     Action.READ_COMMENT: _read_comment,
     Action.COMMENT: _comment,
     Action.EDIT_COMMENT: _own_comment(Action.EDIT_COMMENT),
     Action.DELETE_COMMENT: _own_comment(Action.DELETE_COMMENT),
     Action.MODERATE_COMMENT: _moderate_comment,
     Action.MANAGE_ROUNDS: _manage_rounds,
-    Action.REPORT: _responsible(Action.REPORT),
-    Action.MANAGE_INDICATORS: _manage_indicators,
-    Action.MEASURE: _measure,
-    Action.CORRECT_MEASUREMENT: _correct_measurement,
+    Action.REPORT: _while_open(Action.REPORT, _responsible(Action.REPORT)),
+    Action.MANAGE_INDICATORS: _while_open(Action.MANAGE_INDICATORS, _manage_indicators),
+    Action.MEASURE: _while_open(Action.MEASURE, _measure),
+    Action.CORRECT_MEASUREMENT: _while_open(Action.CORRECT_MEASUREMENT, _correct_measurement),
     Action.MANAGE_USERS: _own_organisation(Action.MANAGE_USERS),
     Action.VIEW_AUDIT_LOG: _own_organisation(Action.VIEW_AUDIT_LOG),
-    Action.EDIT_PLAN: lambda user, plan: (
-        has_role_for(user, Action.EDIT_PLAN) and participates(user, plan)
+    Action.EDIT_PLAN: _while_open(
+        Action.EDIT_PLAN,
+        lambda user, plan: has_role_for(user, Action.EDIT_PLAN) and participates(user, plan),
     ),
     # The reports concern the service all organisations share, not one tenant's data.
     Action.READ_ACCESSIBILITY_REPORTS: lambda user, _obj: has_role_for(
         user, Action.READ_ACCESSIBILITY_REPORTS
     ),
+    Action.REOPEN_PLAN: _reopen_plan,
 }
 
 
@@ -276,12 +321,30 @@ DENIED_MESSAGES: dict[Action, Callable[[], str]] = {
     Action.READ_ACCESSIBILITY_REPORTS: lambda: _(
         "Only admins read the reported accessibility problems."
     ),
+    Action.REOPEN_PLAN: lambda: _(
+        "Only coordinators reopen a replaced plan, and only once the next plan has replaced it."
+    ),
 }
+
+
+def closed_message(plan: Plan) -> str:
+    """Why nothing in an ended plan changes, naming the plan that replaced it."""
+    if plan.replaced_by is not None:
+        return _(
+            "This action plan has been replaced by %(title)s (%(period)s) and is closed for "
+            "changes. A coordinator can reopen it.",
+            title=plan.replaced_by.title,
+            period=plan.replaced_by.period_label,
+        )
+    return _("This action plan has ended and is closed for changes. A coordinator can reopen it.")
 
 
 def authorize(user: User, action: Action, obj: Any) -> None:
     """Raise `Denied` with a clear message unless `can(user, action, obj)`."""
     if not can(user, action, obj):
+        plan_of = PLAN_OF.get(action)
+        if plan_of is not None and not plan_open(plan := plan_of(obj)):
+            raise Denied(closed_message(plan))
         raise Denied(DENIED_MESSAGES[action]())
 
 

@@ -8,6 +8,7 @@ from tests.factories import assignment, demo_user, outside_tenant, seed_plan
 from workspace.extensions import db
 from workspace.models import Role
 from workspace.policy import MINIMUM_ROLE, Action, Denied, authorize, can, has_role_for
+from workspace.services import content, indicators
 
 LOCAL_PART = {
     Role.VIEWER: "lasare",
@@ -35,6 +36,7 @@ EXPECTED = {
     Action.VIEW_AUDIT_LOG: {Role.ADMIN},
     Action.EDIT_PLAN: {Role.COORDINATOR, Role.ADMIN},
     Action.READ_ACCESSIBILITY_REPORTS: {Role.ADMIN},
+    Action.REOPEN_PLAN: {Role.COORDINATOR, Role.ADMIN},
 }
 
 
@@ -126,3 +128,38 @@ def test_authorize_explains_a_refusal(app):
             Action.CHANGE_STATUS,
             assignment("kramfors", "ION", 1, 3),
         )
+
+
+def test_a_replaced_plan_is_closed_for_changes_until_a_coordinator_reopens_it(app):
+    with app.app_context():
+        coordinator = demo_user("kramfors", "samordnare")
+        member = demo_user("kramfors", "handlaggare")
+        plan, own = seed_plan(), assignment("kramfors", "ION", 1, 3)
+        partner = assignment("skatteverket", "Skattemyndighet", 1, 1)  # by coordinators
+        indicator = indicators.add_indicator(
+            coordinator, own.activity, title="Kontroller", unit="st", target="4", period="year"
+        )
+        closed = [
+            (member, Action.CHANGE_STATUS, own),
+            (member, Action.REPORT, own),
+            (member, Action.MEASURE, indicator),
+            (coordinator, Action.CHANGE_STATUS, partner),
+            (coordinator, Action.EDIT_PLAN, plan),
+            (coordinator, Action.MANAGE_INDICATORS, own.activity),
+        ]
+        assert all(can(user, action, obj) for user, action, obj in closed)
+        assert not can(coordinator, Action.REOPEN_PLAN, plan)  # nothing to reopen yet
+
+        content.copy_plan(coordinator, plan, title="Handlingsplan 2014–2016", period_start=2014)
+        assert [can(user, action, obj) for user, action, obj in closed] == [False] * len(closed)
+        with pytest.raises(Denied, match=r"Handlingsplan 2014–2016 \(2014–2016\)"):
+            authorize(member, Action.CHANGE_STATUS, own)
+        # The discussion stays open; only a coordinator may reopen.
+        assert can(member, Action.COMMENT, plan)
+        assert can(coordinator, Action.REOPEN_PLAN, plan)
+        assert not can(member, Action.REOPEN_PLAN, plan)
+
+        content.reopen_plan(coordinator, plan, plan.version)
+        assert all(can(user, action, obj) for user, action, obj in closed)
+        content.close_plan(coordinator, plan, plan.version)
+        assert not any(can(user, action, obj) for user, action, obj in closed)

@@ -21,6 +21,7 @@ from tests.factories import PASSWORD, PDF_BYTES, demo_user, seed_plan
 from workspace.extensions import db
 from workspace.models import (
     Activity,
+    Area,
     Assignment,
     FollowUpRound,
     Function,
@@ -201,6 +202,30 @@ class World:
         return db.session.get(Activity, self.activity_id).current_assignments[0].id
 
     @cached_property
+    def ended_plan_id(self) -> int:
+        """The seed plan, replaced by the next one, so a coordinator may reopen it."""
+        plan = seed_plan()
+        content.copy_plan(
+            self._user(Role.COORDINATOR),
+            plan,
+            title="Åtkomstmatrisens nästa plan",
+            period_start=2014,
+        )
+        return plan.id
+
+    @cached_property
+    def archived_area_id(self) -> int:
+        area = db.session.get(Area, self.area_id)
+        content.archive_area(self._user(Role.COORDINATOR), area)
+        return area.id
+
+    @cached_property
+    def archived_activity_id(self) -> int:
+        activity = db.session.get(Activity, self.activity_id)
+        content.archive_activity(self._user(Role.COORDINATOR), activity)
+        return activity.id
+
+    @cached_property
     def indicator_id(self) -> int:
         indicator = indicators.add_indicator(
             self._user(Role.COORDINATOR),
@@ -330,6 +355,7 @@ A = Action
 
 VIEW_PLAN = grant(A.VIEW_PLAN, PARTICIPANT)
 EDIT_PLAN = grant(A.EDIT_PLAN, PARTICIPANT)
+REOPEN_PLAN = grant(A.REOPEN_PLAN, PARTICIPANT)
 MANAGE_USERS = grant(A.MANAGE_USERS, OWNER_ONLY)
 MANAGE_OWN_USERS = grant(A.MANAGE_USERS, OWN)
 AUDIT = grant(A.VIEW_AUDIT_LOG, OWN)
@@ -426,6 +452,20 @@ MATRIX: dict[str, Route] = {
     "content.archive_activity": Route({"GET": EDIT_PLAN, "POST": EDIT_PLAN}, SHARED, activity),
     "content.move_activity": Route(
         {"POST": EDIT_PLAN}, SHARED, activity, body={"direction": "down"}
+    ),
+    # Without the marker of what the user saw, an allowed restore or reopening answers 409.
+    "content.restore_area": Route(
+        {"POST": EDIT_PLAN}, SHARED, lambda world: {"area_id": world.archived_area_id}
+    ),
+    "content.restore_activity": Route(
+        {"POST": EDIT_PLAN}, SHARED, lambda world: {"activity_id": world.archived_activity_id}
+    ),
+    # A replaced plan: coordinators of any participant reopen it and close it again.
+    "content.reopen_plan": Route(
+        {"POST": REOPEN_PLAN}, SHARED, lambda world: {"plan_id": world.ended_plan_id}
+    ),
+    "content.close_plan": Route(
+        {"POST": REOPEN_PLAN}, SHARED, lambda world: {"plan_id": world.ended_plan_id}
     ),
     # An activity of the owner: everyone in the plan reads it, only the owner reports on it.
     "activities.show": Route({"GET": VIEW_PLAN}, SHARED, activity),

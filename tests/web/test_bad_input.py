@@ -317,6 +317,14 @@ ENDPOINTS: dict[str, Endpoint] = {
     "content.archive_activity": Endpoint(
         lambda t: f"/activities/{t.activity}/archive", CONFIRM_FIELDS
     ),
+    "content.restore_area": Endpoint(
+        lambda t: f"/areas/{t.area}/restore", {"archived": text_field}
+    ),
+    "content.restore_activity": Endpoint(
+        lambda t: f"/activities/{t.activity}/restore", {"archived": text_field}
+    ),
+    "content.reopen_plan": Endpoint(lambda t: f"/plans/{t.plan}/reopen", {"version": int_field}),
+    "content.close_plan": Endpoint(lambda t: f"/plans/{t.plan}/close", {"version": int_field}),
     "content.copy_plan": Endpoint(
         lambda t: f"/plans/{t.plan}/copy", {"title": text_field, "period_start": int_field}
     ),

@@ -142,7 +142,7 @@ def test_threads_have_shared_comments_and_internal_ones_stay_home(demo_app):
 
 def test_a_vacant_function_is_flagged_in_the_admin_page(demo_app):
     page = logged_in(demo_app, "kramfors", "admin").get("/admin/users").get_data(as_text=True)
-    assert "Funktioner utan innehavare" in page and "<strong>KUN</strong>" in page
+    assert "Vakanta funktioner" in page and "<strong>KUN</strong>" in page
 
 
 def test_the_history_lies_in_the_past_over_a_year_and_loads_once(empty_app):

@@ -383,6 +383,18 @@ class CopyPlanForm(Form):
     )
 
 
+class PlanVersionForm(Form):
+    """Reopen a replaced plan or close it again; `version` is the plan the user saw."""
+
+    version = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+
+
+class RestoreForm(Form):
+    """Bring archived content back; `archived` is the archiving the user saw."""
+
+    archived = HiddenField()
+
+
 class AccessibilityReportForm(Form):
     """The accessibility statement's report form; the service checks what is written."""
 

@@ -96,6 +96,14 @@ class Plan(TimestampMixin, db.Model):
     title: Mapped[str] = mapped_column(String(300))
     period_start: Mapped[int]
     period_end: Mapped[int]
+    # Starting the next plan ends this one: it is closed for changes (statuses, reports,
+    # content) until a coordinator reopens it, and "close again" clears the reopening.
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Reopening and closing again can race; the one who read an older version gets 409.
+    version: Mapped[int] = mapped_column(default=1)
 
     participants: Mapped[list[Organisation]] = relationship(
         secondary=plan_participants, order_by=Organisation.name
@@ -103,6 +111,22 @@ class Plan(TimestampMixin, db.Model):
     areas: Mapped[list[Area]] = relationship(
         back_populates="plan", order_by="Area.position", cascade="all, delete-orphan"
     )
+    replaced_by: Mapped[Plan | None] = relationship(
+        remote_side="Plan.id", foreign_keys=[replaced_by_id]
+    )
+    reopened_by: Mapped[User | None] = relationship(foreign_keys=[reopened_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_ended(self) -> bool:
+        """The next plan has replaced this one."""
+        return self.ended_at is not None
+
+    @property
+    def is_closed(self) -> bool:
+        """Ended and not reopened: nothing in it changes any more."""
+        return self.ended_at is not None and self.reopened_at is None
 
     @property
     def period_label(self) -> str:

@@ -133,6 +133,11 @@ ACTION_LABELS = {
     "plan.activity_changed": _l("Activity changed"),
     "plan.activity_moved": _l("Activity moved"),
     "plan.activity_archived": _l("Activity archived"),
+    "plan.replaced": _l("Plan replaced by the next plan"),
+    "plan.reopened": _l("Replaced plan reopened for changes"),
+    "plan.closed_again": _l("Replaced plan closed again"),
+    "plan.area_restored": _l("Area restored"),
+    "plan.activity_restored": _l("Activity restored"),
 }
 
 
@@ -166,6 +171,7 @@ DETAIL_LABELS = {
     "value": _l("Value"),
     "measured_on": _l("Date"),
     "source": _l("Source"),
+    "replaced_by": _l("Replaced by"),
 }
 
 # Older rows kept only the object's type and id; they are named by what it is called now.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
@@ -24,7 +25,7 @@ from ..models import (
 from ..models.types import utcnow
 from ..policy import Action, authorize
 from . import audit
-from .errors import ValidationFailed
+from .errors import StaleWrite, ValidationFailed
 from .text import clean
 
 
@@ -209,10 +210,98 @@ def archive_activity(actor: User, activity: Activity) -> None:
     db.session.commit()
 
 
+def archive_marker(item: Area | Activity) -> str:
+    """Which archiving of an area or activity the user saw: a restore names it, so one that
+    was restored and archived again meanwhile is not brought back unseen."""
+    return item.archived_at.isoformat() if item.archived_at else ""
+
+
+def archived_areas(plan: Plan) -> list[Area]:
+    return [a for a in plan.areas if a.archived_at is not None]
+
+
+def archived_activities(plan: Plan) -> list[Activity]:
+    """Archived activities of current areas; those of an archived area return with it."""
+    return [a for area in current_areas(plan) for a in area.activities if a.archived_at]
+
+
+def _restore_activity(activity: Activity) -> None:
+    # Assignments archived with the activity return; those taken off earlier stay off.
+    for assignment in activity.assignments:
+        if assignment.archived_at == activity.archived_at:
+            assignment.archived_at = None
+    activity.archived_at = None
+
+
+def restore_area(actor: User, area: Area, seen: str | None) -> None:
+    """Bring an archived area back into the plan, with the activities archived with it.
+
+    Raises `StaleWrite` unless the area is still archived as the actor saw it (`seen` is its
+    `archive_marker`)."""
+    authorize(actor, Action.EDIT_PLAN, area.plan)
+    if area.archived_at is None or seen != archive_marker(area):
+        raise StaleWrite()
+    for activity in area.activities:
+        if activity.archived_at == area.archived_at:
+            _restore_activity(activity)
+    area.archived_at = None
+    audit.record(actor, "plan.area_restored", area, title=area.title)
+    db.session.commit()
+
+
+def restore_activity(actor: User, activity: Activity, seen: str | None) -> None:
+    """Bring an archived activity back into its area, with the assignments archived with it.
+
+    Raises `StaleWrite` unless it is still archived as the actor saw it, and
+    `ValidationFailed` while its area is archived (restoring the area brings it back)."""
+    authorize(actor, Action.EDIT_PLAN, activity.area.plan)
+    if activity.archived_at is None or seen != archive_marker(activity):
+        raise StaleWrite()
+    if activity.area.archived_at is not None:
+        raise ValidationFailed({"archived": _("Restore its area first.")})
+    _restore_activity(activity)
+    audit.record(actor, "plan.activity_restored", activity, title=activity.title)
+    db.session.commit()
+
+
+def _commit_plan_version() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise StaleWrite() from exc
+
+
+def reopen_plan(actor: User, plan: Plan, expected_version: int | None) -> None:
+    """Open a replaced plan for late changes (statuses, reports, content), audited.
+
+    Raises `StaleWrite` unless the plan is closed and still at `expected_version`."""
+    authorize(actor, Action.REOPEN_PLAN, plan)
+    if not plan.is_closed or expected_version != plan.version:
+        raise StaleWrite()
+    plan.reopened_at = utcnow()
+    plan.reopened_by_id = actor.id
+    audit.record(actor, "plan.reopened", plan, title=plan.title)
+    _commit_plan_version()
+
+
+def close_plan(actor: User, plan: Plan, expected_version: int | None) -> None:
+    """Close a reopened plan for changes again, audited.
+
+    Raises `StaleWrite` unless the plan is reopened and still at `expected_version`."""
+    authorize(actor, Action.REOPEN_PLAN, plan)
+    if plan.is_closed or expected_version != plan.version:
+        raise StaleWrite()
+    plan.reopened_at = None
+    plan.reopened_by_id = None
+    audit.record(actor, "plan.closed_again", plan, title=plan.title)
+    _commit_plan_version()
+
+
 def copy_plan(actor: User, plan: Plan, *, title: str | None, period_start: int | None) -> Plan:
     """Start the next three-year plan as a copy of this one: the same participants, areas,
     activities, goals and responsible functions, every status back to not started. The old
-    plan keeps its history."""
+    plan keeps its history and is closed for changes, until a coordinator reopens it."""
     authorize(actor, Action.EDIT_PLAN, plan)
     title = _title(title)
     if period_start is None or not 2000 <= period_start <= 2100:
@@ -239,6 +328,10 @@ def copy_plan(actor: User, plan: Plan, *, title: str | None, period_start: int |
             for assignment in activity.current_assignments:
                 new_activity.assignments.append(Assignment(function=assignment.function))
     db.session.flush()
+    plan.replaced_by = copy
+    plan.ended_at = utcnow()
+    plan.reopened_at = plan.reopened_by_id = None
     audit.record(actor, "plan.copied", copy, source_plan_id=plan.id, title=title)
-    db.session.commit()
+    audit.record(actor, "plan.replaced", plan, title=plan.title, replaced_by=title)
+    _commit_plan_version()
     return copy

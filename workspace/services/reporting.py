@@ -741,6 +741,13 @@ def plan_archive(plan: Plan) -> dict[str, Any]:
             "period_start": plan.period_start,
             "period_end": plan.period_end,
             "created_at": _iso(plan.created_at),
+            "version": plan.version,
+            # Ended when the next plan replaced it; reopened for changes by a coordinator.
+            "replaced_by_id": plan.replaced_by_id,
+            "ended_at": _iso(plan.ended_at),
+            "reopened_at": _iso(plan.reopened_at),
+            "reopened_by_id": plan.reopened_by_id,
+            "reopened_by": person(plan.reopened_by),
             "participants": [
                 {"plan_id": plan.id, "organisation_id": org.id} for org in plan.participants
             ],

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..forms import StatusForm
 from ..htmx import is_fragment_request, redirect_to, render
 from ..models import Assignment, AssignmentStatus
-from ..policy import Action, authorize, get_assignment_or_404
+from ..policy import Action, Denied, authorize, get_assignment_or_404
 from ..services.assignments import change_status
 from ..services.errors import StaleWrite, ValidationFailed
 from . import live
@@ -71,9 +71,20 @@ def update_status(assignment_id: int) -> Response:
     """Save a status: the new chip (and what else changed on the page), 422 with the form's
     messages, or 409 with the newer status when someone else saved first."""
     assignment = get_assignment_or_404(current_user, assignment_id)
-    authorize(current_user, Action.CHANGE_STATUS, assignment)
     form = StatusForm()
     form.next.data = _page_url(assignment, form.next.data)
+    try:
+        authorize(current_user, Action.CHANGE_STATUS, assignment)
+    except Denied as refused:
+        # Say why in place, with what the user chose, rather than an error page instead.
+        tried = form.status.data if form.status.data in set(AssignmentStatus) else None
+        return _form_page(
+            assignment,
+            form,
+            403,
+            refused=refused.message,
+            tried_status=AssignmentStatus(tried) if tried else None,
+        )
     if not form.validate():
         return _form_page(assignment, form, 422)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, request, url_for
@@ -9,18 +10,32 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..forms import ActivityForm, AreaForm, ConfirmForm, CopyPlanForm, EmptyForm
+from ..forms import (
+    ActivityForm,
+    AreaForm,
+    ConfirmForm,
+    CopyPlanForm,
+    EmptyForm,
+    PlanVersionForm,
+    RestoreForm,
+)
 from ..htmx import redirect_to, render
-from ..models import Activity, Area, Plan
+from ..models import Activity, Area, Plan, User
 from ..policy import Action, authorize, get_activity_or_404, get_area_or_404, get_plan_or_404
 from ..services import content
-from ..services.errors import ValidationFailed
+from ..services.errors import StaleWrite, ValidationFailed
 from .forms_help import errors_onto
 
 bp = Blueprint("content", __name__)
 
 
-def _editor(plan: Plan, status: int = 200, **forms: Any) -> Response:
+def _editor(
+    plan: Plan,
+    status: int = 200,
+    refused: str | None = None,
+    conflict: Area | Activity | None = None,
+    **forms: Any,
+) -> Response:
     return render(
         "content/plan.html",
         "editor",
@@ -28,9 +43,14 @@ def _editor(plan: Plan, status: int = 200, **forms: Any) -> Response:
         plan=plan,
         areas=content.current_areas(plan),
         current_activities=content.current_activities,
+        archived_areas=content.archived_areas(plan),
+        archived_activities=content.archived_activities(plan),
+        archive_marker=content.archive_marker,
         area_form=forms.get("area_form") or AreaForm(formdata=None),
         rename_forms=forms.get("rename_forms", {}),
         action_form=EmptyForm(formdata=None),
+        refused=refused,
+        conflict=conflict,
     )
 
 
@@ -239,6 +259,87 @@ def archive_activity(activity_id: int) -> Response:
     )
 
 
+def _restored(
+    plan: Plan,
+    restore: Callable[[User, Any, str | None], None],
+    item: Area | Activity,
+    done: str,
+    anchor: str,
+) -> Response:
+    form = RestoreForm()
+    seen = form.archived.data if form.validate() else None
+    try:
+        restore(current_user, item, seen)
+    except StaleWrite:
+        db.session.rollback()
+        db.session.refresh(item)
+        return _editor(plan, 409, conflict=item)
+    except ValidationFailed as refused:
+        return _editor(plan, 422, refused=" ".join(refused.errors.values()))
+    flash(done, "info")
+    return _back(plan.id, anchor)
+
+
+@bp.post("/areas/<int:area_id>/restore")
+@login_required
+def restore_area(area_id: int) -> Response:
+    """Bring an archived area back into the plan, with the activities archived with it."""
+    area = get_area_or_404(current_user, area_id)
+    authorize(current_user, Action.EDIT_PLAN, area.plan)
+    message = _('"%(title)s" is back in the plan.', title=area.title)
+    return _restored(area.plan, content.restore_area, area, message, f"#area-{area.id}")
+
+
+@bp.post("/activities/<int:activity_id>/restore")
+@login_required
+def restore_activity(activity_id: int) -> Response:
+    """Bring an archived activity back into its area."""
+    activity = get_activity_or_404(current_user, activity_id)
+    plan = activity.area.plan
+    authorize(current_user, Action.EDIT_PLAN, plan)
+    message = _('"%(title)s" is back in the plan.', title=activity.title)
+    return _restored(plan, content.restore_activity, activity, message, f"#activity-{activity.id}")
+
+
+def _plan_state(plan_id: int, reopen: bool) -> Response:
+    plan = get_plan_or_404(current_user, plan_id)
+    authorize(current_user, Action.REOPEN_PLAN, plan)
+    form = PlanVersionForm()
+    change = content.reopen_plan if reopen else content.close_plan
+    try:
+        change(current_user, plan, form.version.data if form.validate() else None)
+    except StaleWrite:
+        db.session.rollback()
+        db.session.refresh(plan)
+        return render(
+            "content/plan_state.html",
+            "plan_state",
+            409,
+            plan=plan,
+            wanted_open=reopen,
+            form=PlanVersionForm(formdata=None, version=plan.version),
+        )
+    if reopen:
+        flash(_("The plan is open for changes until it is closed again."), "info")
+    else:
+        flash(_("The plan is closed for changes again."), "info")
+    return redirect_to(url_for("plans.show", plan_id=plan.id))
+
+
+@bp.post("/plans/<int:plan_id>/reopen")
+@login_required
+def reopen_plan(plan_id: int) -> Response:
+    """Open a replaced plan for late changes to statuses, reports and content."""
+    return _plan_state(plan_id, reopen=True)
+
+
+@bp.post("/plans/<int:plan_id>/close")
+@login_required
+def close_plan(plan_id: int) -> Response:
+    """Close a reopened plan for changes again."""
+    return _plan_state(plan_id, reopen=False)
+
+
 @bp.route("/plans/<int:plan_id>/copy", methods=["GET", "POST"])
 @login_required
 def copy_plan(plan_id: int) -> Response:
@@ -256,6 +357,12 @@ def copy_plan(plan_id: int) -> Response:
             )
         except ValidationFailed as refused:
             errors_onto(form, refused)
+        except StaleWrite:
+            db.session.rollback()
+            form.title.errors = [
+                _("Someone else started the next plan from this one while you were writing.")
+            ]
+            return render("content/copy.html", "copy_form", 409, plan=plan, form=form)
         else:
             flash(_("The new plan is ready. Its statuses start as not started."), "info")
             return redirect_to(url_for("plans.show", plan_id=new_plan.id))
