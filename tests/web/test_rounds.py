@@ -362,6 +362,22 @@ def test_a_round_closed_between_loading_and_saving_answers_409_not_500(app, monk
         )
 
 
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_a_report_on_an_expired_page_keeps_the_text_with_a_fresh_token(app, headers):
+    round_id, target = open_round(app), ion(app)
+    member = client_for(app, "kramfors", "handlaggare")
+    page = member.get(report_url(round_id, target)).get_data(as_text=True)
+    with member.session_transaction() as session:
+        session.pop("csrf_token", None)
+    refused = save_seen(member, round_id, target, page, "Skrivet länge.", headers)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert typed_text(html) == "Skrivet länge."
+    assert html.count("Sidan hade gått ut, så inget sparades.") == 1
+    assert csrf_token_from(html) != csrf_token_from(page)
+    assert save_seen(member, round_id, target, html, "Skrivet länge.").status_code == 303
+
+
 # --- Evidence and attachments --------------------------------------------------------------
 
 

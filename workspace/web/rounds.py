@@ -26,6 +26,7 @@ from ..policy import (
 from ..services import attachments, rounds, threads
 from ..services.errors import StaleWrite, ValidationFailed
 from . import live
+from .errors import answers_expired_page
 from .forms_help import errors_onto
 from .threads import post_in_thread
 
@@ -213,6 +214,17 @@ def report(round_id: int, assignment_id: int) -> Response:
         form.version.data = entry.version if entry else rounds.NO_REPORT_YET
         form.version.raw_data = [str(form.version.data)]
     return render("rounds/report.html", "report_form", status, **context)
+
+
+@answers_expired_page("rounds.report")
+def _report_form_again(message: str, round_id: int, assignment_id: int) -> Response:
+    """The report form as the user left it, a fresh token in it, and why nothing was saved."""
+    rnd = get_round_or_404(current_user, round_id)
+    context = _report_context(
+        rnd, assignment_id, form=ReportForm(), refused=message, refused_in="report"
+    )
+    authorize(current_user, Action.REPORT, context["assignment"])
+    return render("rounds/report.html", "report_form", 400, **context)
 
 
 @bp.post("/rounds/<int:round_id>/reports/<int:assignment_id>/evidence")
