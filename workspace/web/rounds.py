@@ -127,11 +127,10 @@ def close(round_id: int) -> Response:
     rnd = get_round_or_404(current_user, round_id)
     authorize(current_user, Action.MANAGE_ROUNDS, rnd.plan)
     form = CloseRoundForm()
-    status = 422
+    status, extra = 422, {}
     if not rnd.is_open:
-        # Closed meanwhile by someone else: say so on the round page, not on a blank one.
-        flash(_closed_message(), "error")
-        status = 409
+        # Closed meanwhile by someone else: say so on the round page, in place.
+        status, extra = 409, {"refused": _closed_message()}
     elif form.validate():
         try:
             rounds.close_round(current_user, rnd, form.council_evaluation.data)
@@ -139,12 +138,12 @@ def close(round_id: int) -> Response:
             errors_onto(form, refused)
         except rounds.RoundClosed:
             db.session.rollback()
-            flash(_closed_message(), "error")
-            status = 409
+            status, extra = 409, {"refused": _closed_message()}
         else:
             flash(_("The round is closed."), "info")
             return redirect_to(url_for("rounds.show", round_id=rnd.id))
-    return render("rounds/show.html", "round_body", status, **_round_context(rnd, close_form=form))
+    context = _round_context(rnd, close_form=form, **extra)
+    return render("rounds/show.html", "round_body", status, **context)
 
 
 @bp.post("/rounds/<int:round_id>/comments")
