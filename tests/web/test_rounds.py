@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import Auth
+from tests.conftest import Auth, csrf_token_from
 from tests.factories import PASSWORD, assignment, demo_user, outside_tenant, seed_plan
 from workspace.extensions import db
 from workspace.models import (
@@ -55,11 +55,18 @@ def report_url(round_id: int, assignment_id: int) -> str:
     return f"/rounds/{round_id}/reports/{assignment_id}"
 
 
+def report_version(html: str) -> str:
+    """The version the report form carries: what the user saw (0 before the first save)."""
+    return re.search(r'name="version" type="hidden" value="(\d*)"', html).group(1)
+
+
 def post_report(client, round_id, assignment_id, text="Utbildning hölls i mars.", **extra):
-    return client.post(
-        report_url(round_id, assignment_id),
-        data={"csrf_token": token(client), "what_was_done": text, **extra},
-    )
+    """Save as a user does: open the report, then send the form with what it carried."""
+    page = client.get(report_url(round_id, assignment_id)).get_data(as_text=True)
+    fields = {"csrf_token": token(client), "what_was_done": text, "version": "0"}
+    if "Spara redovisningen" in page:
+        fields["version"] = report_version(page)
+    return client.post(report_url(round_id, assignment_id), data={**fields, **extra})
 
 
 def add_evidence(client, round_id, assignment_id, **fields):
@@ -201,6 +208,173 @@ def test_the_filter_shows_my_organisations_unreported(app):
     )
     assert len(rows) == 16
     assert {org for _, org in rows} == {"Kramfors kommun"}
+
+
+# --- Two people writing the same report --------------------------------------------------
+
+HX = {"HX-Request": "true"}
+
+
+def typed_text(html: str) -> str:
+    """What the report's text box holds."""
+    match = re.search(r'<textarea[^>]*name="what_was_done"[^>]*>(.*?)</textarea>', html, re.S)
+    return match.group(1).strip()
+
+
+def save_seen(client, round_id, assignment_id, page: str, text: str, headers=None):
+    """Send the report form as it was on `page`, with `text` typed into it."""
+    return client.post(
+        report_url(round_id, assignment_id),
+        data={
+            "csrf_token": csrf_token_from(page),
+            "version": report_version(page),
+            "what_was_done": text,
+        },
+        headers=headers or {},
+    )
+
+
+@pytest.mark.parametrize("first", ["handlaggare", "samordnare"])
+def test_the_second_of_two_first_saves_sees_the_first_instead_of_overwriting_it(app, first):
+    round_id, target = open_round(app), ion(app)
+    second = "samordnare" if first == "handlaggare" else "handlaggare"
+    writers = {name: client_for(app, "kramfors", name) for name in (first, second)}
+    # Both open the report before anyone has saved it.
+    pages = {
+        name: client.get(report_url(round_id, target)).get_data(as_text=True)
+        for name, client in writers.items()
+    }
+    texts = {first: "Tre krogar kontrollerades i mars.", second: "Utbildningen hölls i april."}
+    saved = save_seen(writers[first], round_id, target, pages[first], texts[first])
+    assert saved.status_code == 303
+
+    conflict = save_seen(writers[second], round_id, target, pages[second], texts[second])
+    html = conflict.get_data(as_text=True)
+    assert conflict.status_code == 409
+    with app.app_context():
+        author = demo_user("kramfors", first)
+        assert f"Sparad av {author.name}, Kramfors kommun" in html
+    assert texts[first] in html  # theirs, as saved
+    assert typed_text(html) == texts[second]  # mine, still in the form
+    assert "Spara min text ändå" in html and "Behåll deras" in html
+    with app.app_context():
+        assert db.session.execute(select(Report.what_was_done)).scalar_one() == texts[first]
+
+    # "Save mine anyway": the form now carries the version the user has seen.
+    anyway = save_seen(writers[second], round_id, target, html, texts[second])
+    assert anyway.status_code == 303
+    with app.app_context():
+        entry = db.session.execute(select(Report)).scalar_one()
+        assert entry.what_was_done == texts[second]
+        assert entry.reported_by.email == f"{second}@kramfors.example"
+
+
+def test_a_report_saved_meanwhile_is_a_conflict_in_the_fragment_too(app):
+    round_id, target = open_round(app), ion(app)
+    one, other = client_for(app, "kramfors", "handlaggare"), client_for(app, "kramfors", "admin")
+    seen = other.get(report_url(round_id, target)).get_data(as_text=True)
+    assert post_report(one, round_id, target, text="Först sparad.").status_code == 303
+    conflict = save_seen(other, round_id, target, seen, "Sparad sist.", headers=HX)
+    html = conflict.get_data(as_text=True)
+    assert conflict.status_code == 409 and "<html" not in html
+    assert "Först sparad." in html and typed_text(html) == "Sparad sist."
+
+
+def test_a_report_form_without_its_version_is_refused_not_saved(app):
+    round_id, target = open_round(app), ion(app)
+    member = client_for(app, "kramfors", "handlaggare")
+    response = member.post(
+        report_url(round_id, target),
+        data={"csrf_token": token(member), "what_was_done": "Utan version."},
+    )
+    assert response.status_code == 422 and "Utan version." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Report.id))) == 0
+
+
+# --- A closed round keeps what the user typed ----------------------------------------------
+
+
+def close_now(app, round_id: int) -> None:
+    with app.app_context():
+        rounds.close_round(
+            demo_user("kramfors", "samordnare"), db.session.get(FollowUpRound, round_id)
+        )
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_a_report_sent_after_the_round_closed_keeps_the_text(app, headers):
+    round_id, target = open_round(app), ion(app)
+    member = client_for(app, "kramfors", "handlaggare")
+    page = member.get(report_url(round_id, target)).get_data(as_text=True)
+    close_now(app, round_id)
+    response = save_seen(member, round_id, target, page, "Skrivet medan den stängdes.", headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert typed_text(html) == "Skrivet medan den stängdes."
+    assert html.count("Uppföljningen är stängd") == 1
+    assert ("<html" in html) == (not headers)
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_evidence_sent_after_the_round_closed_keeps_what_was_filled_in(app, reported, headers):
+    member, round_id, target = reported
+    close_now(app, round_id)
+    response = member.post(
+        f"{report_url(round_id, target)}/evidence",
+        data={
+            "csrf_token": token(member),
+            "kind": "decision",
+            "title": "Beslut om tillsynsplan",
+            "url": "https://kramfors.se/beslut",
+            "registry_number": "KS 2012/114",
+        },
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Beslut om tillsynsplan" in html and "KS 2012/114" in html
+    assert html.count("Uppföljningen är stängd") == 1
+    assert evidence_count(app) == 0
+
+
+def test_a_round_closed_between_loading_and_saving_answers_409_not_500(app, monkeypatch):
+    round_id, target = open_round(app), ion(app)
+    member = client_for(app, "kramfors", "handlaggare")
+    page = member.get(report_url(round_id, target)).get_data(as_text=True)
+    original = rounds.report
+
+    def closed_meanwhile(actor, rnd, *args, **kwargs):
+        # Another coordinator closes the round after the view saw it open.
+        close_now(app, round_id)
+        return original(actor, rnd, *args, **kwargs)
+
+    monkeypatch.setattr(rounds, "report", closed_meanwhile)
+    response = save_seen(member, round_id, target, page, "Hann inte fram.")
+    assert response.status_code == 409
+    assert typed_text(response.get_data(as_text=True)) == "Hann inte fram."
+    with app.app_context():
+        assert (
+            db.session.scalar(select(func.count(Report.id)).where(Report.reported_at.is_not(None)))
+            == 0
+        )
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_a_report_on_an_expired_page_keeps_the_text_with_a_fresh_token(app, headers):
+    round_id, target = open_round(app), ion(app)
+    member = client_for(app, "kramfors", "handlaggare")
+    page = member.get(report_url(round_id, target)).get_data(as_text=True)
+    with member.session_transaction() as session:
+        session.pop("csrf_token", None)
+    refused = save_seen(member, round_id, target, page, "Skrivet länge.", headers)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert typed_text(html) == "Skrivet länge."
+    assert html.count("Sidan hade gått ut, så inget sparades.") == 1
+    assert csrf_token_from(html) != csrf_token_from(page)
+    assert save_seen(member, round_id, target, html, "Skrivet länge.").status_code == 303
 
 
 # --- Evidence and attachments --------------------------------------------------------------
@@ -356,10 +530,8 @@ def test_closing_locks_the_reports_and_keeps_a_snapshot(app, reported):
             == 1
         )
     refused = post_report(member, round_id, target, text="Ändrat i efterhand.")
-    assert refused.status_code == 303
-    assert "kan inte längre ändras" in member.get(refused.headers["Location"]).get_data(
-        as_text=True
-    )
+    assert refused.status_code == 409
+    assert "kan inte längre ändras" in refused.get_data(as_text=True)
     with app.app_context():
         assert (
             db.session.execute(
@@ -367,7 +539,7 @@ def test_closing_locks_the_reports_and_keeps_a_snapshot(app, reported):
             ).scalar_one()
             == "Utbildning hölls i mars."
         )
-    assert add_evidence(member, round_id, target, url="https://x.se").status_code == 303
+    assert add_evidence(member, round_id, target, url="https://x.se").status_code == 409
     assert evidence_count(app) == 0
     html = member.get(report_url(round_id, target)).get_data(as_text=True)
     assert "Spara redovisningen" not in html and "Utbildning hölls i mars." in html

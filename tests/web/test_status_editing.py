@@ -303,19 +303,65 @@ def test_a_missing_version_is_refused(app, member):
     assert response.status_code == 422
 
 
-def test_a_missing_csrf_token_answers_400_with_a_reload_message(app, member):
+def test_a_missing_csrf_token_answers_400_with_the_form_kept(app, member):
     target, version = ids(app, "kramfors", "ION", 1, 3)
     before = state(app, target)
     response = member.post(
         f"/assignments/{target}/status",
-        data={"status": "delayed", "version": version},
+        data={"status": "delayed", "version": version, "note": "Väntar på svar"},
         headers=HX,
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Sidan har gått ut. Ladda om sidan och försök igen." in html
-    assert 'role="alert"' in html and "<html" not in html
+    assert "Väntar på svar" in html and 'role="alert"' in html and "<html" not in html
     assert state(app, target) == before
+
+
+def expire_page(client) -> None:
+    """The session's CSRF secret is renewed (e.g. it ran out and "keep me logged in" opened
+    a new one): every page loaded before carries a token that no longer holds."""
+    with client.session_transaction() as session:
+        session.pop("csrf_token", None)
+
+
+def test_an_expired_page_keeps_the_chosen_status_and_note_and_saves_on_retry(app, member):
+    target, version = ids(app, "kramfors", "ION", 1, 3)
+    before = state(app, target)
+    page = member.get(f"/assignments/{target}/status/edit?next=/plans/1", headers=HX)
+    old_token = csrf_token_from(page.get_data(as_text=True))
+    expire_page(member)
+    refused = save(member, target, version, "delayed", "Väntar på krögarnas svar", token=old_token)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "<html" not in html
+    assert html.count("Sidan hade gått ut, så inget sparades.") == 1
+    assert "Sidan har gått ut" not in html
+    assert re.search(r'<option value="delayed" selected>', html)
+    assert "Väntar på krögarnas svar</textarea>" in html
+    assert 'class="status-cell status-form' in html  # the editor itself, to swap in place
+    assert state(app, target) == before
+    fresh = csrf_token_from(html)
+    assert fresh != old_token
+    saved = save(member, target, version, "delayed", "Väntar på krögarnas svar", token=fresh)
+    assert saved.status_code == 200
+    assert state(app, target)[0] is AssignmentStatus.DELAYED
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_an_expired_page_elsewhere_says_so_once(app, member, headers):
+    token = Auth(member).csrf_token("/plans/1")
+    expire_page(member)
+    response = member.post(
+        "/plans/1/rounds",
+        data={"csrf_token": token, "kind": "working_group", "due_on": "2012-04-15"},
+        headers=headers,
+    )
+    html = response.get_data(as_text=True).split("</head>")[-1]  # the page, not its title
+    assert response.status_code == 400
+    assert html.count("Sidan har gått ut") == 1
+    assert "Inget sparades. Ladda om sidan och försök igen." in html
+    if headers:
+        # Out of band into the page's alert box: the form the user typed into stays.
+        assert 'id="request-error"' in html and 'hx-swap-oob="outerHTML"' in html
 
 
 def test_a_server_error_is_shown_in_place(app, member, monkeypatch):

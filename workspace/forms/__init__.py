@@ -219,7 +219,11 @@ class ReportForm(Form):
         validators=[InputRequired(_l("Write what was done."))],
         render_kw={"rows": 6},
     )
-    version = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+    # The report the user saw (0: none yet); without it a save could overwrite unseen text.
+    version = IntegerField(
+        validators=[InputRequired(_l("The page is out of date. Reload it and try again."))],
+        widget=HiddenField.widget,
+    )
 
 
 class EvidenceForm(Form):

@@ -44,6 +44,8 @@ class RoundClosed(Exception):
 
 
 def _ensure_open(rnd: FollowUpRound) -> None:
+    # As the database has it now: the round may have closed since the page loaded it.
+    db.session.refresh(rnd, ["closed_at"])
     if not rnd.is_open:
         raise RoundClosed()
 
@@ -140,6 +142,10 @@ def suggested_title(kind: RoundKind, due_on: date) -> str:
     return _("Follow-up %(month)s", month=month)
 
 
+# The version a report has before its first save (a saved report starts at 1).
+NO_REPORT_YET = 0
+
+
 def find_report(rnd: FollowUpRound, assignment: Assignment) -> Report | None:
     return db.session.execute(
         select(Report).where(Report.round_id == rnd.id, Report.assignment_id == assignment.id)
@@ -153,7 +159,10 @@ def report(
     what_was_done: str | None,
     expected_version: int | None = None,
 ) -> Report:
-    """Save the assignment's report for the round; its status is the assignment's now."""
+    """Save the assignment's report for the round; its status is the assignment's now.
+
+    `expected_version` is the version the user saw (`NO_REPORT_YET` before the first save);
+    `StaleWrite` when the report is another now, `RoundClosed` when the round is closed."""
     authorize(actor, Action.REPORT, assignment)
     _ensure_open(rnd)
     text = clean(what_was_done)
@@ -168,20 +177,24 @@ def report(
             }
         )
     entry = find_report(rnd, assignment)
+    # Version 0 is what a user saw before the first save: "no report yet". It is checked
+    # like any other, so the second of two first saves is a conflict, not an overwrite.
+    seen = entry.version if entry else NO_REPORT_YET
+    if expected_version is not None and expected_version != seen:
+        raise StaleWrite()
     if entry is None:
         entry = Report(round=rnd, assignment=assignment)
         db.session.add(entry)
-    elif expected_version is not None and expected_version != entry.version:
-        raise StaleWrite()
     entry.status = assignment.status
     entry.what_was_done = text
     entry.reported_by = actor
     entry.reported_at = utcnow()
-    db.session.flush()
-    audit.record(actor, "report.saved", entry, round_id=rnd.id, assignment_id=assignment.id)
     try:
+        db.session.flush()
+        audit.record(actor, "report.saved", entry, round_id=rnd.id, assignment_id=assignment.id)
         db.session.commit()
-    except StaleDataError as exc:
+    except (StaleDataError, IntegrityError) as exc:
+        # Both first saves found no report; the unique (round, assignment) refused the later.
         db.session.rollback()
         raise StaleWrite() from exc
     return entry

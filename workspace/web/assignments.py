@@ -17,6 +17,7 @@ from ..services.assignments import change_status
 from ..services.errors import StaleWrite, ValidationFailed
 from . import live
 from .auth import safe_next
+from .errors import answers_expired_page
 from .forms_help import errors_onto
 
 bp = Blueprint("assignments", __name__)
@@ -33,6 +34,17 @@ def _form_page(assignment: Assignment, form: StatusForm, status: int = 200, **ex
     return render(
         "assignments/edit.html", "status_form", status, assignment=assignment, form=form, **extra
     )
+
+
+@answers_expired_page("assignments.update_status")
+def _status_form_again(message: str, assignment_id: int) -> Response:
+    """The status editor as the user left it, a fresh token in it, and why nothing was saved."""
+    assignment = get_assignment_or_404(current_user, assignment_id)
+    authorize(current_user, Action.CHANGE_STATUS, assignment)
+    form = StatusForm()
+    form.next.data = _page_url(assignment, form.next.data)
+    form.form_errors.append(message)
+    return _form_page(assignment, form, 400)
 
 
 @bp.get("/assignments/<int:assignment_id>/status/edit")

@@ -2,21 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 
 from flask import Flask, current_app, g, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from ..extensions import db, login_manager
-from ..htmx import render
+from ..htmx import is_fragment_request, render
 from ..policy import Denied
 
 # How long a browser (or a proxy) should wait before asking again after a 503.
 RETRY_AFTER_SECONDS = 30
+
+
+# Views that can show their own form again, as the user filled it in and with a fresh token,
+# when the token the page carried is no longer valid: endpoint -> answer(message, **view_args).
+ExpiredFormAnswer = Callable[..., Response]
+_EXPIRED_FORM_ANSWERS: dict[str, ExpiredFormAnswer] = {}
+
+
+def answers_expired_page(endpoint: str) -> Callable[[ExpiredFormAnswer], ExpiredFormAnswer]:
+    """Register how `endpoint` answers an expired page: its form again, values kept, 400."""
+
+    def register_answer(answer: ExpiredFormAnswer) -> ExpiredFormAnswer:
+        _EXPIRED_FORM_ANSWERS[endpoint] = answer
+        return answer
+
+    return register_answer
+
+
+def _expired_form(message: str) -> Response | None:
+    answer = _EXPIRED_FORM_ANSWERS.get(request.endpoint or "")
+    if answer is None or not current_user.is_authenticated:
+        return None
+    try:
+        return answer(message, **(request.view_args or {}))
+    except (HTTPException, Denied):
+        # Not the user's to see or change any more: the general answer says enough.
+        return None
 
 
 def _page(status: int, title: str, message: str, reload: bool = False) -> Response:
@@ -51,12 +81,20 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> Response:
-        return _page(
-            400,
-            _("The page has expired"),
-            _("The page has expired. Reload the page and try again."),
-            reload=True,
+        kept = _expired_form(
+            _("The page had expired, so nothing was saved. What you wrote is kept: save again.")
         )
+        if kept is not None:
+            return kept
+        title = _("The page has expired")
+        message = _("Nothing was saved. Reload the page and try again.")
+        if is_fragment_request():
+            # Into the page's alert box, out of band: the form the user typed into stays.
+            return Response(
+                render_block("errors/error.html", "expired_notice", title=title, message=message),
+                400,
+            )
+        return _page(400, title, message, reload=True)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from ..extensions import db
 from ..forms import CloseRoundForm, EmptyForm, EvidenceForm, ReportForm, RoundForm
 from ..htmx import redirect_to, render
 from ..models import FollowUpRound, RoundKind
@@ -24,15 +25,26 @@ from ..policy import (
 from ..services import attachments, rounds, threads
 from ..services.errors import StaleWrite, ValidationFailed
 from . import live
+from .errors import answers_expired_page
 from .forms_help import errors_onto
 from .threads import post_in_thread
 
 bp = Blueprint("rounds", __name__)
 
 
-def _refuse_closed(rnd: FollowUpRound) -> Response:
-    flash(_("The round is closed; its reports can no longer change."), "error")
-    return redirect_to(url_for("rounds.show", round_id=rnd.id))
+def _closed_message() -> str:
+    return _("The round is closed; its reports can no longer change.")
+
+
+def _refuse_closed_report(
+    rnd: FollowUpRound, assignment_id: int, refused_in: str, **forms: Any
+) -> Response:
+    """409 on the report page, what the user typed still in its form (`refused_in`: the
+    report, the evidence form or the evidence list), and why."""
+    context = _report_context(
+        rnd, assignment_id, refused=_closed_message(), refused_in=refused_in, **forms
+    )
+    return render("rounds/report.html", "report_form", 409, **context)
 
 
 @bp.route("/plans/<int:plan_id>/rounds", methods=["GET", "POST"])
@@ -122,18 +134,24 @@ def close(round_id: int) -> Response:
     """Close the round; its reports become a snapshot that no longer changes."""
     rnd = get_round_or_404(current_user, round_id)
     authorize(current_user, Action.MANAGE_ROUNDS, rnd.plan)
-    if not rnd.is_open:
-        return _refuse_closed(rnd)
     form = CloseRoundForm()
-    if form.validate():
+    status, extra = 422, {}
+    if not rnd.is_open:
+        # Closed meanwhile by someone else: say so on the round page, in place.
+        status, extra = 409, {"refused": _closed_message()}
+    elif form.validate():
         try:
             rounds.close_round(current_user, rnd, form.council_evaluation.data)
         except ValidationFailed as refused:
             errors_onto(form, refused)
+        except rounds.RoundClosed:
+            db.session.rollback()
+            status, extra = 409, {"refused": _closed_message()}
         else:
             flash(_("The round is closed."), "info")
             return redirect_to(url_for("rounds.show", round_id=rnd.id))
-    return render("rounds/show.html", "round_body", 422, **_round_context(rnd, close_form=form))
+    context = _round_context(rnd, close_form=form, **extra)
+    return render("rounds/show.html", "round_body", status, **context)
 
 
 @bp.post("/rounds/<int:round_id>/comments")
@@ -152,7 +170,7 @@ def _report_context(rnd: FollowUpRound, assignment_id: int, **extra: Any) -> dic
     form = extra.pop("form", None) or ReportForm(
         formdata=None,
         what_was_done=entry.what_was_done if entry else "",
-        version=entry.version if entry else None,
+        version=entry.version if entry else rounds.NO_REPORT_YET,
     )
     return {
         "round": rnd,
@@ -176,30 +194,44 @@ def report(round_id: int, assignment_id: int) -> Response:
         return render("rounds/report.html", "report_form", **context)
     assignment = context["assignment"]
     authorize(current_user, Action.REPORT, assignment)
-    if not rnd.is_open:
-        return _refuse_closed(rnd)
     form = ReportForm()
-    status = 422
+    if not rnd.is_open:
+        return _refuse_closed_report(rnd, assignment_id, "report", form=form)
+    status, extra = 422, {}
     if form.validate():
         try:
             rounds.report(current_user, rnd, assignment, form.what_was_done.data, form.version.data)
         except ValidationFailed as refused:
             errors_onto(form, refused)
+        except rounds.RoundClosed:
+            db.session.rollback()
+            return _refuse_closed_report(rnd, assignment_id, "report", form=form)
         except StaleWrite:
-            status = 409
-            form.what_was_done.errors = [
-                _(
-                    "Someone else saved this report while you were writing. Their text is below; "
-                    "yours is kept here – merge them and save again."
-                )
-            ]
+            db.session.rollback()
+            status, extra = 409, {"conflict": True}
         else:
             flash(_("The report is saved."), "info")
             return redirect_to(
                 url_for("rounds.report", round_id=rnd.id, assignment_id=assignment.id)
             )
-    context = _report_context(rnd, assignment_id, form=form)
+    context = _report_context(rnd, assignment_id, form=form, **extra)
+    if extra:
+        # Saving again overwrites the report the user has now seen, and only that one.
+        entry = context["entry"]
+        form.version.data = entry.version if entry else rounds.NO_REPORT_YET
+        form.version.raw_data = [str(form.version.data)]
     return render("rounds/report.html", "report_form", status, **context)
+
+
+@answers_expired_page("rounds.report")
+def _report_form_again(message: str, round_id: int, assignment_id: int) -> Response:
+    """The report form as the user left it, a fresh token in it, and why nothing was saved."""
+    rnd = get_round_or_404(current_user, round_id)
+    context = _report_context(
+        rnd, assignment_id, form=ReportForm(), refused=message, refused_in="report"
+    )
+    authorize(current_user, Action.REPORT, context["assignment"])
+    return render("rounds/report.html", "report_form", 400, **context)
 
 
 @bp.post("/rounds/<int:round_id>/reports/<int:assignment_id>/evidence")
@@ -209,10 +241,10 @@ def add_evidence(round_id: int, assignment_id: int) -> Response:
     rnd = get_round_or_404(current_user, round_id)
     assignment = get_round_assignment_or_404(current_user, rnd, assignment_id)
     authorize(current_user, Action.REPORT, assignment)
-    if not rnd.is_open:
-        return _refuse_closed(rnd)
-    entry = rounds.find_report(rnd, assignment)
     form = EvidenceForm()
+    if not rnd.is_open:
+        return _refuse_closed_report(rnd, assignment_id, "evidence", evidence_form=form)
+    entry = rounds.find_report(rnd, assignment)
     if entry is None:
         form.title.errors = [_("Save the report first, then add its evidence.")]
     elif form.validate():
@@ -232,6 +264,9 @@ def add_evidence(round_id: int, assignment_id: int) -> Response:
             )
         except ValidationFailed as refused:
             errors_onto(form, refused)
+        except rounds.RoundClosed:
+            db.session.rollback()
+            return _refuse_closed_report(rnd, assignment_id, "evidence", evidence_form=form)
         else:
             flash(_("The evidence is added."), "info")
             return redirect_to(
@@ -249,9 +284,13 @@ def delete_evidence(evidence_id: int) -> Response:
     entry = evidence.report
     authorize(current_user, Action.REPORT, entry.assignment)
     if not entry.round.is_open:
-        return _refuse_closed(entry.round)
+        return _refuse_closed_report(entry.round, entry.assignment_id, "evidence-list")
     if EmptyForm().validate_on_submit():
-        rounds.remove_evidence(current_user, evidence)
+        try:
+            rounds.remove_evidence(current_user, evidence)
+        except rounds.RoundClosed:
+            db.session.rollback()
+            return _refuse_closed_report(entry.round, entry.assignment_id, "evidence-list")
         flash(_("The evidence is removed."), "info")
     return redirect_to(
         url_for("rounds.report", round_id=entry.round_id, assignment_id=entry.assignment_id)
