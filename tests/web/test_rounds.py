@@ -480,6 +480,21 @@ def test_the_meeting_view_steps_through_the_areas(app, reported):
         assert viewer.get(f"/rounds/{round_id}/meeting?area={bad}").status_code == 404
 
 
+def test_the_next_area_comes_in_place_and_is_announced(app, reported):
+    _, round_id, _ = reported
+    viewer = client_for(app, "polisen", "lasare")
+    response = viewer.get(f"/rounds/{round_id}/meeting?area=2", headers={"HX-Request": "true"})
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in fragment
+    assert "<h1>Område 2 av 6: Tryggt centrum</h1>" in fragment
+    announcer = fragment[fragment.index('<div id="announcer"') :]
+    assert announcer[: announcer.index("</div>")].endswith("<p>Område 2 av 6: Tryggt centrum</p>")
+    # The links work without JavaScript too: they are plain links to the full page.
+    assert f'href="/rounds/{round_id}/meeting?area=3"' in fragment
+    page = viewer.get(f"/rounds/{round_id}/meeting?area=2").get_data(as_text=True)
+    assert '<div id="meeting-body">' in page and page.count('id="announcer"') == 1
+
+
 def test_decisions_at_the_meeting_go_into_the_rounds_thread(app, reported):
     _, round_id, _ = reported
     coordinator = client_for(app, "kramfors", "samordnare")
