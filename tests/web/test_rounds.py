@@ -84,7 +84,7 @@ def test_a_coordinator_opens_a_round(app):
     page = coordinator.get("/plans/1/rounds").get_data(as_text=True)
     assert "Öppna en ny uppföljning" in page
     assert re.search(
-        r'Lämna tomt för att få "Uppföljning (april|oktober) \d{4}" eller "Årlig', page
+        r"Lämna tomt för att få ”Uppföljning (april|oktober) \d{4}” eller ”Årlig", page
     )
     response = coordinator.post(
         "/plans/1/rounds",
