@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_decimal, format_time, get_timezone
+from flask_babel import format_date, format_decimal, format_time, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -54,3 +54,12 @@ def number(value: Decimal | float | int | None) -> str:
     if isinstance(value, Decimal):
         value = value.normalize()
     return format_decimal(value)
+
+
+def file_size(size: int) -> str:
+    """A file's size as the reader writes it: "512 byte", "14 kB", "1,5 MB"; never "0 kB"."""
+    if size < 1024:
+        return ngettext("%(count)s byte", "%(count)s bytes", size, count=format_decimal(size))
+    if size < 1024 * 1024:
+        return _("%(size)s kB", size=format_decimal(size / 1024, "#,##0.#"))
+    return _("%(size)s MB", size=format_decimal(size / (1024 * 1024), "#,##0.#"))

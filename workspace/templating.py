@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, url_for
@@ -9,7 +11,7 @@ from flask_babel import get_locale
 
 from . import config, i18n, rich_text
 from .htmx import is_fragment_request
-from .models import NOTE_MAX_LENGTH, STATUS_LABELS, AssignmentStatus
+from .models import NOTE_MAX_LENGTH, STATUS_LABELS, AssignmentStatus, Function
 from .policy import Action, can
 
 
@@ -20,6 +22,16 @@ def htmx_script() -> dict[str, Any]:
     if current_app.config["HTMX_SOURCE"] == "local":
         return {"src": url_for("static", filename=config.HTMX_LOCAL_FILE), "integrity": None}
     return {"src": config.HTMX_CDN_URL, "integrity": config.HTMX_SRI}
+
+
+def function_names(functions: Iterable[Function]) -> str:
+    """Function codes for reading, each named with its organisation where two organisations
+    have the same code: "ION (Kramfors kommun), ION (Sollefteå kommun), Polis"."""
+    functions = list(functions)
+    shared = {code for code, n in Counter(f.code for f in functions).items() if n > 1}
+    return ", ".join(
+        f"{f.code} ({f.organisation.name})" if f.code in shared else f.code for f in functions
+    )
 
 
 def configure(app: Flask) -> None:
@@ -37,6 +49,8 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["when"] = i18n.when
     app.jinja_env.filters["date"] = i18n.day
     app.jinja_env.filters["number"] = i18n.number
+    app.jinja_env.filters["file_size"] = i18n.file_size
+    app.jinja_env.filters["function_names"] = function_names
     app.jinja_env.filters["rich_text"] = rich_text.render
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

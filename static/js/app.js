@@ -13,19 +13,28 @@
     }
   });
 
-  // In the meeting view, ← and → step between areas, unless the user is typing.
+  // In the meeting view, ← and → step between areas, unless the user is typing. Each press
+  // steps from the area the press before it led to: a press that comes while that area is
+  // still loading waits for it, instead of being judged by the links of the area it leaves.
+  var meetingSteps = Promise.resolve();
   document.addEventListener("keydown", function (event) {
     if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
     if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     var target = event.target;
     if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
-    var link = document.querySelector(
-      ".meeting-nav a[rel=" + (event.key === "ArrowLeft" ? "prev" : "next") + "]"
-    );
-    if (link) {
-      event.preventDefault();
-      link.click();
-    }
+    if (!document.querySelector(".meeting-nav")) return;
+    event.preventDefault();
+    var rel = event.key === "ArrowLeft" ? "prev" : "next";
+    meetingSteps = meetingSteps.then(function () {
+      var link = document.querySelector(".meeting-nav a[rel=" + rel + "]");
+      if (!link) return; // the first or last area: this press does nothing
+      if (!window.htmx) {
+        link.click(); // htmx has not loaded (yet): the link loads the whole page
+        return new Promise(function () {});
+      }
+      // Resolves once the area is swapped in, or the request failed (its error is shown).
+      return window.htmx.ajax("GET", link.href, { source: link }).catch(function () {});
+    });
   });
 
   // Ctrl+Enter (Cmd+Enter on a Mac) posts a comment from its textarea.

@@ -283,7 +283,7 @@ def test_the_second_of_two_editors_gets_the_conflict_and_can_apply_theirs(
         expect(alert).to_contain_text("Någon annan ändrade statusen medan du redigerade.")
         expect(alert).to_contain_text(re.compile(r"Nu:\s*Försenad\s+satt av Anders Öberg"))
         expect(alert).to_contain_text(
-            re.compile(r"Din ändring:\s*Avbruten\s*– “Ingen budget i år.”")
+            re.compile(r"Din ändring:\s*Avbruten\s*– ”Ingen budget i år.”")
         )
         anyway = conflict.get_by_role("button", name="Spara min ändring ändå", exact=True)
         expect(anyway).to_be_focused()

@@ -152,7 +152,7 @@ def test_changing_responsibility_archives_and_restores_assignments_with_history(
 
 def test_archiving_an_activity_needs_confirmation_and_keeps_its_page(app, coordinator):
     page = coordinator.get("/activities/2/archive").get_data(as_text=True)
-    assert 'Arkivera "Oplanerade besök på krogarna av polispatruller"?' in page
+    assert "Arkivera ”Oplanerade besök på krogarna av polispatruller”?" in page
     assert (
         coordinator.post(
             "/activities/2/archive", data={"csrf_token": csrf_token_from(page)}

@@ -151,8 +151,8 @@ def test_history_says_today_and_yesterday_in_swedish(app, viewer):
         activity_id = target.activity_id
     html = viewer.get(f"/activities/{activity_id}").get_data(as_text=True)
     assert re.search(
-        r'>i dag \d\d:\d\d</time> · <span class="timeline__author">Lina Forsberg</span>, '
-        r"Kramfors kommun",
+        r'>i dag \d\d:\d\d</time> · <span class="timeline__by">'
+        r'<span class="timeline__author">Lina Forsberg</span>, Kramfors kommun',
         html,
     )
     assert re.search(r">i går \d\d:\d\d</time>", html)

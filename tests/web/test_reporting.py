@@ -221,7 +221,7 @@ def test_the_excel_file_has_a_summary_and_one_typed_sheet_per_area(app, viewer, 
 
     summary = {row[0]: row[1:] for row in workbook["Sammanfattning"].iter_rows(values_only=True)}
     assert summary["Uppföljning"][0] == ROUND_TITLE
-    assert summary["Sort"][0] == "Årlig utvärdering"
+    assert summary["Typ"][0] == "Årlig utvärdering"
     assert summary["Redovisas senast"][0] == datetime(2012, 5, 15)  # a date cell
     assert isinstance(summary["Stängd"][0], datetime)
     assert summary["Organisation"][:2] == ("Redovisade", "Åtaganden")

@@ -90,7 +90,7 @@ def test_a_coordinator_opens_a_round(app):
     coordinator = client_for(app, "polisen", "samordnare")
     page = coordinator.get("/plans/1/rounds").get_data(as_text=True)
     assert "Öppna en ny uppföljning" in page
-    assert "Lämna tomt för att få en rubrik efter sorten och datumet" in page
+    assert "Lämna tomt för att få en rubrik efter typen och datumet" in page
     response = coordinator.post(
         "/plans/1/rounds",
         data={
@@ -651,6 +651,21 @@ def test_the_meeting_view_steps_through_the_areas(app, reported):
         assert viewer.get(f"/rounds/{round_id}/meeting?area={bad}").status_code == 404
 
 
+def test_the_next_area_comes_in_place_and_is_announced(app, reported):
+    _, round_id, _ = reported
+    viewer = client_for(app, "polisen", "lasare")
+    response = viewer.get(f"/rounds/{round_id}/meeting?area=2", headers={"HX-Request": "true"})
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in fragment
+    assert "<h1>Område 2 av 6: Tryggt centrum</h1>" in fragment
+    announcer = fragment[fragment.index('<div id="announcer"') :]
+    assert announcer[: announcer.index("</div>")].endswith("<p>Område 2 av 6: Tryggt centrum</p>")
+    # The links work without JavaScript too: they are plain links to the full page.
+    assert f'href="/rounds/{round_id}/meeting?area=3"' in fragment
+    page = viewer.get(f"/rounds/{round_id}/meeting?area=2").get_data(as_text=True)
+    assert '<div id="meeting-body">' in page and page.count('id="announcer"') == 1
+
+
 def test_decisions_at_the_meeting_go_into_the_rounds_thread(app, reported):
     _, round_id, _ = reported
     coordinator = client_for(app, "kramfors", "samordnare")
@@ -708,11 +723,11 @@ def test_the_suggestion_follows_the_date_and_kind_the_user_picks(app):
         headers={"HX-Request": "true"},
     ).get_data(as_text=True)
     assert "<html" not in fragment
-    assert f'Lämna tomt för att få "Uppföljning april {NEXT_YEAR}"' in fragment
+    assert f'Lämna tomt för att få ”Uppföljning april {NEXT_YEAR}”' in fragment
     page = coordinator.get(
         f"/plans/1/rounds?kind=annual_evaluation&due_on={NEXT_YEAR}-05-20"
     ).get_data(as_text=True)
-    assert f'Lämna tomt för att få "Årlig utvärdering maj {NEXT_YEAR}"' in page
+    assert f'Lämna tomt för att få ”Årlig utvärdering maj {NEXT_YEAR}”' in page
 
 
 def test_an_empty_title_never_collides_with_an_existing_round(app):
