@@ -68,6 +68,17 @@ def record(
     return event
 
 
+def last_event(obj: Any) -> AuditEvent | None:
+    """The newest audit row about `obj`: who last changed it, and when (a conflict names them)."""
+    return db.session.execute(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == type(obj).__name__, AuditEvent.object_id == obj.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+        .options(joinedload(AuditEvent.user))
+    ).scalar_one_or_none()
+
+
 def name_of(obj: Any) -> str | None:
     """The object as a person names it: a user by name and email, a function by code and
     organisation, an assignment by activity and function, the rest by title. Never a
