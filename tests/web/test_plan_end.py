@@ -169,7 +169,10 @@ def test_a_coordinator_reopens_the_plan_and_closes_it_again(app, coordinator, me
         member, f"/assignments/{own_id}/status", status="delayed", version=str(version), note=""
     )
     assert saved.status_code == 303
-    assert post(coordinator, "/areas/1/title", title="Nytt namn").status_code == 303
+    with app.app_context():
+        area_version = str(db.session.get(Area, 1).version)
+    renamed = post(coordinator, "/areas/1/title", title="Nytt namn", version=area_version)
+    assert renamed.status_code == 303
 
     closed = post(coordinator, "/plans/1/close", version=str(plan_version(app)))
     assert closed.status_code == 303 and len(audited(app, "plan.closed_again")) == 1
