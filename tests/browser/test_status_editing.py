@@ -459,6 +459,45 @@ def test_an_expired_session_is_shown_in_place(app: Flask, page: Page, login: Log
     assert_not_reloaded(page)
 
 
+def test_an_expired_token_keeps_the_chosen_status_and_note_and_saving_again_works(
+    app: Flask, page: Page, login: LoginUi
+) -> None:
+    target, _ = police_assignment(app)
+    login(page, "polisen", "handlaggare")
+    mark(page)
+    note = "Besök varje fredag sedan i höstas."
+    chip(page, target, POLICE_WHO, "Försenad").click()
+    page.get_by_label("Ny status", exact=True).select_option(label="Genomförd")
+    page.get_by_label("Kommentar (frivillig)").fill(note)
+    # The token the page carries has expired: in the form and in the header htmx sends.
+    page.evaluate(
+        """() => {
+          document.querySelectorAll('input[name="csrf_token"]').forEach(i => i.value = "expired");
+          document.body.setAttribute("hx-headers:inherited", '{"X-CSRFToken": "expired"}');
+        }"""
+    )
+
+    with page.expect_response(is_status_post(target)) as refused:
+        page.get_by_role("button", name="Spara", exact=True).click()
+
+    assert refused.value.status == 400
+    form = page.locator(f"#assignment-{target}")
+    expect(form.get_by_role("alert")).to_contain_text("Sidan hade gått ut, så inget sparades.")
+    # One clear message, in the form, and what the user chose is still there.
+    expect(page.locator("main").get_by_text(re.compile("gått ut"))).to_have_count(1)
+    expect(page.locator("#request-error")).to_be_hidden()
+    expect(page.get_by_label("Ny status", exact=True)).to_have_value("done")
+    expect(page.get_by_label("Kommentar (frivillig)")).to_have_value(note)
+
+    with page.expect_response(is_status_post(target)) as saved:
+        page.get_by_role("button", name="Spara", exact=True).click()
+    assert saved.value.status == 200
+    expect(chip(page, target, POLICE_WHO, "Genomförd")).to_be_visible()
+    assert_not_reloaded(page)
+    with app.app_context():
+        assert db.session.get(Assignment, target).status.value == "done"
+
+
 def test_a_server_error_is_shown_in_place(
     app: Flask, page: Page, login: LoginUi, monkeypatch: pytest.MonkeyPatch
 ) -> None:

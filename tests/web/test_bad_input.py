@@ -261,11 +261,11 @@ ENDPOINTS: dict[str, Endpoint] = {
     "threads.post_on_plan": Endpoint(lambda t: f"/plans/{t.plan}/discussion", COMMENT_FIELDS),
     "threads.edit_comment": Endpoint(
         lambda t: f"/comments/{t.comment}/edit",
-        {"body": text_field, "confirm_no_personal_data": bool_field},
+        {"body": text_field, "confirm_no_personal_data": bool_field, "version": int_field},
     ),
     "threads.delete_comment": Endpoint(lambda t: f"/comments/{t.comment}/delete", {}),
     "threads.redact_comment": Endpoint(
-        lambda t: f"/comments/{t.comment}/redact", {"reason": text_field}
+        lambda t: f"/comments/{t.comment}/redact", {"reason": text_field, "version": int_field}
     ),
     "rounds.index": Endpoint(
         lambda t: f"/plans/{t.plan}/rounds",
@@ -308,11 +308,15 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "admin.password_link": Endpoint(lambda t: f"/admin/users/{t.colleague}/password-link", {}),
     "content.edit_plan": Endpoint(lambda t: f"/plans/{t.plan}/content", {"title": text_field}),
-    "content.rename_area": Endpoint(lambda t: f"/areas/{t.area}/title", {"title": text_field}),
+    "content.rename_area": Endpoint(
+        lambda t: f"/areas/{t.area}/title", {"title": text_field, "version": int_field}
+    ),
     "content.move_area": Endpoint(lambda t: f"/areas/{t.area}/move", DIRECTION_FIELDS),
     "content.move_activity": Endpoint(lambda t: f"/activities/{t.activity}/move", DIRECTION_FIELDS),
     "content.new_activity": Endpoint(lambda t: f"/areas/{t.area}/activities/new", ACTIVITY_FIELDS),
-    "content.edit_activity": Endpoint(lambda t: f"/activities/{t.activity}/edit", ACTIVITY_FIELDS),
+    "content.edit_activity": Endpoint(
+        lambda t: f"/activities/{t.activity}/edit", {**ACTIVITY_FIELDS, "version": int_field}
+    ),
     "content.archive_area": Endpoint(lambda t: f"/areas/{t.area}/archive", CONFIRM_FIELDS),
     "content.archive_activity": Endpoint(
         lambda t: f"/activities/{t.activity}/archive", CONFIRM_FIELDS

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import Auth, csrf_token_from
-from tests.factories import PASSWORD, assignment, outside_tenant
+from tests.factories import PASSWORD, assignment, demo_user, outside_tenant
 from workspace.extensions import db
 from workspace.models import (
     Activity,
@@ -76,7 +76,8 @@ def test_adding_renaming_and_moving_areas(app, coordinator):
         )
     post(coordinator, f"/areas/{new_area}/move", direction="up")
     assert area_titles(coordinator)[-2:] == ["Trafiksäkerhet", "Våld i nära relationer"]
-    post(coordinator, f"/areas/{new_area}/title", title="Trafik och ordning")
+    page = coordinator.get("/plans/1/content").get_data(as_text=True)
+    assert rename(coordinator, new_area, page, "Trafik och ordning").status_code == 303
     assert "Trafik och ordning" in area_titles(coordinator)
     assert post(coordinator, f"/areas/{new_area}/move", direction="sideways").status_code == 400
 
@@ -120,6 +121,7 @@ def test_changing_responsibility_archives_and_restores_assignments_with_history(
         title="Utbildning för krogägare",
         goal="En gång per år.",
         functions=[str(ion_s), str(polis)],
+        version=version_in(coordinator.get("/activities/3/edit").get_data(as_text=True)),
     )
     assert response.status_code == 303
     with app.app_context():
@@ -144,6 +146,7 @@ def test_changing_responsibility_archives_and_restores_assignments_with_history(
         title="Utbildning för krogägare",
         goal="En gång per år.",
         functions=[str(ion_s), str(ion_k), str(polis)],
+        version=version_in(coordinator.get("/activities/3/edit").get_data(as_text=True)),
     )
     with app.app_context():
         back = db.session.get(Assignment, kramfors_ion)
@@ -229,3 +232,152 @@ def test_other_tenants_cannot_reach_the_editor(app):
     Auth(outsider).login("harnosand", email, PASSWORD)
     for path in ("/plans/1/content", "/activities/1/edit", "/areas/1/archive", "/plans/1/copy"):
         assert outsider.get(path).status_code == 404, path
+
+
+# --- Two coordinators editing the same content --------------------------------------------
+
+COORDINATORS = [("kramfors", "samordnare"), ("solleftea", "samordnare")]
+
+
+def version_in(html: str) -> str:
+    return re.search(r'name="version" type="hidden" value="(\d*)"', html).group(1)
+
+
+def input_value(html: str, name: str) -> str:
+    return re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', html).group(1)
+
+
+def goal_typed(html: str) -> str:
+    return re.search(r'<textarea[^>]*name="goal"[^>]*>(.*?)</textarea>', html, re.S).group(1)
+
+
+def checked_functions(html: str) -> list[str]:
+    return re.findall(r'name="functions" value="(\d+)" checked', html)
+
+
+def save_activity(client, page: str, title: str, goal: str, functions: list[str]):
+    """Send the activity form as it was on `page`, with these fields filled in."""
+    return client.post(
+        "/activities/3/edit",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "version": version_in(page),
+            "title": title,
+            "goal": goal,
+            "functions": functions,
+        },
+    )
+
+
+def saved_activity(app) -> tuple[str, str, set[int]]:
+    with app.app_context():
+        activity = db.session.get(Activity, 3)
+        return activity.title, activity.goal, {a.function_id for a in activity.current_assignments}
+
+
+@pytest.mark.parametrize("first", [0, 1], ids=["kramfors-first", "solleftea-first"])
+def test_the_second_of_two_activity_edits_sees_the_first_instead_of_overwriting_it(app, first):
+    order = [COORDINATORS[first], COORDINATORS[1 - first]]
+    clients = [client_for(app, *who) for who in order]
+    pages = [c.get("/activities/3/edit").get_data(as_text=True) for c in clients]
+    functions = checked_functions(pages[0])
+    polis = str(function_id(app, "polisen", "Polis"))
+    saved = save_activity(
+        clients[0],
+        pages[0],
+        "Utbildning i ansvarsfull alkoholservering",
+        "Två gånger per år.",
+        functions,
+    )
+    assert saved.status_code == 303
+
+    conflict = save_activity(
+        clients[1], pages[1], "Krogutbildning", "Varje vår.", [*functions, polis]
+    )
+    html = conflict.get_data(as_text=True)
+    assert conflict.status_code == 409
+    with app.app_context():
+        author = demo_user(*order[0])
+        assert f"Sparad av {author.name}, {author.organisation.name}, i dag" in html
+    # Theirs, as saved, and mine, still in the form.
+    assert "Utbildning i ansvarsfull alkoholservering" in html and "Två gånger per år." in html
+    assert (
+        input_value(html, "title") == "Krogutbildning" and goal_typed(html).strip() == "Varje vår."
+    )
+    assert polis in checked_functions(html)
+    assert "Spara min ändring ändå" in html
+    assert saved_activity(app)[:2] == (
+        "Utbildning i ansvarsfull alkoholservering",
+        "Två gånger per år.",
+    )
+
+    anyway = save_activity(clients[1], html, "Krogutbildning", "Varje vår.", [*functions, polis])
+    assert anyway.status_code == 303
+    title, goal, responsible = saved_activity(app)
+    assert (title, goal) == ("Krogutbildning", "Varje vår.") and int(polis) in responsible
+
+
+def test_changing_only_the_responsible_functions_is_a_change_too(app):
+    clients = [client_for(app, *who) for who in COORDINATORS]
+    pages = [c.get("/activities/3/edit").get_data(as_text=True) for c in clients]
+    title, goal = input_value(pages[0], "title"), goal_typed(pages[0]).strip()
+    functions = checked_functions(pages[0])
+    polis = str(function_id(app, "polisen", "Polis"))
+    assert save_activity(clients[0], pages[0], title, goal, [*functions, polis]).status_code == 303
+    # The other coordinator, unaware, takes one function off: that would drop the police.
+    late = save_activity(clients[1], pages[1], title, goal, functions[:1])
+    assert late.status_code == 409
+    assert int(polis) in saved_activity(app)[2]
+
+
+def rename(client, area_id: int, page: str, title: str):
+    form = page[page.index(f'action="/areas/{area_id}/title"') :]
+    return client.post(
+        f"/areas/{area_id}/title",
+        data={"csrf_token": csrf_token_from(page), "version": version_in(form), "title": title},
+    )
+
+
+@pytest.mark.parametrize("first", [0, 1], ids=["kramfors-first", "solleftea-first"])
+def test_the_second_of_two_area_renames_sees_the_first(app, first):
+    order = [COORDINATORS[first], COORDINATORS[1 - first]]
+    clients = [client_for(app, *who) for who in order]
+    pages = [c.get("/plans/1/content").get_data(as_text=True) for c in clients]
+    assert rename(clients[0], 1, pages[0], "Alkohol och krogar").status_code == 303
+
+    conflict = rename(clients[1], 1, pages[1], "Krogmiljön")
+    html = conflict.get_data(as_text=True)
+    assert conflict.status_code == 409
+    with app.app_context():
+        author = demo_user(*order[0])
+        assert f"Sparad av {author.name}, {author.organisation.name}, i dag" in html
+        assert db.session.get(Area, 1).title == "Alkohol och krogar"
+    assert "Alkohol och krogar" in html
+    assert input_value(html[html.index('action="/areas/1/title"') :], "title") == "Krogmiljön"
+
+    assert rename(clients[1], 1, html, "Krogmiljön").status_code == 303
+    with app.app_context():
+        assert db.session.get(Area, 1).title == "Krogmiljön"
+
+
+def test_moving_an_area_does_not_make_an_open_rename_stale(app, coordinator):
+    page = coordinator.get("/plans/1/content").get_data(as_text=True)
+    assert post(coordinator, "/areas/1/move", direction="down").status_code == 303
+    assert rename(coordinator, 1, page, "Alkohol och krogar").status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/areas/1/title", {"title": "Utan version"}),
+        ("/activities/3/edit", {"title": "Utan version", "goal": "Mål", "functions": ["1"]}),
+    ],
+)
+def test_a_content_edit_without_its_version_is_refused_not_saved(app, coordinator, path, data):
+    response = post(coordinator, path, **data)
+    assert response.status_code == 422 and "Utan version" in response.get_data(as_text=True)
+    with app.app_context():
+        assert not db.session.scalar(
+            select(func.count(Activity.id)).where(Activity.title == "Utan version")
+        )
+        assert db.session.get(Area, 1).title != "Utan version"

@@ -169,7 +169,10 @@ def test_a_coordinator_reopens_the_plan_and_closes_it_again(app, coordinator, me
         member, f"/assignments/{own_id}/status", status="delayed", version=str(version), note=""
     )
     assert saved.status_code == 303
-    assert post(coordinator, "/areas/1/title", title="Nytt namn").status_code == 303
+    with app.app_context():
+        area_version = str(db.session.get(Area, 1).version)
+    renamed = post(coordinator, "/areas/1/title", title="Nytt namn", version=area_version)
+    assert renamed.status_code == 303
 
     closed = post(coordinator, "/plans/1/close", version=str(plan_version(app)))
     assert closed.status_code == 303 and len(audited(app, "plan.closed_again")) == 1
@@ -229,3 +232,72 @@ def test_an_activity_taken_off_before_its_area_stays_archived(app, coordinator):
     with app.app_context():
         assert db.session.get(Activity, 2).archived_at is not None
         assert db.session.get(Activity, 1).archived_at is None
+
+
+def open_round_on_the_old_plan(app) -> tuple[int, int]:
+    with app.app_context():
+        rnd = rounds.open_round(
+            demo_user("kramfors", "samordnare"),
+            seed_plan(),
+            RoundKind.WORKING_GROUP,
+            "Uppföljning april",
+            date(2013, 4, 30),
+        )
+        return rnd.id, assignment("kramfors", "ION", 1, 3).id
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["plain", "htmx"])
+def test_a_report_written_while_the_plan_was_replaced_keeps_its_text(
+    app, coordinator, member, headers
+):
+    round_id, own_id = open_round_on_the_old_plan(app)
+    url = f"/rounds/{round_id}/reports/{own_id}"
+    page = member.get(url).get_data(as_text=True)
+    start_next_plan(coordinator)  # while the member is writing
+
+    response = member.post(
+        url,
+        data={
+            "csrf_token": csrf_token_from(page),
+            "version": "0",
+            "what_was_done": "Skrivet medan planen ersattes.",
+        },
+        headers=headers,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403 and ("<html" in html) == (not headers)
+    typed = re.search(r'<textarea[^>]*name="what_was_done"[^>]*>(.*?)</textarea>', html, re.S)
+    assert typed and typed.group(1).strip() == "Skrivet medan planen ersattes."
+    assert html.count(f"har ersatts av {NEW_TITLE}") == 1
+    assert "Spara redovisningen" not in html
+    with app.app_context():
+        rnd = db.session.get(FollowUpRound, round_id)
+        assert rounds.find_report(rnd, assignment("kramfors", "ION", 1, 3)) is None
+
+
+def test_evidence_sent_while_the_plan_was_replaced_keeps_what_was_filled_in(
+    app, coordinator, member
+):
+    round_id, own_id = open_round_on_the_old_plan(app)
+    url = f"/rounds/{round_id}/reports/{own_id}"
+    page = member.get(url).get_data(as_text=True)
+    saved = member.post(
+        url, data={"csrf_token": csrf_token_from(page), "version": "0", "what_was_done": "Gjort."}
+    )
+    assert saved.status_code == 303
+    start_next_plan(coordinator)
+    response = member.post(
+        f"{url}/evidence",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "kind": "decision",
+            "title": "Beslut om tillsynsplan",
+            "url": "https://kramfors.se/beslut",
+            "registry_number": "KS 2012/114",
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "Beslut om tillsynsplan" in html and "KS 2012/114" in html
+    assert html.count(f"har ersatts av {NEW_TITLE}") == 1

@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Auth
-from tests.factories import PASSWORD, outside_tenant
+from tests.conftest import Auth, csrf_token_from
+from tests.factories import PASSWORD, demo_user, outside_tenant
 from workspace.extensions import db
 from workspace.models import AuditEvent, Comment, Visibility
 
@@ -301,7 +301,12 @@ def test_the_author_edits_in_place_and_it_is_marked_edited(app):
     token = Auth(member).csrf_token(f"/activities/{ACTIVITY}")
     saved = member.post(
         f"/comments/{comment.id}/edit",
-        data={"csrf_token": token, "body": "Andra versionen.", "next": f"/activities/{ACTIVITY}"},
+        data={
+            "csrf_token": token,
+            "body": "Andra versionen.",
+            "version": seen_version(form.get_data(as_text=True)),
+            "next": f"/activities/{ACTIVITY}",
+        },
         headers=HX,
     )
     html = saved.get_data(as_text=True)
@@ -383,10 +388,15 @@ def test_an_admin_redacts_with_a_reason_and_the_text_is_gone(app):
     page = admin.get(f"/comments/{comment.id}/redact")
     assert page.status_code == 200 and "Varför maskeras den?" in page.get_data(as_text=True)
     token = Auth(admin).csrf_token(f"/comments/{comment.id}/redact")
-    empty = admin.post(f"/comments/{comment.id}/redact", data={"csrf_token": token, "reason": " "})
+    version = seen_version(page.get_data(as_text=True))
+    empty = admin.post(
+        f"/comments/{comment.id}/redact",
+        data={"csrf_token": token, "reason": " ", "version": version},
+    )
     assert empty.status_code == 422
     done = admin.post(
-        f"/comments/{comment.id}/redact", data={"csrf_token": token, "reason": "Personnummer"}
+        f"/comments/{comment.id}/redact",
+        data={"csrf_token": token, "reason": "Personnummer", "version": version},
     )
     assert done.status_code == 303
     with app.app_context():
@@ -475,3 +485,152 @@ def test_the_general_discussion(app):
     assert "Inför BRÅ i maj." in html
     assert member.get(url, headers=HX).status_code == 200  # marker moved; own comment left out
     assert "Inför BRÅ i maj." not in member.get(url, headers=HX).get_data(as_text=True)
+
+
+# --- Two windows, or an author and an admin, on one comment --------------------------------
+
+
+def edit_page(client, comment_id: int) -> str:
+    return client.get(f"/comments/{comment_id}/edit?next=/activities/{ACTIVITY}").get_data(
+        as_text=True
+    )
+
+
+def seen_version(html: str) -> str:
+    return re.search(r'name="version" type="hidden" value="(\d*)"', html).group(1)
+
+
+def textarea(html: str, name: str) -> str:
+    match = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', html, re.S)
+    return match.group(1).strip()
+
+
+def name_of(app, local_part: str) -> str:
+    with app.app_context():
+        return demo_user("kramfors", local_part).name
+
+
+def save_edit(client, comment_id: int, page: str, body: str, headers=HX):
+    """Send the edit form as it was on `page`, with `body` typed into it."""
+    return client.post(
+        f"/comments/{comment_id}/edit",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "version": seen_version(page),
+            "body": body,
+            "next": f"/activities/{ACTIVITY}",
+        },
+        headers=headers,
+    )
+
+
+def redact_with(client, comment_id: int, page: str, reason: str):
+    return client.post(
+        f"/comments/{comment_id}/redact",
+        data={"csrf_token": csrf_token_from(page), "version": seen_version(page), "reason": reason},
+    )
+
+
+@pytest.mark.parametrize("headers", [HX, {}], ids=["htmx", "plain"])
+def test_a_stale_edit_from_another_window_shows_the_saved_text_and_keeps_mine(app, headers):
+    first, second = (client_for(app, "kramfors", "handlaggare") for _ in range(2))
+    post(first, "Som det var.")
+    comment = stored(app, "Som det var.")
+    pages = [edit_page(first, comment.id), edit_page(second, comment.id)]
+    assert save_edit(first, comment.id, pages[0], "Från första fönstret.").status_code == 200
+
+    conflict = save_edit(second, comment.id, pages[1], "Från andra fönstret.", headers)
+    html = conflict.get_data(as_text=True)
+    assert conflict.status_code == 409 and ("<html" in html) == (not headers)
+    assert "Kommentaren ändrades medan du arbetade med den." in html
+    assert f"Sparad av {name_of(app, 'handlaggare')}, Kramfors kommun, i dag" in html
+    assert "Från första fönstret." in html  # the saved one
+    assert textarea(html, "body") == "Från andra fönstret."  # mine, still in the form
+    assert "Spara min text ändå" in html and "Behåll den sparade texten" in html
+    assert stored(app, "Från första fönstret.") is not None
+
+    # "Save mine anyway": the form now carries the version the user has seen.
+    anyway = save_edit(second, comment.id, html, "Från andra fönstret.")
+    assert anyway.status_code == 200
+    assert stored(app, "Från andra fönstret.") is not None
+
+
+def test_a_stale_edit_after_a_redaction_shows_the_redaction_never_the_text(app):
+    member = client_for(app, "kramfors", "handlaggare")
+    post(member, "Nämner 811218-9876 av misstag.", confirm=True)
+    comment = stored(app, "Nämner 811218-9876 av misstag.")
+    page = edit_page(member, comment.id)
+    admin = client_for(app, "kramfors", "admin")
+    done = redact_with(
+        admin,
+        comment.id,
+        admin.get(f"/comments/{comment.id}/redact").get_data(as_text=True),
+        "Personnummer",
+    )
+    assert done.status_code == 303
+
+    late = save_edit(member, comment.id, page, "Rättad text utan nummer.")
+    html = late.get_data(as_text=True)
+    assert late.status_code == 409
+    assert "Innehållet har maskerats av en administratör." in html
+    assert f"Borttagen av {name_of(app, 'admin')}, Kramfors kommun, i dag" in html
+    assert "811218" not in html  # the redacted text itself is never shown again
+    assert textarea(html, "body") == "Rättad text utan nummer."
+    assert "Spara min text ändå" not in html
+    with app.app_context():
+        row = db.session.get(Comment, comment.id)
+        assert row.redacted_at is not None and row.body == ""
+
+
+def test_a_redaction_over_an_edit_made_meanwhile_shows_the_new_text_first(app):
+    member = client_for(app, "kramfors", "handlaggare")
+    post(member, "Första lydelsen.")
+    comment = stored(app, "Första lydelsen.")
+    admin = client_for(app, "kramfors", "admin")
+    redact_page = admin.get(f"/comments/{comment.id}/redact").get_data(as_text=True)
+    assert (
+        save_edit(member, comment.id, edit_page(member, comment.id), "Ny lydelse.").status_code
+        == 200
+    )
+
+    conflict = redact_with(admin, comment.id, redact_page, "Olämpligt")
+    html = conflict.get_data(as_text=True)
+    assert conflict.status_code == 409
+    assert "Ny lydelse." in html
+    assert f"Sparad av {name_of(app, 'handlaggare')}, Kramfors kommun" in html
+    assert textarea(html, "reason") == "Olämpligt"
+    assert stored(app, "Ny lydelse.") is not None  # not redacted unseen
+
+    assert redact_with(admin, comment.id, html, "Olämpligt").status_code == 303
+    assert stored(app, "Ny lydelse.") is None
+
+
+def test_editing_a_comment_removed_meanwhile_says_so_and_keeps_the_text(app):
+    first, second = (client_for(app, "kramfors", "handlaggare") for _ in range(2))
+    post(first, "Snart borta.")
+    comment = stored(app, "Snart borta.")
+    page = edit_page(second, comment.id)
+    token = Auth(first).csrf_token("/plans/1")
+    assert (
+        first.post(f"/comments/{comment.id}/delete", data={"csrf_token": token}).status_code == 303
+    )
+
+    late = save_edit(second, comment.id, page, "Min ändring.")
+    html = late.get_data(as_text=True)
+    assert late.status_code == 410
+    assert "Kommentaren har tagits bort" in html and textarea(html, "body") == "Min ändring."
+    assert "Spara" not in html[html.index("status-form__actions") :]
+    with app.app_context():
+        assert db.session.get(Comment, comment.id).body == ""
+
+
+def test_an_edit_without_its_version_is_refused_not_saved(app):
+    member = client_for(app, "kramfors", "handlaggare")
+    post(member, "Orörd.")
+    comment = stored(app, "Orörd.")
+    token = Auth(member).csrf_token("/plans/1")
+    response = member.post(
+        f"/comments/{comment.id}/edit", data={"csrf_token": token, "body": "Utan version."}
+    )
+    assert response.status_code == 422 and "Utan version." in response.get_data(as_text=True)
+    assert stored(app, "Orörd.") is not None

@@ -181,9 +181,18 @@ class CommentForm(Form):
     )
 
 
+def _seen_version() -> IntegerField:
+    """The version of what the user saw; without it a save could overwrite unseen changes."""
+    return IntegerField(
+        validators=[InputRequired(_l("The page is out of date. Reload it and try again."))],
+        widget=HiddenField.widget,
+    )
+
+
 class CommentEditForm(Form):
     body = CommentForm.body
     confirm_no_personal_data = CommentForm.confirm_no_personal_data
+    version = _seen_version()
 
 
 class RedactForm(Form):
@@ -195,6 +204,7 @@ class RedactForm(Form):
         ],
         render_kw={"rows": 2, "maxlength": 500},
     )
+    version = _seen_version()
 
 
 class RoundForm(Form):
@@ -370,12 +380,24 @@ class AreaForm(Form):
     title = StringField(_l("Title"), validators=[InputRequired(_l("Write a title."))])
 
 
+class AreaTitleForm(AreaForm):
+    """Renaming an area; `version` is the title the coordinator saw."""
+
+    version = _seen_version()
+
+
 class ActivityForm(Form):
     title = StringField(_l("Activity"), validators=[InputRequired(_l("Write a title."))])
     goal = TextAreaField(
         _l("Goal"), validators=[InputRequired(_l("Write the goal."))], render_kw={"rows": 4}
     )
     functions = SelectMultipleField(_l("Responsible functions"), coerce=int)
+
+
+class ActivityEditForm(ActivityForm):
+    """An activity's fields again; `version` is the activity the coordinator saw."""
+
+    version = _seen_version()
 
 
 class CopyPlanForm(Form):

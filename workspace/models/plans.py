@@ -148,6 +148,8 @@ class Area(TimestampMixin, db.Model):
     position: Mapped[int]
     # Archived content leaves the plan but keeps its history.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped by edits of the title only (not by moves or archiving): what an edit form saw.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     plan: Mapped[Plan] = relationship(back_populates="areas")
     activities: Mapped[list[Activity]] = relationship(
@@ -166,6 +168,8 @@ class Activity(TimestampMixin, db.Model):
     goal: Mapped[str] = mapped_column(Text)
     position: Mapped[int]
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped by edits of title, goal or responsible functions (not by moves or archiving).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     area: Mapped[Area] = relationship(back_populates="activities")
     assignments: Mapped[list[Assignment]] = relationship(

@@ -83,10 +83,14 @@ class Comment(TimestampMixin, db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User] = relationship(lazy="joined")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    # An edit, removal or redaction made on an older version fails instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_removed(self) -> bool:

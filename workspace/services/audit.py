@@ -68,6 +68,19 @@ def record(
     return event
 
 
+def last_event(obj: Any, actions: tuple[str, ...] | None = None) -> AuditEvent | None:
+    """The newest audit row about `obj` (of these `actions`, if given): who last changed it,
+    and when, so a conflict can name them."""
+    query = select(AuditEvent).where(
+        AuditEvent.object_type == type(obj).__name__, AuditEvent.object_id == obj.id
+    )
+    if actions is not None:
+        query = query.where(AuditEvent.action.in_(actions))
+    return db.session.execute(
+        query.order_by(AuditEvent.id.desc()).limit(1).options(joinedload(AuditEvent.user))
+    ).scalar_one_or_none()
+
+
 def name_of(obj: Any) -> str | None:
     """The object as a person names it: a user by name and email, a function by code and
     organisation, an assignment by activity and function, the rest by title. Never a

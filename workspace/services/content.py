@@ -7,7 +7,8 @@ activity's status changes and comments stay readable after it is gone from the p
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -15,6 +16,7 @@ from ..models import (
     Activity,
     Area,
     Assignment,
+    AuditEvent,
     Function,
     Organisation,
     OrganisationKind,
@@ -81,11 +83,39 @@ def add_area(actor: User, plan: Plan, title: str | None) -> Area:
     return area
 
 
-def rename_area(actor: User, area: Area, title: str | None) -> None:
+def _claim_version(item: Area | Activity, expected_version: int | None) -> None:
+    """Take the next version of `item`, or `StaleWrite` when someone saved it since the
+    coordinator read `expected_version`. One guarded UPDATE, so of two saves at once only
+    one wins. Moves and archiving leave the version alone: an open edit form stays valid."""
+    model = type(item)
+    claimed = db.session.execute(
+        update(model)
+        .where(model.id == item.id, model.version == expected_version)
+        .values(version=model.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if expected_version is None or claimed.rowcount != 1:
+        raise StaleWrite()
+    set_committed_value(item, "version", expected_version + 1)
+
+
+# Audit actions that change what an edit form shows; a conflict names who did the last one.
+AREA_EDITS = ("plan.area_added", "plan.area_changed")
+ACTIVITY_EDITS = ("plan.activity_added", "plan.activity_changed")
+
+
+def last_edit(item: Area | Activity) -> AuditEvent | None:
+    """Who last saved the area's title or the activity's fields, and when."""
+    return audit.last_event(item, AREA_EDITS if isinstance(item, Area) else ACTIVITY_EDITS)
+
+
+def rename_area(actor: User, area: Area, title: str | None, expected_version: int | None) -> None:
+    """Change an area's title; `StaleWrite` unless it is still the version the actor saw."""
     authorize(actor, Action.EDIT_PLAN, area.plan)
     title = _title(title, limit=200)
     if any(a.title == title and a.id != area.id for a in area.plan.areas):
         raise ValidationFailed({"title": _("The plan already has an area with that title.")})
+    _claim_version(area, expected_version)
     audit.record(actor, "plan.area_changed", area, title=[area.title, title])
     area.title = title
     db.session.commit()
@@ -169,14 +199,23 @@ def add_activity(
 
 
 def edit_activity(
-    actor: User, activity: Activity, *, title: str | None, goal: str | None, function_ids: set[int]
+    actor: User,
+    activity: Activity,
+    *,
+    title: str | None,
+    goal: str | None,
+    function_ids: set[int],
+    expected_version: int | None,
 ) -> None:
-    """Change an activity's title, goal and responsible functions."""
+    """Change an activity's title, goal and responsible functions.
+
+    `StaleWrite` unless the activity is still at `expected_version`, the one the actor saw."""
     authorize(actor, Action.EDIT_PLAN, activity.area.plan)
     title, goal = _title(title), clean(goal)
     if not goal:
         raise ValidationFailed({"goal": _("Write the goal.")})
     functions = _functions(activity.area.plan, function_ids)
+    _claim_version(activity, expected_version)
     changes = {
         key: [old, new]
         for key, old, new in (("title", activity.title, title), ("goal", activity.goal, goal))

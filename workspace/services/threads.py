@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
     COMMENT_MAX_LENGTH,
     Activity,
+    AuditEvent,
     Comment,
     FollowUpRound,
     Plan,
@@ -26,7 +28,7 @@ from ..models import (
 from ..models.types import utcnow
 from ..policy import Action, authorize, can, comment_visible_to
 from . import audit
-from .errors import ValidationFailed
+from .errors import StaleWrite, ValidationFailed
 from .personal_data import find_identity_numbers
 from .text import clean
 
@@ -37,6 +39,10 @@ class PersonalDataSuspected(Exception):
     def __init__(self, numbers: list[str]) -> None:
         super().__init__(", ".join(numbers))
         self.numbers = numbers
+
+
+class CommentRemoved(Exception):
+    """The comment was deleted or redacted; there is nothing left to edit or redact."""
 
 
 # What a thread discusses: an activity, a follow-up round, or (None) the plan in general.
@@ -131,15 +137,42 @@ def post(
     return comment
 
 
+def _check_version(comment: Comment, expected_version: int | None) -> None:
+    # As the database has it now: another tab or an admin may have changed it meanwhile.
+    db.session.refresh(comment)
+    if comment.is_removed:
+        raise CommentRemoved()
+    if expected_version != comment.version:
+        raise StaleWrite()
+
+
+def _commit_version() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        # Changed by someone else between the check and the write.
+        db.session.rollback()
+        raise StaleWrite() from exc
+
+
 def edit(
-    actor: User, comment: Comment, body: str | None, *, confirmed_no_personal_data: bool = False
+    actor: User,
+    comment: Comment,
+    body: str | None,
+    expected_version: int | None,
+    *,
+    confirmed_no_personal_data: bool = False,
 ) -> Comment:
-    """Change the text of one's own comment; it is marked as edited."""
+    """Change the text of one's own comment; it is marked as edited.
+
+    `expected_version` is the comment the author saw: `StaleWrite` when it is another now,
+    `CommentRemoved` when it was deleted or redacted meanwhile."""
+    _check_version(comment, expected_version)
     authorize(actor, Action.EDIT_COMMENT, comment)
     comment.body = _checked_body(body, confirmed_no_personal_data)
     comment.edited_at = utcnow()
     audit.record(actor, "comment.edited", comment)
-    db.session.commit()
+    _commit_version()
     return comment
 
 
@@ -147,6 +180,8 @@ def delete(actor: User, comment: Comment) -> None:
     """Remove a comment: the author their own, an admin any of their organisation's.
 
     The row stays, so the thread shows that something was removed; the text goes.
+    Removing is meant whatever the text is now, so it takes no version; `StaleWrite` only
+    when the comment changed in the very moment of the removal.
     """
     own = can(actor, Action.DELETE_COMMENT, comment)
     if not own:
@@ -160,14 +195,17 @@ def delete(actor: User, comment: Comment) -> None:
         author_id=comment.author_id,
         author=audit.name_of(comment.author),
     )
-    db.session.commit()
+    _commit_version()
 
 
-def redact(actor: User, comment: Comment, reason: str | None) -> None:
+def redact(actor: User, comment: Comment, reason: str | None, expected_version: int | None) -> None:
     """An admin replaces a comment of their organisation, say one naming a person.
 
     The original text is not kept anywhere; the audit log keeps who, when and why.
+    `expected_version` is the text the admin saw: `StaleWrite` when the author has changed
+    it since, `CommentRemoved` when it is gone already.
     """
+    _check_version(comment, expected_version)
     authorize(actor, Action.MODERATE_COMMENT, comment)
     reason = clean(reason)
     if not reason:
@@ -186,7 +224,12 @@ def redact(actor: User, comment: Comment, reason: str | None) -> None:
         author=audit.name_of(comment.author),
         reason=reason,
     )
-    db.session.commit()
+    _commit_version()
+
+
+def last_change(comment: Comment) -> AuditEvent | None:
+    """Who last wrote, edited, removed or redacted the comment, and when (never its text)."""
+    return audit.last_event(comment)
 
 
 def visible_comments(user: User, thread: Thread | None) -> list[Comment]:

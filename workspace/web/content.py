@@ -11,8 +11,10 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..forms import (
+    ActivityEditForm,
     ActivityForm,
     AreaForm,
+    AreaTitleForm,
     ConfirmForm,
     CopyPlanForm,
     EmptyForm,
@@ -34,6 +36,7 @@ def _editor(
     status: int = 200,
     refused: str | None = None,
     conflict: Area | Activity | None = None,
+    renamed: Area | None = None,
     **forms: Any,
 ) -> Response:
     return render(
@@ -51,6 +54,8 @@ def _editor(
         action_form=EmptyForm(formdata=None),
         refused=refused,
         conflict=conflict,
+        renamed=renamed,
+        renamed_by=content.last_edit(renamed) if renamed else None,
     )
 
 
@@ -83,17 +88,28 @@ def edit_plan(plan_id: int) -> Response:
 def rename_area(area_id: int) -> Response:
     """Change an area's title."""
     area = get_area_or_404(current_user, area_id)
-    form = AreaForm()
+    form = AreaTitleForm()
     if form.validate():
         try:
-            content.rename_area(current_user, area, form.title.data)
+            content.rename_area(current_user, area, form.title.data, form.version.data)
         except ValidationFailed as refused:
             errors_onto(form, refused)
+        except StaleWrite:
+            db.session.rollback()
+            db.session.refresh(area)
+            _seen(form, area.version)
+            return _editor(area.plan, 409, rename_forms={area.id: form}, renamed=area)
         else:
             flash(_("The area is renamed."), "info")
             return _back(area.plan_id, f"#area-{area.id}")
     authorize(current_user, Action.EDIT_PLAN, area.plan)
     return _editor(area.plan, 422, rename_forms={area.id: form})
+
+
+def _seen(form: Any, version: int) -> None:
+    """After a conflict, saving again overwrites the version the user has now seen only."""
+    form.version.data = version
+    form.version.raw_data = [str(version)]
 
 
 def _direction() -> int:
@@ -135,7 +151,12 @@ def move_activity(activity_id: int) -> Response:
 
 
 def _activity_page(
-    plan: Plan, form: ActivityForm, area: Area, activity: Activity | None, status: int = 200
+    plan: Plan,
+    form: ActivityForm,
+    area: Area,
+    activity: Activity | None,
+    status: int = 200,
+    conflict: bool = False,
 ) -> Response:
     return render(
         "content/activity.html",
@@ -145,6 +166,8 @@ def _activity_page(
         area=area,
         activity=activity,
         form=form,
+        conflict=conflict,
+        changed_by=content.last_edit(activity) if conflict and activity else None,
     )
 
 
@@ -159,8 +182,10 @@ def _activity_form(
                 title=activity.title,
                 goal=activity.goal,
                 functions=[a.function_id for a in activity.current_assignments],
+                version=activity.version,
             )
-    form = ActivityForm(**kwargs)
+    # Editing carries the version the coordinator saw; adding has none to carry.
+    form = (ActivityEditForm if activity is not None else ActivityForm)(**kwargs)
     form.functions.choices = [
         (f.id, f"{f.code} – {f.organisation.name}") for f in content.selectable_functions(plan)
     ]
@@ -209,10 +234,16 @@ def edit_activity(activity_id: int) -> Response:
                 title=form.title.data,
                 goal=form.goal.data,
                 function_ids=set(form.functions.data or []),
+                expected_version=form.version.data,
             )
         except ValidationFailed as refused:
             db.session.rollback()
             errors_onto(form, refused)
+        except StaleWrite:
+            db.session.rollback()
+            db.session.refresh(activity)
+            _seen(form, activity.version)
+            return _activity_page(plan, form, activity.area, activity, 409, conflict=True)
         else:
             flash(_("The activity is saved."), "info")
             return _back(plan.id, f"#activity-{activity.id}")

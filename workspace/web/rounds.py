@@ -15,12 +15,14 @@ from ..htmx import redirect_to, render
 from ..models import FollowUpRound, RoundKind
 from ..policy import (
     Action,
+    Denied,
     authorize,
     can,
     get_evidence_or_404,
     get_plan_or_404,
     get_round_assignment_or_404,
     get_round_or_404,
+    plan_open,
 )
 from ..services import attachments, rounds, threads
 from ..services.errors import StaleWrite, ValidationFailed
@@ -45,6 +47,24 @@ def _refuse_closed_report(
         rnd, assignment_id, refused=_closed_message(), refused_in=refused_in, **forms
     )
     return render("rounds/report.html", "report_form", 409, **context)
+
+
+def _refuse_report_in_closed_plan(
+    rnd: FollowUpRound, assignment: Any, refused_in: str, **forms: Any
+) -> Response | None:
+    """None when the user may report. When the plan was ended (replaced, not reopened),
+    403 on the report page with what the user typed and why; other refusals as usual."""
+    try:
+        authorize(current_user, Action.REPORT, assignment)
+    except Denied as denied:
+        if plan_open(rnd.plan):
+            raise
+        db.session.rollback()
+        context = _report_context(
+            rnd, assignment.id, refused=denied.message, refused_in=refused_in, **forms
+        )
+        return render("rounds/report.html", "report_form", 403, **context)
+    return None
 
 
 @bp.route("/plans/<int:plan_id>/rounds", methods=["GET", "POST"])
@@ -193,8 +213,9 @@ def report(round_id: int, assignment_id: int) -> Response:
     if request.method == "GET":
         return render("rounds/report.html", "report_form", **context)
     assignment = context["assignment"]
-    authorize(current_user, Action.REPORT, assignment)
     form = ReportForm()
+    if refused := _refuse_report_in_closed_plan(rnd, assignment, "report", form=form):
+        return refused
     if not rnd.is_open:
         return _refuse_closed_report(rnd, assignment_id, "report", form=form)
     status, extra = 422, {}
@@ -206,6 +227,13 @@ def report(round_id: int, assignment_id: int) -> Response:
         except rounds.RoundClosed:
             db.session.rollback()
             return _refuse_closed_report(rnd, assignment_id, "report", form=form)
+        except Denied:
+            # The plan was ended between the check above and the save.
+            db.session.rollback()
+            db.session.refresh(rnd.plan)
+            if refused := _refuse_report_in_closed_plan(rnd, assignment, "report", form=form):
+                return refused
+            raise
         except StaleWrite:
             db.session.rollback()
             status, extra = 409, {"conflict": True}
@@ -240,8 +268,9 @@ def add_evidence(round_id: int, assignment_id: int) -> Response:
     """Attach statistics, a report or a decision to the report, as a link or a file."""
     rnd = get_round_or_404(current_user, round_id)
     assignment = get_round_assignment_or_404(current_user, rnd, assignment_id)
-    authorize(current_user, Action.REPORT, assignment)
     form = EvidenceForm()
+    if refused := _refuse_report_in_closed_plan(rnd, assignment, "evidence", evidence_form=form):
+        return refused
     if not rnd.is_open:
         return _refuse_closed_report(rnd, assignment_id, "evidence", evidence_form=form)
     entry = rounds.find_report(rnd, assignment)

@@ -10,13 +10,14 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 from werkzeug.wrappers import Response
 
+from ..extensions import db
 from ..forms import CommentEditForm, CommentForm, RedactForm
 from ..htmx import is_fragment_request, nothing_new, redirect_to, render
 from ..models import Comment, Plan
 from ..policy import Action, authorize, get_activity_or_404, get_comment_or_404, get_plan_or_404
 from ..routing import query_int
 from ..services import threads
-from ..services.errors import ValidationFailed
+from ..services.errors import StaleWrite, ValidationFailed
 from ..services.live import current_marker
 from . import live
 from .auth import safe_next
@@ -159,32 +160,57 @@ def show_comment(comment_id: int) -> Response:
     return _comment_page(comment, None, block="comment")
 
 
+def _refused_comment_edit(comment: Comment, form: Any, block: str) -> Response:
+    """The form again with what the user wrote, and the comment as it is now: 410 when it
+    was deleted, 409 when it was redacted or changed. Never the text a redaction removed."""
+    db.session.rollback()
+    db.session.refresh(comment)
+    if comment.is_removed:
+        status, extra = (409 if comment.redacted_at else 410), {"removed": True}
+    else:
+        status, extra = 409, {"conflict": True}
+        # Saving again overwrites the version the user has now seen, and only that one.
+        form.version.data = comment.version
+        form.version.raw_data = [str(comment.version)]
+    change = threads.last_change(comment)
+    return _comment_page(comment, form, status, block=block, change=change, **extra)
+
+
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_comment(comment_id: int) -> Response:
     """Edit one's own comment in place (a page of its own without JavaScript)."""
     comment = get_comment_or_404(current_user, comment_id)
+    if request.method == "GET":
+        authorize(current_user, Action.EDIT_COMMENT, comment)
+        form = CommentEditForm(formdata=None, body=comment.body, version=comment.version)
+        return _comment_page(comment, form)
+    form = CommentEditForm()
+    if comment.is_removed:
+        # Removed while the author was writing: what they wrote stays on screen.
+        return _refused_comment_edit(comment, form, "edit_form")
     authorize(current_user, Action.EDIT_COMMENT, comment)
-    form = CommentEditForm(body=comment.body)
     personal_data: list[str] = []
-    if request.method == "POST" and form.validate():
+    if form.validate():
         try:
             threads.edit(
                 current_user,
                 comment,
                 form.body.data,
+                form.version.data,
                 confirmed_no_personal_data=form.confirm_no_personal_data.data,
             )
         except ValidationFailed as refused:
             errors_onto(form, refused)
         except threads.PersonalDataSuspected as suspected:
             personal_data = suspected.numbers
+        except (StaleWrite, threads.CommentRemoved):
+            return _refused_comment_edit(comment, form, "edit_form")
         else:
             if not is_fragment_request():
                 return redirect_to(f"{_thread_page(comment)}#comment-{comment.id}")
             return _comment_page(comment, None, block="comment")
-    status = 422 if request.method == "POST" else 200
-    return _comment_page(comment, form, status, personal_data=personal_data)
+    return _comment_page(comment, form, 422, personal_data=personal_data)
 
 
 @bp.post("/comments/<int:comment_id>/delete")
@@ -192,7 +218,13 @@ def edit_comment(comment_id: int) -> Response:
 def delete_comment(comment_id: int) -> Response:
     """Remove a comment: one's own, or as admin one by one's own organisation."""
     comment = get_comment_or_404(current_user, comment_id)
-    threads.delete(current_user, comment)
+    try:
+        threads.delete(current_user, comment)
+    except StaleWrite:
+        # Changed in that very moment: show it as it is now, to be removed again if wanted.
+        db.session.rollback()
+        db.session.refresh(comment)
+        return _comment_page(comment, None, 409, block="comment")
     if not is_fragment_request():
         return redirect_to(f"{_thread_page(comment)}#comment-{comment.id}")
     return _comment_page(comment, None, block="comment")
@@ -203,14 +235,21 @@ def delete_comment(comment_id: int) -> Response:
 def redact_comment(comment_id: int) -> Response:
     """An admin replaces a comment of their organisation, with a reason for the log."""
     comment = get_comment_or_404(current_user, comment_id)
-    authorize(current_user, Action.MODERATE_COMMENT, comment)
+    if request.method == "GET":
+        authorize(current_user, Action.MODERATE_COMMENT, comment)
+        form = RedactForm(formdata=None, version=comment.version)
+        return _comment_page(comment, form, block="redact_form")
     form = RedactForm()
-    if form.validate_on_submit():
+    if comment.is_removed:
+        return _refused_comment_edit(comment, form, "redact_form")
+    authorize(current_user, Action.MODERATE_COMMENT, comment)
+    if form.validate():
         try:
-            threads.redact(current_user, comment, form.reason.data)
+            threads.redact(current_user, comment, form.reason.data, form.version.data)
         except ValidationFailed as refused:
             errors_onto(form, refused)
+        except (StaleWrite, threads.CommentRemoved):
+            return _refused_comment_edit(comment, form, "redact_form")
         else:
             return redirect_to(f"{_thread_page(comment)}#comment-{comment.id}")
-    status = 422 if request.method == "POST" else 200
-    return _comment_page(comment, form, status, block="redact_form")
+    return _comment_page(comment, form, 422, block="redact_form")
