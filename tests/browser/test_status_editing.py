@@ -453,7 +453,9 @@ def test_an_expired_session_is_shown_in_place(app: Flask, page: Page, login: Log
     assert refused.value.status == 400
     # Said once, in the page's alert box; the form keeps what the user chose.
     alert = page.locator("#request-error")
-    expect(alert).to_contain_text("Sidan har gått ut. Inget sparades. Ladda om sidan och försök igen.")
+    expect(alert).to_contain_text(
+        "Sidan har gått ut. Inget sparades. Ladda om sidan och försök igen."
+    )
     expect(alert.get_by_role("link", name="Ladda om sidan")).to_be_visible()
     expect(page.get_by_label("Ny status", exact=True)).to_have_value("done")
     assert_not_reloaded(page)

@@ -723,11 +723,11 @@ def test_the_suggestion_follows_the_date_and_kind_the_user_picks(app):
         headers={"HX-Request": "true"},
     ).get_data(as_text=True)
     assert "<html" not in fragment
-    assert f'Lämna tomt för att få ”Uppföljning april {NEXT_YEAR}”' in fragment
+    assert f"Lämna tomt för att få ”Uppföljning april {NEXT_YEAR}”" in fragment
     page = coordinator.get(
         f"/plans/1/rounds?kind=annual_evaluation&due_on={NEXT_YEAR}-05-20"
     ).get_data(as_text=True)
-    assert f'Lämna tomt för att få ”Årlig utvärdering maj {NEXT_YEAR}”' in page
+    assert f"Lämna tomt för att få ”Årlig utvärdering maj {NEXT_YEAR}”" in page
 
 
 def test_an_empty_title_never_collides_with_an_existing_round(app):

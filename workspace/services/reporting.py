@@ -524,6 +524,7 @@ def _comment(comment: Comment, person: _People) -> dict[str, Any]:
         "edited_at": _iso(comment.edited_at),
         "deleted_at": _iso(comment.deleted_at),
         "redacted_at": _iso(comment.redacted_at),
+        "version": comment.version,
     }
 
 
@@ -760,6 +761,7 @@ def plan_archive(plan: Plan) -> dict[str, Any]:
                 "position": area.position,
                 "title": area.title,
                 "archived_at": _iso(area.archived_at),
+                "version": area.version,
                 "created_at": _iso(area.created_at),
                 "activities": [
                     {
@@ -769,6 +771,7 @@ def plan_archive(plan: Plan) -> dict[str, Any]:
                         "title": activity.title,
                         "goal": activity.goal,
                         "archived_at": _iso(activity.archived_at),
+                        "version": activity.version,
                         "created_at": _iso(activity.created_at),
                         "overall_status": activity.overall_status.value,
                         "assignments": [assignment_data(a) for a in activity.assignments],
