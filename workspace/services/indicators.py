@@ -88,13 +88,21 @@ def _checked_indicator(
     }
 
 
-def _changes(obj: object, fields: dict[str, Any]) -> dict[str, list[str]]:
-    """What `fields` would change on `obj`, as old → new text for the audit log."""
-    return {
+def _apply(
+    obj: Indicator | Measurement, fields: dict[str, Any], actor: User
+) -> dict[str, list[str]]:
+    """Write `fields` onto `obj` as changed by `actor`; what changed, as old → new text for
+    the audit log (empty, and nothing written, when nothing did)."""
+    changes = {
         name: [_audit_text(getattr(obj, name)), _audit_text(new)]
         for name, new in fields.items()
         if getattr(obj, name) != new
     }
+    if changes:
+        for name, new in fields.items():
+            setattr(obj, name, new)
+        obj.updated_at, obj.updated_by_id = utcnow(), actor.id
+    return changes
 
 
 def _audit_text(value: object) -> str:
@@ -152,12 +160,9 @@ def edit_indicator(
     fields = _checked_indicator(title, unit, target, period, aggregation)
     if expected_version != indicator.version:
         raise StaleWrite()
-    changes = _changes(indicator, fields)
+    changes = _apply(indicator, fields, actor)
     if not changes:
         return indicator
-    for name, value in fields.items():
-        setattr(indicator, name, value)
-    indicator.updated_at, indicator.updated_by_id = utcnow(), actor.id
     audit.record(
         actor,
         "indicator.changed",
@@ -254,12 +259,9 @@ def correct_measurement(
     fields = _checked_measurement(value, measured_on, source)
     if expected_version != measurement.version:
         raise StaleWrite()
-    changes = _changes(measurement, fields)
+    changes = _apply(measurement, fields, actor)
     if not changes:
         return measurement
-    for name, new in fields.items():
-        setattr(measurement, name, new)
-    measurement.updated_at, measurement.updated_by_id = utcnow(), actor.id
     audit.record(
         actor,
         "measurement.corrected",
