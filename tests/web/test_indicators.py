@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -213,6 +214,11 @@ def active_list(html: str) -> str:
     return section.split("indicators__archived")[0]
 
 
+def shown_text(html: str) -> str:
+    """What a reader sees: tags and their attributes (CSRF tokens, ids) left out."""
+    return re.sub(r"<[^>]*>", " ", html)
+
+
 def test_a_reporter_corrects_a_mistyped_value_in_place(app):
     indicator_id = new_indicator(app)
     measurement_id = log(app, indicator_id, "130", date(2012, 5, 1))
@@ -233,7 +239,8 @@ def test_a_reporter_corrects_a_mistyped_value_in_place(app):
     )
     assert saved.status_code == 303 and f"#indicator-{indicator_id}" in saved.headers["Location"]
     page = activity_html(app)
-    assert "2012:</strong> 13 av 12 besök (108 %)" in page and "130" not in page
+    assert "2012:</strong> 13 av 12 besök (108 %)" in page
+    assert "130" not in shown_text(active_list(page))
     # Who logged it and who corrected it, on the page and in the audit log.
     with app.app_context():
         logger = demo_user("polisen", "handlaggare")
@@ -270,7 +277,7 @@ def test_a_removed_value_leaves_the_page_and_its_chart(app):
     removed = post(member, f"/measurements/{wrong}/remove", version="1")
     assert removed.status_code == 303
     section = active_list(activity_html(app))
-    assert "999" not in section and "2012" not in section
+    assert "999" not in shown_text(section) and "2012" not in shown_text(section)
     assert f'id="measurement-{keep}"' in section and section.count('class="chart__bar') == 1
     # Gone for good from the user's point of view; the audit log says what it was.
     assert post(member, f"/measurements/{wrong}/remove", version="1").status_code == 404
