@@ -6,7 +6,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db, keeping_loaded
 from ..models import (
@@ -20,7 +19,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize
-from . import audit
+from . import audit, transaction
 from .errors import StaleWrite, ValidationFailed
 from .text import clean
 
@@ -64,25 +63,20 @@ def change_status(
         user_id=actor.id,
         organisation_id=actor.organisation_id,
     )
-    assignment.status = new_status
-    assignment.updated_at = change.created_at = at or utcnow()
-    assignment.updated_by_id = actor.id
-    db.session.add(change)
-    audit.record(
-        actor,
-        "assignment.status_changed",
-        assignment,
-        from_status=change.from_status.value if change.from_status else None,
-        to_status=new_status.value,
-    )
-    try:
-        # Everything written is in memory already, so the caller can show the saved status
-        # without loading the assignment again.
-        with keeping_loaded():
-            db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise StaleWrite() from exc
+    # Everything written is in memory already, so the caller can show the saved status
+    # without loading the assignment again.
+    with keeping_loaded(), transaction.write():
+        assignment.status = new_status
+        assignment.updated_at = change.created_at = at or utcnow()
+        assignment.updated_by_id = actor.id
+        db.session.add(change)
+        audit.record(
+            actor,
+            "assignment.status_changed",
+            assignment,
+            from_status=change.from_status.value if change.from_status else None,
+            to_status=new_status.value,
+        )
     return change
 
 

@@ -107,7 +107,6 @@ def update_status(assignment_id: int) -> Response:
         errors_onto(form, refused)
         return _form_page(assignment, form, 422)
     except StaleWrite:
-        db.session.rollback()
         db.session.refresh(assignment)
         return _form_page(
             assignment, form, 409, conflict=True, tried_status=AssignmentStatus(form.status.data)
