@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, Response, flash, request, session, url_for
+from flask import Blueprint, Response, flash, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -242,10 +243,11 @@ def audit_csv() -> Response:
     authorize(current_user, Action.VIEW_AUDIT_LOG, current_user.organisation)
     _form, query = _audit_query()
     rows = list(db.session.execute(query.limit(100_000)).scalars())
-    return Response(
-        audit.to_csv(rows),
+    return send_file(
+        BytesIO(audit.to_csv(rows)),
         mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="handelselogg.csv"'},
+        as_attachment=True,
+        download_name="handelselogg.csv",
     )
 
 

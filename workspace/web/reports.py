@@ -18,7 +18,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def download(body: bytes, mimetype: str, title: str, extension: str) -> Response:
     """An attachment named after `title`: an ASCII slug for old clients, the real title
-    (åäö and all) in `filename*` for the rest (RFC 6266)."""
+    (åäö and all) in `filename*` for the rest (RFC 6266). Not `send_file`: its fallback
+    only strips accents ("Arlig utvardering maj 2012.xlsx", an en dash dropped)."""
     response = make_response(body)
     response.mimetype = mimetype  # text/* gets "; charset=utf-8"; JSON is UTF-8 by definition
     ascii_name = f"{reporting.slug(title)}.{extension}"
