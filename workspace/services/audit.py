@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -41,6 +39,7 @@ from ..models import (
     User,
     Visibility,
 )
+from . import swedish_csv
 from .text import neutralise
 
 
@@ -323,13 +322,11 @@ def events(
 
 
 def to_csv(rows: list[AuditEvent]) -> bytes:
-    """The events as CSV for Swedish Excel: UTF-8 with BOM, semicolons, in the reader's
-    language like the page."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([_("When"), _("Who"), _("What"), _("Object"), _("Details")])
-    for event in rows:
-        writer.writerow(
+    """The events as CSV for Swedish Excel (`swedish_csv`), in the reader's language like
+    the page."""
+    return swedish_csv.encode(
+        [_("When"), _("Who"), _("What"), _("Object"), _("Details")],
+        (
             [
                 event.created_at.astimezone(ZoneInfo("Europe/Stockholm")).strftime(
                     "%Y-%m-%d %H:%M:%S"
@@ -339,5 +336,6 @@ def to_csv(rows: list[AuditEvent]) -> bytes:
                 neutralise(object_name(event)),
                 neutralise("; ".join(f"{k}: {v}" for k, v in describe(event))),
             ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+            for event in rows
+        ),
+    )
