@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from flask_babel import get_timezone, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
@@ -308,15 +308,16 @@ def events(
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .options(joinedload(AuditEvent.user))
     )
-    zone = ZoneInfo("Europe/Stockholm")
+    # pytz, from Flask-Babel: `localize` gives the day's real offset (summer time too).
+    zone = get_timezone()
     if user_id is not None:
         query = query.where(AuditEvent.user_id == user_id)
     if action:
         query = query.where(AuditEvent.action == action)
     if since is not None:
-        query = query.where(AuditEvent.created_at >= datetime.combine(since, time(), zone))
+        query = query.where(AuditEvent.created_at >= zone.localize(datetime.combine(since, time())))
     if until is not None:
-        day_after = datetime.combine(until, time(), zone) + timedelta(days=1)
+        day_after = zone.localize(datetime.combine(until + timedelta(days=1), time()))
         query = query.where(AuditEvent.created_at < day_after)
     return query
 
@@ -328,9 +329,7 @@ def to_csv(rows: list[AuditEvent]) -> bytes:
         [_("When"), _("Who"), _("What"), _("Object"), _("Details")],
         (
             [
-                event.created_at.astimezone(ZoneInfo("Europe/Stockholm")).strftime(
-                    "%Y-%m-%d %H:%M:%S"
-                ),
+                to_user_timezone(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
                 neutralise(event.user.name if event.user else ""),
                 label(event.action),
                 neutralise(object_name(event)),

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
+from flask_babel import format_date, to_user_timezone
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -40,7 +39,7 @@ def _number(raw: object, field: str, errors: dict[str, str]) -> Decimal | None:
 def _today() -> date:
     """Today where the plan is followed up (a value logged at 00:30 is today's, not
     yesterday's in UTC)."""
-    return utcnow().astimezone(ZoneInfo("Europe/Stockholm")).date()
+    return to_user_timezone(utcnow()).date()
 
 
 def _no_identity_number(text: str, field: str, errors: dict[str, str]) -> None:
