@@ -26,12 +26,11 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, StopValidation
 
 from ..models import (
     AGGREGATION_LABELS,
     EVIDENCE_KIND_LABELS,
-    NOTE_MAX_LENGTH,
     PERIOD_LABELS,
     ROUND_KIND_LABELS,
     STATUS_LABELS,
@@ -75,6 +74,21 @@ class Form(FlaskForm):
 def _wtforms_translations(locale: str) -> Translations:
     """WTForms' built-in messages (a wrong number, a choice not in the list) in `locale`."""
     return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class CheckedByService:
+    """A field the service checks, in the words it refuses with (the one place they are
+    written): required in the browser as with `InputRequired`, and a field left empty or not
+    sent at all goes on to the service as such, not as the field's default."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if not field.raw_data or not field.raw_data[0]:
+            field.errors[:] = []  # "Not a valid date" and the like: the service says it better
+            if not field.raw_data:
+                field.data = None
+            raise StopValidation()
 
 
 class EmptyForm(Form):
@@ -144,18 +158,9 @@ class StatusForm(Form):
     status = SelectField(
         _l("Status"),
         choices=status_choices,
-        validators=[InputRequired(_l("Choose one of the statuses in the list."))],
+        validators=[CheckedByService()],
     )
-    note = TextAreaField(
-        _l("Note (optional)"),
-        validators=[
-            Optional(),
-            Length(
-                max=NOTE_MAX_LENGTH,
-                message=_l("The note may have at most %(max)d characters."),
-            ),
-        ],
-    )
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional()])
     version = IntegerField(validators=[InputRequired()])
     next = HiddenField()
 
@@ -167,14 +172,14 @@ class CommentForm(Form):
     # two characters), so the message counts what the user sees.
     body = TextAreaField(
         _l("Comment"),
-        validators=[InputRequired(_l("Write a comment first."))],
+        validators=[CheckedByService()],
         render_kw={"rows": 4},
     )
     visibility = RadioField(
         _l("Who may read it"),
         choices=[SelectChoice(v.value, VISIBILITY_LABELS[v]) for v in Visibility],
         default=Visibility.SHARED.value,
-        validators=[InputRequired(_l("Choose who may read the comment."))],
+        validators=[CheckedByService()],
     )
     confirm_no_personal_data = BooleanField(
         _l("I have checked: the comment names no individual and holds no personal data")
@@ -198,10 +203,7 @@ class CommentEditForm(Form):
 class RedactForm(Form):
     reason = TextAreaField(
         _l("Why is it redacted?"),
-        validators=[
-            InputRequired(_l("Say why the comment is redacted.")),
-            Length(max=500, message=_l("The reason may have at most %(max)d characters.")),
-        ],
+        validators=[CheckedByService()],
         render_kw={"rows": 2, "maxlength": 500},
     )
     version = _seen_version()
@@ -212,13 +214,10 @@ class RoundForm(Form):
         _l("Kind"),
         choices=[SelectChoice(k.value, ROUND_KIND_LABELS[k]) for k in RoundKind],
         default=RoundKind.WORKING_GROUP.value,
-        validators=[InputRequired(_l("Choose the kind of follow-up."))],
+        validators=[CheckedByService()],
     )
     title = StringField(_l("Title"), validators=[Optional()])
-    due_on = DateField(
-        _l("Report by"),
-        validators=[InputRequired(_l("Give the date by which the organisations report."))],
-    )
+    due_on = DateField(_l("Report by"), validators=[CheckedByService()])
     # Offered only once the service has said the date has passed.
     confirm_past_due = BooleanField(_l("Yes, create it with a date that has passed"))
 
@@ -226,7 +225,7 @@ class RoundForm(Form):
 class ReportForm(Form):
     what_was_done = TextAreaField(
         _l("What was done"),
-        validators=[InputRequired(_l("Write what was done."))],
+        validators=[CheckedByService()],
         render_kw={"rows": 6},
     )
     # The report the user saw (0: none yet); without it a save could overwrite unseen text.
@@ -241,9 +240,9 @@ class EvidenceForm(Form):
         _l("Kind of evidence"),
         choices=[SelectChoice(k.value, EVIDENCE_KIND_LABELS[k]) for k in EvidenceKind],
         default=EvidenceKind.REPORT.value,
-        validators=[InputRequired(_l("Choose what kind of evidence it is."))],
+        validators=[CheckedByService()],
     )
-    title = StringField(_l("Title"), validators=[InputRequired(_l("Give the evidence a title."))])
+    title = StringField(_l("Title"), validators=[CheckedByService()])
     url = URLField(_l("Link"), validators=[Optional()])
     file = FileField(_l("File"))
     source = StringField(_l("Source (statistics)"), validators=[Optional()])
@@ -262,38 +261,28 @@ class CloseRoundForm(Form):
 
 
 class IndicatorForm(Form):
-    title = StringField(
-        _l("What is measured"), validators=[InputRequired(_l("Say what is measured."))]
-    )
-    unit = StringField(
-        _l("Unit"), validators=[InputRequired(_l("Give the unit, for example visits."))]
-    )
+    title = StringField(_l("What is measured"), validators=[CheckedByService()])
+    unit = StringField(_l("Unit"), validators=[CheckedByService()])
     # Text, so "2,5" works: the service reads Swedish and English decimals alike.
     target = StringField(_l("Target"), validators=[InputRequired(_l("Give the target."))])
     period = RadioField(
         _l("Period"),
         choices=[SelectChoice(p.value, PERIOD_LABELS[p]) for p in Period],
         default=Period.YEAR.value,
-        validators=[InputRequired(_l("Choose a period."))],
+        validators=[CheckedByService()],
     )
     aggregation = RadioField(
         _l("The period's value"),
         choices=[SelectChoice(a.value, AGGREGATION_LABELS[a]) for a in Aggregation],
         default=Aggregation.SUM.value,
-        validators=[InputRequired(_l("Choose a period."))],
+        validators=[CheckedByService()],
     )
 
 
 class MeasurementForm(Form):
-    value = StringField(
-        _l("Value"), validators=[InputRequired(_l("Write a number, for example 12 or 2,5."))]
-    )
-    measured_on = DateField(
-        _l("Applies to date"), validators=[InputRequired(_l("Give the date the value applies to."))]
-    )
-    source = StringField(
-        _l("Source"), validators=[InputRequired(_l("Give the source of the value."))]
-    )
+    value = StringField(_l("Value"), validators=[CheckedByService()])
+    measured_on = DateField(_l("Applies to date"), validators=[CheckedByService()])
+    source = StringField(_l("Source"), validators=[CheckedByService()])
 
 
 class IndicatorEditForm(IndicatorForm):
@@ -321,13 +310,13 @@ ROLE_LABELS = {
 
 
 class UserForm(Form):
-    name = StringField(_l("Name"), validators=[InputRequired(_l("Write the person's name."))])
-    email = EmailField(_l("Email"), validators=[InputRequired(_l("Write a valid email address."))])
+    name = StringField(_l("Name"), validators=[CheckedByService()])
+    email = EmailField(_l("Email"), validators=[CheckedByService()])
     role = RadioField(
         _l("Role"),
         choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role],
         default=Role.MEMBER.value,
-        validators=[InputRequired(_l("Choose a role."))],
+        validators=[CheckedByService()],
     )
     functions = SelectMultipleField(_l("Functions the person holds"), coerce=int)
 
@@ -377,7 +366,7 @@ class AuditFilterForm(Form):
 
 
 class AreaForm(Form):
-    title = StringField(_l("Title"), validators=[InputRequired(_l("Write a title."))])
+    title = StringField(_l("Title"), validators=[CheckedByService()])
 
 
 class AreaTitleForm(AreaForm):
