@@ -11,10 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from .extensions import db
-from .models import Organisation, OrganisationKind, Plan, Role, User
+from .models import Organisation, OrganisationKind, Plan, User
 from .services import backup, demo, plans, users
 from .services.errors import ValidationFailed
-from .services.organisations import ensure_organisation
 
 
 def _organisation(slug: str) -> Organisation:
@@ -86,7 +85,7 @@ def register(app: Flask) -> None:
         kind = OrganisationKind.PARTNER if partner else OrganisationKind.TENANT
         if kind is OrganisationKind.TENANT and not (admin_email and admin_name):
             raise click.UsageError("a tenant needs --admin-email and --admin-name")
-        organisation = ensure_organisation(slug, name, kind)
+        password = None
         if kind is OrganisationKind.TENANT:
             assert admin_email and admin_name
             if users.find_user(slug, admin_email):
@@ -94,18 +93,17 @@ def register(app: Flask) -> None:
             password = click.prompt(
                 "Password for the admin", hide_input=True, confirmation_prompt=True
             )
-            try:
-                users.create_user(
-                    organisation,
-                    email=admin_email,
-                    name=admin_name,
-                    role=Role.ADMIN,
-                    password=password,
-                )
-            except ValidationFailed as exc:
-                db.session.rollback()
-                raise click.ClickException(" ".join(exc.errors.values())) from exc
-        db.session.commit()
+        try:
+            users.create_organisation(
+                slug,
+                name,
+                kind,
+                admin_email=admin_email if password is not None else None,
+                admin_name=admin_name,
+                admin_password=password,
+            )
+        except ValidationFailed as exc:
+            raise click.ClickException(" ".join(exc.errors.values())) from exc
         click.echo(f"Organisation {slug!r} ready.")
 
     @app.cli.command("create-plan")
@@ -132,11 +130,10 @@ def register(app: Flask) -> None:
     def set_participants(plan_id: int, slugs: tuple[str, ...]) -> None:
         """Replace the organisations taking part in a plan (their users then see it)."""
         plan = _plan(plan_id)
-        organisations = [_organisation(s) for s in slugs]
-        if any(org.kind is not OrganisationKind.TENANT for org in organisations):
-            raise click.ClickException("only tenant organisations take part in a plan")
-        plan.participants = organisations
-        db.session.commit()
+        try:
+            plans.set_participants(plan, [_organisation(s) for s in slugs])
+        except plans.PlanFileError as exc:
+            raise click.ClickException(str(exc)) from exc
         click.echo(f"Plan {plan.id} now has {', '.join(slugs)}.")
 
     @app.cli.command("import-plan")

@@ -22,7 +22,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize, reporting_roles
-from . import audit
+from . import audit, transaction
 from .errors import ValidationFailed
 
 
@@ -106,8 +106,8 @@ def relieve(
 
 def set_functions(actor: User, user: User, function_ids: set[int]) -> None:
     """An admin decides which of the organisation's functions a user holds."""
-    apply_functions(actor, user, function_ids)
-    db.session.commit()
+    with transaction.write():
+        apply_functions(actor, user, function_ids)
 
 
 def apply_functions(

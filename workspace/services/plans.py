@@ -24,7 +24,7 @@ from ..models import (
     Plan,
     User,
 )
-from . import audit
+from . import audit, transaction
 from .organisations import ensure_function, ensure_organisation
 
 SEED_PLAN_FILE = Path(__file__).resolve().parent.parent / "data" / "handlingsplan-2011.toml"
@@ -109,42 +109,42 @@ def import_plan(data: dict[str, Any], actor: User | None = None) -> Plan:
     problems = check_plan_data(data)
     if problems:
         raise PlanFileError("\n".join(problems))
-    functions: dict[str, Function] = {}
-    organisations: dict[str, Organisation] = {}
-    for org_data in data["organisations"]:
-        org = ensure_organisation(
-            org_data["slug"], org_data["name"], OrganisationKind(org_data["kind"])
-        )
-        organisations[org.slug] = org
-        for function_data in org_data.get("functions", []):
-            function = ensure_function(org, function_data["code"], function_data["name"])
-            functions[f"{org.slug}/{function.code}"] = function
+    with transaction.write():
+        functions: dict[str, Function] = {}
+        organisations: dict[str, Organisation] = {}
+        for org_data in data["organisations"]:
+            org = ensure_organisation(
+                org_data["slug"], org_data["name"], OrganisationKind(org_data["kind"])
+            )
+            organisations[org.slug] = org
+            for function_data in org_data.get("functions", []):
+                function = ensure_function(org, function_data["code"], function_data["name"])
+                functions[f"{org.slug}/{function.code}"] = function
 
-    plan = Plan(
-        title=data["title"],
-        period_start=data["period_start"],
-        period_end=data["period_end"],
-        participants=[organisations[slug] for slug in data["participants"]],
-    )
-    db.session.add(plan)
-    for area_position, area_data in enumerate(data["areas"], start=1):
-        area = Area(title=area_data["title"], position=area_position)
-        plan.areas.append(area)
-        for activity_position, activity_data in enumerate(area_data["activities"], start=1):
-            activity = Activity(
-                title=activity_data["title"],
-                goal=activity_data["goal"].strip(),
-                position=activity_position,
-            )
-            area.activities.append(activity)
-            responsible = dict.fromkeys(
-                ref for label in activity_data["responsible"] for ref in data["parties"][label]
-            )
-            for ref in responsible:
-                activity.assignments.append(Assignment(function=functions[ref]))
-    db.session.flush()
-    audit.record(actor, "plan.imported", plan, title=plan.title)
-    db.session.commit()
+        plan = Plan(
+            title=data["title"],
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            participants=[organisations[slug] for slug in data["participants"]],
+        )
+        db.session.add(plan)
+        for area_position, area_data in enumerate(data["areas"], start=1):
+            area = Area(title=area_data["title"], position=area_position)
+            plan.areas.append(area)
+            for activity_position, activity_data in enumerate(area_data["activities"], start=1):
+                activity = Activity(
+                    title=activity_data["title"],
+                    goal=activity_data["goal"].strip(),
+                    position=activity_position,
+                )
+                area.activities.append(activity)
+                responsible = dict.fromkeys(
+                    ref for label in activity_data["responsible"] for ref in data["parties"][label]
+                )
+                for ref in responsible:
+                    activity.assignments.append(Assignment(function=functions[ref]))
+        db.session.flush()
+        audit.record(actor, "plan.imported", plan, title=plan.title)
     return plan
 
 
@@ -206,17 +206,35 @@ def create_plan(
         problems.append("a plan with that title and start year exists")
     if problems:
         raise PlanFileError("; ".join(problems))
-    plan = Plan(
-        title=title,
-        period_start=period_start,
-        period_end=period_start + 2,
-        participants=participants,
-    )
-    db.session.add(plan)
-    db.session.flush()
-    audit.record(actor, "plan.created", plan, title=title)
-    db.session.commit()
+    with transaction.write():
+        plan = Plan(
+            title=title,
+            period_start=period_start,
+            period_end=period_start + 2,
+            participants=participants,
+        )
+        db.session.add(plan)
+        db.session.flush()
+        audit.record(actor, "plan.created", plan, title=title)
     return plan
+
+
+def set_participants(plan: Plan, participants: list[Organisation]) -> None:
+    """The operator replaces the organisations taking part in a plan (their users then see
+    it), audited without an actor like the import. Only tenants take part."""
+    if any(org.kind is not OrganisationKind.TENANT for org in participants):
+        raise PlanFileError("only tenant organisations take part in a plan")
+    before = {org.id: org for org in plan.participants}
+    after = {org.id: org for org in participants}
+    with transaction.write():
+        plan.participants = participants
+        audit.record(
+            None,
+            "plan.participants_changed",
+            plan,
+            added=[org.name for id_, org in after.items() if id_ not in before],
+            removed=[org.name for id_, org in before.items() if id_ not in after],
+        )
 
 
 # --- Reading a plan for its overview -----------------------------------------------------

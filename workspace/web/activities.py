@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..extensions import db
 from ..forms import (
     IndicatorEditForm,
     IndicatorForm,
@@ -207,8 +206,6 @@ def update_indicator(indicator_id: int) -> Response:
         errors_onto(form, refused)
         return _card(indicator, 422, indicator_edit_form=form)
     except StaleWrite:
-        db.session.rollback()
-        db.session.refresh(indicator)
         return _card(indicator, 409, indicator_edit_form=form, conflict=True)
     return _saved(indicator, _("The target is saved."))
 
@@ -274,8 +271,6 @@ def update_measurement(measurement_id: int) -> Response:
         errors_onto(form, refused)
         return _card(indicator, 422, **context)
     except StaleWrite:
-        db.session.rollback()
-        db.session.refresh(measurement)
         return _card(indicator, 409, conflict=True, **context)
     return _saved(indicator, _("The value is corrected."))
 
@@ -294,7 +289,5 @@ def remove_measurement(measurement_id: int) -> Response:
     try:
         indicators.remove_measurement(current_user, measurement, expected_version=form.version.data)
     except StaleWrite:
-        db.session.rollback()
-        db.session.refresh(measurement)
         return _card(indicator, 409, removing=measurement, conflict=True)
     return _saved(indicator, _("The value is removed."))
