@@ -22,7 +22,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize, reporting_roles
-from . import audit, transaction
+from . import audit
 from .errors import ValidationFailed
 
 
@@ -104,17 +104,12 @@ def relieve(
     )
 
 
-def set_functions(actor: User, user: User, function_ids: set[int]) -> None:
-    """An admin decides which of the organisation's functions a user holds."""
-    with transaction.write():
-        apply_functions(actor, user, function_ids)
-
-
 def apply_functions(
     actor: User, user: User, function_ids: set[int], *, deactivation: bool = False
 ) -> list[Function]:
-    """`set_functions` inside the caller's transaction; the audit rows name the function and
-    the person. Returns the functions taken away."""
+    """An admin decides which of the organisation's functions a user holds, inside the
+    caller's transaction; the audit rows name the function and the person. Returns the
+    functions taken away."""
     authorize(actor, Action.MANAGE_USERS, user)
     own = {f.id: f for f in user.organisation.functions}
     unknown = function_ids - own.keys()
