@@ -49,7 +49,7 @@ from workspace.extensions import db
 from workspace.models import Activity, Area, Assignment, Comment, Plan, StatusChange
 from workspace.services import demo, users
 from workspace.services.live import current_marker
-from workspace.web import live
+from workspace.web import page_context
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -456,7 +456,7 @@ def baseline(app: Flask, plan_id: int) -> Page:
     def load() -> dict[str, Any]:
         app.test_request_context(f"/plans/{plan_id}").push()
         login_user(users.find_user(USER[0], f"{USER[1]}@{USER[0]}.example"))
-        return live.overview_context(plan_id, {})
+        return page_context.overview_context(plan_id, {})
 
     context = isolated.run(load)
 

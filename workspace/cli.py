@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 import tomli_w
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from .extensions import db
-from .models import Organisation, OrganisationKind, Plan, Role, User
+from .models import Organisation, OrganisationKind, Plan, User
 from .services import backup, demo, plans, users
 from .services.errors import ValidationFailed
-from .services.organisations import ensure_organisation
 
 
 def _organisation(slug: str) -> Organisation:
@@ -52,173 +52,202 @@ def _sqlite_database() -> Path:
     return Path(url.database)
 
 
+@click.command("demo-data")
+@with_appcontext
+def demo_data() -> None:
+    """Load the seed plan, the demo organisations and users, and a year of use (idempotent)."""
+    base = demo.load_demo_data()
+    history = demo.load_demo_history()
+    if base:
+        click.echo(f"Demo data loaded. Every demo user has the password {demo.DEMO_PASSWORD!r}.")
+    elif history:
+        click.echo("The demo plan's second year (rounds, comments, indicators) was added.")
+    else:
+        click.echo("Demo data is already loaded; nothing changed.")
+
+
+@click.command("create-organisation")
+@with_appcontext
+@click.argument("slug")
+@click.argument("name")
+@click.option(
+    "--partner", is_flag=True, help="A partner named in plans, without logins (no admin)."
+)
+@click.option("--admin-email", help="Email of the organisation's first admin.")
+@click.option("--admin-name", help="Full name of the organisation's first admin.")
+def create_organisation(
+    slug: str, name: str, partner: bool, admin_email: str | None, admin_name: str | None
+) -> None:
+    """Create an organisation and, for a tenant, its first admin.
+
+    The admin's password is read from a prompt (or standard input), never from the
+    command line, so it does not end up in the shell history.
+    """
+    kind = OrganisationKind.PARTNER if partner else OrganisationKind.TENANT
+    if kind is OrganisationKind.TENANT and not (admin_email and admin_name):
+        raise click.UsageError("a tenant needs --admin-email and --admin-name")
+    password = None
+    if kind is OrganisationKind.TENANT:
+        assert admin_email and admin_name
+        if users.find_user(slug, admin_email):
+            raise click.ClickException(f"{admin_email} already exists in {slug}")
+        password = click.prompt("Password for the admin", hide_input=True, confirmation_prompt=True)
+    try:
+        users.create_organisation(
+            slug,
+            name,
+            kind,
+            admin_email=admin_email if password is not None else None,
+            admin_name=admin_name,
+            admin_password=password,
+        )
+    except ValidationFailed as exc:
+        raise click.ClickException(" ".join(exc.errors.values())) from exc
+    click.echo(f"Organisation {slug!r} ready.")
+
+
+@click.command("create-plan")
+@with_appcontext
+@click.argument("title")
+@click.option("--start", "period_start", type=int, required=True, help="First year.")
+@click.option(
+    "--participant",
+    "participants",
+    multiple=True,
+    required=True,
+    help="Slug of a participating tenant organisation; repeat for each.",
+)
+def create_plan(title: str, period_start: int, participants: tuple[str, ...]) -> None:
+    """Create an empty three-year plan shared by the given organisations."""
+    try:
+        plan = plans.create_plan(title, period_start, [_organisation(s) for s in participants])
+    except plans.PlanFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created plan {plan.id}: {plan.title} ({plan.period_label}).")
+
+
+@click.command("set-participants")
+@with_appcontext
+@click.argument("plan_id", type=int)
+@click.argument("slugs", nargs=-1, required=True)
+def set_participants(plan_id: int, slugs: tuple[str, ...]) -> None:
+    """Replace the organisations taking part in a plan (their users then see it)."""
+    plan = _plan(plan_id)
+    try:
+        plans.set_participants(plan, [_organisation(s) for s in slugs])
+    except plans.PlanFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Plan {plan.id} now has {', '.join(slugs)}.")
+
+
+@click.command("import-plan")
+@with_appcontext
+@click.argument(
+    "path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def import_plan(path: Path | None) -> None:
+    """Import a plan file (TOML); without PATH, the 2011 Sollefteå–Kramfors–police plan."""
+    try:
+        data = plans.read_plan_file(path or plans.SEED_PLAN_FILE)
+    except plans.PlanFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if plans.find_plan(data["title"], data["period_start"]):
+        raise click.ClickException("that plan is already imported")
+    plan = plans.import_plan(data)
+    click.echo(f"Imported plan {plan.id}: {plan.title} ({plan.period_label}).")
+
+
+@click.command("export-plan")
+@with_appcontext
+@click.argument("plan_id", type=int)
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_plan(plan_id: int, path: Path) -> None:
+    """Write a plan in the plan-file format (TOML), which import-plan reads back."""
+    data = plans.export_plan_data(_plan(plan_id))
+    path.write_text(tomli_w.dumps(data, multiline_strings=True), encoding="utf-8")
+    click.echo(f"Wrote plan {plan_id} to {path}.")
+
+
+@click.command("list-users")
+@with_appcontext
+@click.option("--organisation", "slug", help="Only this organisation's users.")
+def list_users(slug: str | None) -> None:
+    """List users: organisation, email, role, active, name."""
+    query = select(User).join(Organisation).order_by(Organisation.slug, User.email)
+    if slug:
+        query = query.where(Organisation.id == _organisation(slug).id)
+    for user in db.session.execute(query).scalars():
+        state = "active" if user.active else "inactive"
+        click.echo(
+            f"{user.organisation.slug}\t{user.email}\t{user.role.value}\t{state}\t{user.name}"
+        )
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def backup_command(path: Path, force: bool) -> None:
+    """Back up the SQLite database to PATH while the app runs, and the attachment files
+    to PATH.attachments/. On PostgreSQL, says how to use pg_dump instead."""
+    database = _sqlite_database()
+    try:
+        backup.backup_sqlite(database, path, force=force)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote a backup of {database} to {path}.")
+    files = backup.copy_attachments(
+        Path(current_app.config["ATTACHMENT_DIR"]), backup.attachments_path(path)
+    )
+    if files:
+        click.echo(f"Copied {files} attachment files to {backup.attachments_path(path)}.")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the SQLite database with a backup made by `backup`, and put back its
+    attachment files. Everything written since the backup is lost."""
+    database = _sqlite_database()
+    try:
+        revision = backup.backup_revision(path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not yes:
+        click.confirm(
+            f"Replace {database} with {path}? Everything written since the backup is lost.",
+            abort=True,
+        )
+    # Let go of the app's own connections so none holds a lock on the file.
+    db.session.remove()
+    db.engine.dispose()
+    backup.restore_sqlite(path, database)
+    click.echo(f"Restored {database} from {path}.")
+    files = backup.copy_attachments(
+        backup.attachments_path(path), Path(current_app.config["ATTACHMENT_DIR"])
+    )
+    if files:
+        click.echo(f"Put back {files} attachment files.")
+    if revision != backup.head_revision():
+        click.echo("The backup is from an older version: now run `flask db upgrade`.")
+
+
+COMMANDS = (
+    demo_data,
+    create_organisation,
+    create_plan,
+    set_participants,
+    import_plan,
+    export_plan,
+    list_users,
+    backup_command,
+    restore_command,
+)
+
+
 def register(app: Flask) -> None:
-    @app.cli.command("demo-data")
-    def demo_data() -> None:
-        """Load the seed plan, the demo organisations and users, and a year of use (idempotent)."""
-        base = demo.load_demo_data()
-        history = demo.load_demo_history()
-        if base:
-            click.echo(
-                f"Demo data loaded. Every demo user has the password {demo.DEMO_PASSWORD!r}."
-            )
-        elif history:
-            click.echo("The demo plan's second year (rounds, comments, indicators) was added.")
-        else:
-            click.echo("Demo data is already loaded; nothing changed.")
-
-    @app.cli.command("create-organisation")
-    @click.argument("slug")
-    @click.argument("name")
-    @click.option(
-        "--partner", is_flag=True, help="A partner named in plans, without logins (no admin)."
-    )
-    @click.option("--admin-email", help="Email of the organisation's first admin.")
-    @click.option("--admin-name", help="Full name of the organisation's first admin.")
-    def create_organisation(
-        slug: str, name: str, partner: bool, admin_email: str | None, admin_name: str | None
-    ) -> None:
-        """Create an organisation and, for a tenant, its first admin.
-
-        The admin's password is read from a prompt (or standard input), never from the
-        command line, so it does not end up in the shell history.
-        """
-        kind = OrganisationKind.PARTNER if partner else OrganisationKind.TENANT
-        if kind is OrganisationKind.TENANT and not (admin_email and admin_name):
-            raise click.UsageError("a tenant needs --admin-email and --admin-name")
-        organisation = ensure_organisation(slug, name, kind)
-        if kind is OrganisationKind.TENANT:
-            assert admin_email and admin_name
-            if users.find_user(slug, admin_email):
-                raise click.ClickException(f"{admin_email} already exists in {slug}")
-            password = click.prompt(
-                "Password for the admin", hide_input=True, confirmation_prompt=True
-            )
-            try:
-                users.create_user(
-                    organisation,
-                    email=admin_email,
-                    name=admin_name,
-                    role=Role.ADMIN,
-                    password=password,
-                )
-            except ValidationFailed as exc:
-                db.session.rollback()
-                raise click.ClickException(" ".join(exc.errors.values())) from exc
-        db.session.commit()
-        click.echo(f"Organisation {slug!r} ready.")
-
-    @app.cli.command("create-plan")
-    @click.argument("title")
-    @click.option("--start", "period_start", type=int, required=True, help="First year.")
-    @click.option(
-        "--participant",
-        "participants",
-        multiple=True,
-        required=True,
-        help="Slug of a participating tenant organisation; repeat for each.",
-    )
-    def create_plan(title: str, period_start: int, participants: tuple[str, ...]) -> None:
-        """Create an empty three-year plan shared by the given organisations."""
-        try:
-            plan = plans.create_plan(title, period_start, [_organisation(s) for s in participants])
-        except plans.PlanFileError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(f"Created plan {plan.id}: {plan.title} ({plan.period_label}).")
-
-    @app.cli.command("set-participants")
-    @click.argument("plan_id", type=int)
-    @click.argument("slugs", nargs=-1, required=True)
-    def set_participants(plan_id: int, slugs: tuple[str, ...]) -> None:
-        """Replace the organisations taking part in a plan (their users then see it)."""
-        plan = _plan(plan_id)
-        organisations = [_organisation(s) for s in slugs]
-        if any(org.kind is not OrganisationKind.TENANT for org in organisations):
-            raise click.ClickException("only tenant organisations take part in a plan")
-        plan.participants = organisations
-        db.session.commit()
-        click.echo(f"Plan {plan.id} now has {', '.join(slugs)}.")
-
-    @app.cli.command("import-plan")
-    @click.argument(
-        "path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-    )
-    def import_plan(path: Path | None) -> None:
-        """Import a plan file (TOML); without PATH, the 2011 Sollefteå–Kramfors–police plan."""
-        try:
-            data = plans.read_plan_file(path or plans.SEED_PLAN_FILE)
-        except plans.PlanFileError as exc:
-            raise click.ClickException(str(exc)) from exc
-        if plans.find_plan(data["title"], data["period_start"]):
-            raise click.ClickException("that plan is already imported")
-        plan = plans.import_plan(data)
-        click.echo(f"Imported plan {plan.id}: {plan.title} ({plan.period_label}).")
-
-    @app.cli.command("export-plan")
-    @click.argument("plan_id", type=int)
-    @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-    def export_plan(plan_id: int, path: Path) -> None:
-        """Write a plan in the plan-file format (TOML), which import-plan reads back."""
-        data = plans.export_plan_data(_plan(plan_id))
-        path.write_text(tomli_w.dumps(data, multiline_strings=True), encoding="utf-8")
-        click.echo(f"Wrote plan {plan_id} to {path}.")
-
-    @app.cli.command("list-users")
-    @click.option("--organisation", "slug", help="Only this organisation's users.")
-    def list_users(slug: str | None) -> None:
-        """List users: organisation, email, role, active, name."""
-        query = select(User).join(Organisation).order_by(Organisation.slug, User.email)
-        if slug:
-            query = query.where(Organisation.id == _organisation(slug).id)
-        for user in db.session.execute(query).scalars():
-            state = "active" if user.active else "inactive"
-            click.echo(
-                f"{user.organisation.slug}\t{user.email}\t{user.role.value}\t{state}\t{user.name}"
-            )
-
-    @app.cli.command("backup")
-    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-    @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
-    def backup_command(path: Path, force: bool) -> None:
-        """Back up the SQLite database to PATH while the app runs, and the attachment files
-        to PATH.attachments/. On PostgreSQL, says how to use pg_dump instead."""
-        database = _sqlite_database()
-        try:
-            backup.backup_sqlite(database, path, force=force)
-        except backup.BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(f"Wrote a backup of {database} to {path}.")
-        files = backup.copy_attachments(
-            Path(current_app.config["ATTACHMENT_DIR"]), backup.attachments_path(path)
-        )
-        if files:
-            click.echo(f"Copied {files} attachment files to {backup.attachments_path(path)}.")
-
-    @app.cli.command("restore")
-    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-    def restore_command(path: Path, yes: bool) -> None:
-        """Replace the SQLite database with a backup made by `backup`, and put back its
-        attachment files. Everything written since the backup is lost."""
-        database = _sqlite_database()
-        try:
-            revision = backup.backup_revision(path)
-        except backup.BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
-        if not yes:
-            click.confirm(
-                f"Replace {database} with {path}? Everything written since the backup is lost.",
-                abort=True,
-            )
-        # Let go of the app's own connections so none holds a lock on the file.
-        db.session.remove()
-        db.engine.dispose()
-        backup.restore_sqlite(path, database)
-        click.echo(f"Restored {database} from {path}.")
-        files = backup.copy_attachments(
-            backup.attachments_path(path), Path(current_app.config["ATTACHMENT_DIR"])
-        )
-        if files:
-            click.echo(f"Put back {files} attachment files.")
-        if revision != backup.head_revision():
-            click.echo("The backup is from an older version: now run `flask db upgrade`.")
+    """Add the operator commands to `flask --app workspace`."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

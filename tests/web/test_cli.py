@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from workspace.extensions import db
-from workspace.models import Assignment, Plan, Role, StatusChange, User
+from workspace.models import Assignment, AuditEvent, Plan, Role, StatusChange, User
 from workspace.services import plans, users
 
 
@@ -133,6 +133,12 @@ def test_create_plan_and_set_participants(app):
     assert again.exit_code == 0
     with app.app_context():
         assert [o.slug for o in db.session.get(Plan, plan_id).participants] == ["solleftea"]
+        # The operator's change is in the audit log, without an actor like an import.
+        event = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "plan.participants_changed")
+        ).scalar_one()
+        assert event.user_id is None and event.object_id == plan_id
+        assert len(event.details["added"]) == 1 and len(event.details["removed"]) == 2
     bad = runner.invoke(args=["create-plan", "X", "--start", "2014", "--participant", "nowhere"])
     assert bad.exit_code == 1 and "no organisation with the slug 'nowhere'" in bad.output
     partner = runner.invoke(args=["set-participants", str(plan_id), "skatteverket"])

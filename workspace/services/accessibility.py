@@ -15,6 +15,7 @@ from ..models import (
     User,
 )
 from ..policy import Action, authorize
+from . import transaction
 from .errors import ValidationFailed
 from .text import clean
 from .users import EMAIL, normalise_email
@@ -46,13 +47,13 @@ def report_problem(
         errors["contact_email"] = _("Write a valid email address, or leave the field empty.")
     if errors:
         raise ValidationFailed(errors)
-    report = AccessibilityReport(
-        description=description,
-        page_address=page_address or None,
-        contact_email=contact_email or None,
-    )
-    db.session.add(report)
-    db.session.commit()
+    with transaction.write():
+        report = AccessibilityReport(
+            description=description,
+            page_address=page_address or None,
+            contact_email=contact_email or None,
+        )
+        db.session.add(report)
     return report
 
 

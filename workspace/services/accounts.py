@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import PasswordLink, User
 from ..models.types import utcnow
 from ..policy import Action, authorize
-from . import audit
+from . import audit, transaction
 from .errors import ValidationFailed
 
 MIN_PASSWORD_LENGTH = 10
@@ -57,11 +57,11 @@ def change_password(user: User, current: str, new: str) -> None:
     problem = password_problem(new, user)
     if problem:
         raise ValidationFailed({"new_password": problem})
-    user.password_hash = hash_password(new)
-    # Sessions and remember-me cookies elsewhere end with the old password.
-    user.session_token = secrets.token_urlsafe(32)
-    audit.record(user, "account.password_changed", user)
-    db.session.commit()
+    with transaction.write():
+        user.password_hash = hash_password(new)
+        # Sessions and remember-me cookies elsewhere end with the old password.
+        user.session_token = secrets.token_urlsafe(32)
+        audit.record(user, "account.password_changed", user)
 
 
 def _digest(token: str) -> str:
@@ -73,21 +73,23 @@ def issue_password_link(actor: User, user: User) -> str:
     stop working, so only the newest one handed over counts."""
     authorize(actor, Action.MANAGE_USERS, user)
     now = utcnow()
-    for link in db.session.execute(
-        select(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
-    ).scalars():
-        link.used_at = now
     token = secrets.token_urlsafe(32)
-    db.session.add(
-        PasswordLink(
-            user=user,
-            token_hash=_digest(token),
-            expires_at=now + LINK_LIFETIME,
-            created_by_id=actor.id,
+    with transaction.write():
+        for link in db.session.execute(
+            select(PasswordLink).where(
+                PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None)
+            )
+        ).scalars():
+            link.used_at = now
+        db.session.add(
+            PasswordLink(
+                user=user,
+                token_hash=_digest(token),
+                expires_at=now + LINK_LIFETIME,
+                created_by_id=actor.id,
+            )
         )
-    )
-    audit.record(actor, "user.password_link_issued", user)
-    db.session.commit()
+        audit.record(actor, "user.password_link_issued", user)
     return token
 
 
@@ -109,11 +111,11 @@ def set_password_with_link(token: str, password: str) -> User:
     problem = password_problem(password, link.user)
     if problem:
         raise ValidationFailed({"password": problem})
-    link.used_at = utcnow()
-    link.user.password_hash = hash_password(password)
-    link.user.session_token = secrets.token_urlsafe(32)
-    audit.record(link.user, "account.password_set_with_link", link.user)
-    db.session.commit()
+    with transaction.write():
+        link.used_at = utcnow()
+        link.user.password_hash = hash_password(password)
+        link.user.session_token = secrets.token_urlsafe(32)
+        audit.record(link.user, "account.password_set_with_link", link.user)
     return link.user
 
 
@@ -130,17 +132,23 @@ def start_session(user: User) -> None:
     if not user.session_token:
         # Two first logins at once, on two workers, must not each set a token: the later
         # write would end the other session. Only a row still without one is written.
-        db.session.execute(
-            update(User)
-            .where(User.id == user.id, User.session_token.is_(None))
-            .values(session_token=secrets.token_urlsafe(32))
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
+        with transaction.write():
+            db.session.execute(
+                update(User)
+                .where(User.id == user.id, User.session_token.is_(None))
+                .values(session_token=secrets.token_urlsafe(32))
+                .execution_options(synchronize_session=False)
+            )
         db.session.refresh(user)
 
 
 def end_sessions(user: User) -> None:
     """Log the user out everywhere: every session and remember-me cookie stops working."""
-    user.session_token = secrets.token_urlsafe(32)
-    db.session.commit()
+    with transaction.write():
+        user.session_token = secrets.token_urlsafe(32)
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the language the user chose, for their next sessions too."""
+    with transaction.write():
+        user.locale = locale

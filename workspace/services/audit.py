@@ -136,6 +136,7 @@ ACTION_LABELS = {
     "measurement.removed": _l("Value removed"),
     "plan.imported": _l("Plan imported"),
     "plan.created": _l("Plan created"),
+    "plan.participants_changed": _l("Participating organisations changed"),
     "plan.copied": _l("Next plan started"),
     "plan.area_added": _l("Area added"),
     "plan.area_changed": _l("Area renamed"),

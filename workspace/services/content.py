@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
@@ -26,7 +25,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize
-from . import audit
+from . import audit, transaction
 from .errors import StaleWrite, ValidationFailed
 from .text import clean
 
@@ -75,11 +74,11 @@ def add_area(actor: User, plan: Plan, title: str | None) -> Area:
     if any(a.title == title for a in plan.areas):
         raise ValidationFailed({"title": _("The plan already has an area with that title.")})
     position = (max((a.position for a in plan.areas), default=0)) + 1
-    area = Area(plan=plan, title=title, position=position)
-    db.session.add(area)
-    db.session.flush()
-    audit.record(actor, "plan.area_added", area, title=title)
-    db.session.commit()
+    with transaction.write():
+        area = Area(plan=plan, title=title, position=position)
+        db.session.add(area)
+        db.session.flush()
+        audit.record(actor, "plan.area_added", area, title=title)
     return area
 
 
@@ -115,10 +114,10 @@ def rename_area(actor: User, area: Area, title: str | None, expected_version: in
     title = _title(title, limit=200)
     if any(a.title == title and a.id != area.id for a in area.plan.areas):
         raise ValidationFailed({"title": _("The plan already has an area with that title.")})
-    _claim_version(area, expected_version)
-    audit.record(actor, "plan.area_changed", area, title=[area.title, title])
-    area.title = title
-    db.session.commit()
+    with transaction.write():
+        _claim_version(area, expected_version)
+        audit.record(actor, "plan.area_changed", area, title=[area.title, title])
+        area.title = title
 
 
 def _swap(items: list, item: object, direction: int) -> bool:
@@ -134,19 +133,19 @@ def move_area(actor: User, area: Area, direction: int) -> None:
     """Move an area one step up (-1) or down (+1) among the plan's current areas."""
     authorize(actor, Action.EDIT_PLAN, area.plan)
     if _swap(current_areas(area.plan), area, direction):
-        audit.record(actor, "plan.area_moved", area, direction=direction)
-        db.session.commit()
+        with transaction.write():
+            audit.record(actor, "plan.area_moved", area, direction=direction)
 
 
 def archive_area(actor: User, area: Area) -> None:
     """Take an area, with its activities and assignments, out of the plan."""
     authorize(actor, Action.EDIT_PLAN, area.plan)
     now = utcnow()
-    area.archived_at = now
-    for activity in current_activities(area):
-        _archive_activity(activity, now)
-    audit.record(actor, "plan.area_archived", area, title=area.title)
-    db.session.commit()
+    with transaction.write():
+        area.archived_at = now
+        for activity in current_activities(area):
+            _archive_activity(activity, now)
+        audit.record(actor, "plan.area_archived", area, title=area.title)
 
 
 def _set_responsible(activity: Activity, functions: list[Function]) -> tuple[list[str], list[str]]:
@@ -189,12 +188,12 @@ def add_activity(
         raise ValidationFailed({"goal": _("Write the goal.")})
     functions = _functions(area.plan, function_ids)
     position = (max((a.position for a in area.activities), default=0)) + 1
-    activity = Activity(area=area, title=title, goal=goal, position=position)
-    db.session.add(activity)
-    _set_responsible(activity, functions)
-    db.session.flush()
-    audit.record(actor, "plan.activity_added", activity, title=title)
-    db.session.commit()
+    with transaction.write():
+        activity = Activity(area=area, title=title, goal=goal, position=position)
+        db.session.add(activity)
+        _set_responsible(activity, functions)
+        db.session.flush()
+        audit.record(actor, "plan.activity_added", activity, title=title)
     return activity
 
 
@@ -215,25 +214,25 @@ def edit_activity(
     if not goal:
         raise ValidationFailed({"goal": _("Write the goal.")})
     functions = _functions(activity.area.plan, function_ids)
-    _claim_version(activity, expected_version)
-    changes = {
-        key: [old, new]
-        for key, old, new in (("title", activity.title, title), ("goal", activity.goal, goal))
-        if old != new
-    }
-    activity.title, activity.goal = title, goal
-    added, removed = _set_responsible(activity, functions)
-    audit.record(
-        actor, "plan.activity_changed", activity, changes=changes, added=added, removed=removed
-    )
-    db.session.commit()
+    with transaction.write():
+        _claim_version(activity, expected_version)
+        changes = {
+            key: [old, new]
+            for key, old, new in (("title", activity.title, title), ("goal", activity.goal, goal))
+            if old != new
+        }
+        activity.title, activity.goal = title, goal
+        added, removed = _set_responsible(activity, functions)
+        audit.record(
+            actor, "plan.activity_changed", activity, changes=changes, added=added, removed=removed
+        )
 
 
 def move_activity(actor: User, activity: Activity, direction: int) -> None:
     authorize(actor, Action.EDIT_PLAN, activity.area.plan)
     if _swap(current_activities(activity.area), activity, direction):
-        audit.record(actor, "plan.activity_moved", activity, direction=direction)
-        db.session.commit()
+        with transaction.write():
+            audit.record(actor, "plan.activity_moved", activity, direction=direction)
 
 
 def _archive_activity(activity: Activity, now: object) -> None:
@@ -244,9 +243,9 @@ def _archive_activity(activity: Activity, now: object) -> None:
 
 def archive_activity(actor: User, activity: Activity) -> None:
     authorize(actor, Action.EDIT_PLAN, activity.area.plan)
-    _archive_activity(activity, utcnow())
-    audit.record(actor, "plan.activity_archived", activity, title=activity.title)
-    db.session.commit()
+    with transaction.write():
+        _archive_activity(activity, utcnow())
+        audit.record(actor, "plan.activity_archived", activity, title=activity.title)
 
 
 def archive_marker(item: Area | Activity) -> str:
@@ -280,12 +279,12 @@ def restore_area(actor: User, area: Area, seen: str | None) -> None:
     authorize(actor, Action.EDIT_PLAN, area.plan)
     if area.archived_at is None or seen != archive_marker(area):
         raise StaleWrite()
-    for activity in area.activities:
-        if activity.archived_at == area.archived_at:
-            _restore_activity(activity)
-    area.archived_at = None
-    audit.record(actor, "plan.area_restored", area, title=area.title)
-    db.session.commit()
+    with transaction.write():
+        for activity in area.activities:
+            if activity.archived_at == area.archived_at:
+                _restore_activity(activity)
+        area.archived_at = None
+        audit.record(actor, "plan.area_restored", area, title=area.title)
 
 
 def restore_activity(actor: User, activity: Activity, seen: str | None) -> None:
@@ -298,17 +297,9 @@ def restore_activity(actor: User, activity: Activity, seen: str | None) -> None:
         raise StaleWrite()
     if activity.area.archived_at is not None:
         raise ValidationFailed({"archived": _("Restore its area first.")})
-    _restore_activity(activity)
-    audit.record(actor, "plan.activity_restored", activity, title=activity.title)
-    db.session.commit()
-
-
-def _commit_plan_version() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise StaleWrite() from exc
+    with transaction.write():
+        _restore_activity(activity)
+        audit.record(actor, "plan.activity_restored", activity, title=activity.title)
 
 
 def reopen_plan(actor: User, plan: Plan, expected_version: int | None) -> None:
@@ -318,10 +309,10 @@ def reopen_plan(actor: User, plan: Plan, expected_version: int | None) -> None:
     authorize(actor, Action.REOPEN_PLAN, plan)
     if not plan.is_closed or expected_version != plan.version:
         raise StaleWrite()
-    plan.reopened_at = utcnow()
-    plan.reopened_by_id = actor.id
-    audit.record(actor, "plan.reopened", plan, title=plan.title)
-    _commit_plan_version()
+    with transaction.write():
+        plan.reopened_at = utcnow()
+        plan.reopened_by_id = actor.id
+        audit.record(actor, "plan.reopened", plan, title=plan.title)
 
 
 def close_plan(actor: User, plan: Plan, expected_version: int | None) -> None:
@@ -331,10 +322,10 @@ def close_plan(actor: User, plan: Plan, expected_version: int | None) -> None:
     authorize(actor, Action.REOPEN_PLAN, plan)
     if plan.is_closed or expected_version != plan.version:
         raise StaleWrite()
-    plan.reopened_at = None
-    plan.reopened_by_id = None
-    audit.record(actor, "plan.closed_again", plan, title=plan.title)
-    _commit_plan_version()
+    with transaction.write():
+        plan.reopened_at = None
+        plan.reopened_by_id = None
+        audit.record(actor, "plan.closed_again", plan, title=plan.title)
 
 
 def copy_plan(actor: User, plan: Plan, *, title: str | None, period_start: int | None) -> Plan:
@@ -349,28 +340,28 @@ def copy_plan(actor: User, plan: Plan, *, title: str | None, period_start: int |
         select(func.count(Plan.id)).where(Plan.title == title, Plan.period_start == period_start)
     ):
         raise ValidationFailed({"title": _("A plan with that title and first year exists.")})
-    copy = Plan(
-        title=title,
-        period_start=period_start,
-        period_end=period_start + 2,
-        participants=list(plan.participants),
-    )
-    db.session.add(copy)
-    for area in current_areas(plan):
-        new_area = Area(title=area.title, position=area.position)
-        copy.areas.append(new_area)
-        for activity in current_activities(area):
-            new_activity = Activity(
-                title=activity.title, goal=activity.goal, position=activity.position
-            )
-            new_area.activities.append(new_activity)
-            for assignment in activity.current_assignments:
-                new_activity.assignments.append(Assignment(function=assignment.function))
-    db.session.flush()
-    plan.replaced_by = copy
-    plan.ended_at = utcnow()
-    plan.reopened_at = plan.reopened_by_id = None
-    audit.record(actor, "plan.copied", copy, source_plan_id=plan.id, title=title)
-    audit.record(actor, "plan.replaced", plan, title=plan.title, replaced_by=title)
-    _commit_plan_version()
+    with transaction.write():
+        copy = Plan(
+            title=title,
+            period_start=period_start,
+            period_end=period_start + 2,
+            participants=list(plan.participants),
+        )
+        db.session.add(copy)
+        for area in current_areas(plan):
+            new_area = Area(title=area.title, position=area.position)
+            copy.areas.append(new_area)
+            for activity in current_activities(area):
+                new_activity = Activity(
+                    title=activity.title, goal=activity.goal, position=activity.position
+                )
+                new_area.activities.append(new_activity)
+                for assignment in activity.current_assignments:
+                    new_activity.assignments.append(Assignment(function=assignment.function))
+        db.session.flush()
+        plan.replaced_by = copy
+        plan.ended_at = utcnow()
+        plan.reopened_at = plan.reopened_by_id = None
+        audit.record(actor, "plan.copied", copy, source_plan_id=plan.id, title=title)
+        audit.record(actor, "plan.replaced", plan, title=plan.title, replaced_by=title)
     return copy

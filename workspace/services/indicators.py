@@ -10,13 +10,12 @@ from typing import Any
 
 from flask_babel import format_date, to_user_timezone
 from flask_babel import gettext as _
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import Activity, Aggregation, Indicator, Measurement, Period, User
 from ..models.types import utcnow
 from ..policy import Action, authorize
-from . import audit
+from . import audit, transaction
 from .errors import StaleWrite, ValidationFailed
 from .personal_data import find_identity_numbers
 from .text import clean
@@ -112,15 +111,6 @@ def _audit_text(value: object) -> str:
     return str(value)
 
 
-def _commit_versioned() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        # Someone else's write came between our read and this one.
-        db.session.rollback()
-        raise StaleWrite() from exc
-
-
 def add_indicator(
     actor: User,
     activity: Activity,
@@ -134,11 +124,11 @@ def add_indicator(
     """A coordinator sets a measurable target on an activity."""
     authorize(actor, Action.MANAGE_INDICATORS, activity)
     fields = _checked_indicator(title, unit, target, period, aggregation)
-    indicator = Indicator(activity=activity, created_by_id=actor.id, **fields)
-    db.session.add(indicator)
-    db.session.flush()
-    audit.record(actor, "indicator.added", indicator, activity_id=activity.id)
-    db.session.commit()
+    with transaction.write():
+        indicator = Indicator(activity=activity, created_by_id=actor.id, **fields)
+        db.session.add(indicator)
+        db.session.flush()
+        audit.record(actor, "indicator.added", indicator, activity_id=activity.id)
     return indicator
 
 
@@ -162,15 +152,16 @@ def edit_indicator(
     changes = _apply(indicator, fields, actor)
     if not changes:
         return indicator
-    audit.record(
-        actor,
-        "indicator.changed",
-        indicator,
-        title=indicator.title,
-        changes=changes,
-        activity_id=indicator.activity_id,
-    )
-    _commit_versioned()
+    # The fields are set already; a failure in the block rolls them back with the rest.
+    with transaction.write():
+        audit.record(
+            actor,
+            "indicator.changed",
+            indicator,
+            title=indicator.title,
+            changes=changes,
+            activity_id=indicator.activity_id,
+        )
     return indicator
 
 
@@ -179,11 +170,13 @@ def _set_archived(actor: User, indicator: Indicator, archived: bool) -> None:
     if (indicator.archived_at is not None) is archived:
         return  # someone did it already: nothing of theirs or ours is lost
     now = utcnow()
-    indicator.archived_at = now if archived else None
-    indicator.updated_at, indicator.updated_by_id = now, actor.id
     action = "indicator.archived" if archived else "indicator.restored"
-    audit.record(actor, action, indicator, title=indicator.title, activity_id=indicator.activity_id)
-    _commit_versioned()
+    with transaction.write():
+        indicator.archived_at = now if archived else None
+        indicator.updated_at, indicator.updated_by_id = now, actor.id
+        audit.record(
+            actor, action, indicator, title=indicator.title, activity_id=indicator.activity_id
+        )
 
 
 def archive_indicator(actor: User, indicator: Indicator) -> None:
@@ -230,16 +223,16 @@ def log_measurement(
     """A responsible organisation logs a value, with its date and source."""
     authorize(actor, Action.MEASURE, indicator)
     fields = _checked_measurement(value, measured_on, source)
-    measurement = Measurement(
-        indicator=indicator,
-        organisation_id=actor.organisation_id,
-        user_id=actor.id,
-        **fields,
-    )
-    db.session.add(measurement)
-    db.session.flush()
-    audit.record(actor, "measurement.logged", measurement, indicator_id=indicator.id)
-    db.session.commit()
+    with transaction.write():
+        measurement = Measurement(
+            indicator=indicator,
+            organisation_id=actor.organisation_id,
+            user_id=actor.id,
+            **fields,
+        )
+        db.session.add(measurement)
+        db.session.flush()
+        audit.record(actor, "measurement.logged", measurement, indicator_id=indicator.id)
     return measurement
 
 
@@ -261,15 +254,16 @@ def correct_measurement(
     changes = _apply(measurement, fields, actor)
     if not changes:
         return measurement
-    audit.record(
-        actor,
-        "measurement.corrected",
-        measurement,
-        changes=changes,
-        logged_by=measurement.user.name,
-        indicator_id=measurement.indicator_id,
-    )
-    _commit_versioned()
+    # The fields are set already; a failure in the block rolls them back with the rest.
+    with transaction.write():
+        audit.record(
+            actor,
+            "measurement.corrected",
+            measurement,
+            changes=changes,
+            logged_by=measurement.user.name,
+            indicator_id=measurement.indicator_id,
+        )
     return measurement
 
 
@@ -279,18 +273,18 @@ def remove_measurement(actor: User, measurement: Measurement, *, expected_versio
     authorize(actor, Action.CORRECT_MEASUREMENT, measurement)
     if expected_version != measurement.version:
         raise StaleWrite()
-    measurement.removed_at, measurement.removed_by_id = utcnow(), actor.id
-    audit.record(
-        actor,
-        "measurement.removed",
-        measurement,
-        value=_audit_text(measurement.value),
-        measured_on=measurement.measured_on.isoformat(),
-        source=measurement.source,
-        logged_by=measurement.user.name,
-        indicator_id=measurement.indicator_id,
-    )
-    _commit_versioned()
+    with transaction.write():
+        measurement.removed_at, measurement.removed_by_id = utcnow(), actor.id
+        audit.record(
+            actor,
+            "measurement.removed",
+            measurement,
+            value=_audit_text(measurement.value),
+            measured_on=measurement.measured_on.isoformat(),
+            source=measurement.source,
+            logged_by=measurement.user.name,
+            indicator_id=measurement.indicator_id,
+        )
 
 
 @dataclass(frozen=True)

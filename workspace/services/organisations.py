@@ -104,17 +104,12 @@ def relieve(
     )
 
 
-def set_functions(actor: User, user: User, function_ids: set[int]) -> None:
-    """An admin decides which of the organisation's functions a user holds."""
-    apply_functions(actor, user, function_ids)
-    db.session.commit()
-
-
 def apply_functions(
     actor: User, user: User, function_ids: set[int], *, deactivation: bool = False
 ) -> list[Function]:
-    """`set_functions` inside the caller's transaction; the audit rows name the function and
-    the person. Returns the functions taken away."""
+    """An admin decides which of the organisation's functions a user holds, inside the
+    caller's transaction; the audit rows name the function and the person. Returns the
+    functions taken away."""
     authorize(actor, Action.MANAGE_USERS, user)
     own = {f.id: f for f in user.organisation.functions}
     unknown = function_ids - own.keys()

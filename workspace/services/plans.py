@@ -24,7 +24,7 @@ from ..models import (
     Plan,
     User,
 )
-from . import audit
+from . import audit, transaction
 from .organisations import ensure_function, ensure_organisation
 
 SEED_PLAN_FILE = Path(__file__).resolve().parent.parent / "data" / "handlingsplan-2011.toml"
@@ -109,42 +109,42 @@ def import_plan(data: dict[str, Any], actor: User | None = None) -> Plan:
     problems = check_plan_data(data)
     if problems:
         raise PlanFileError("\n".join(problems))
-    functions: dict[str, Function] = {}
-    organisations: dict[str, Organisation] = {}
-    for org_data in data["organisations"]:
-        org = ensure_organisation(
-            org_data["slug"], org_data["name"], OrganisationKind(org_data["kind"])
-        )
-        organisations[org.slug] = org
-        for function_data in org_data.get("functions", []):
-            function = ensure_function(org, function_data["code"], function_data["name"])
-            functions[f"{org.slug}/{function.code}"] = function
+    with transaction.write():
+        functions: dict[str, Function] = {}
+        organisations: dict[str, Organisation] = {}
+        for org_data in data["organisations"]:
+            org = ensure_organisation(
+                org_data["slug"], org_data["name"], OrganisationKind(org_data["kind"])
+            )
+            organisations[org.slug] = org
+            for function_data in org_data.get("functions", []):
+                function = ensure_function(org, function_data["code"], function_data["name"])
+                functions[f"{org.slug}/{function.code}"] = function
 
-    plan = Plan(
-        title=data["title"],
-        period_start=data["period_start"],
-        period_end=data["period_end"],
-        participants=[organisations[slug] for slug in data["participants"]],
-    )
-    db.session.add(plan)
-    for area_position, area_data in enumerate(data["areas"], start=1):
-        area = Area(title=area_data["title"], position=area_position)
-        plan.areas.append(area)
-        for activity_position, activity_data in enumerate(area_data["activities"], start=1):
-            activity = Activity(
-                title=activity_data["title"],
-                goal=activity_data["goal"].strip(),
-                position=activity_position,
-            )
-            area.activities.append(activity)
-            responsible = dict.fromkeys(
-                ref for label in activity_data["responsible"] for ref in data["parties"][label]
-            )
-            for ref in responsible:
-                activity.assignments.append(Assignment(function=functions[ref]))
-    db.session.flush()
-    audit.record(actor, "plan.imported", plan, title=plan.title)
-    db.session.commit()
+        plan = Plan(
+            title=data["title"],
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            participants=[organisations[slug] for slug in data["participants"]],
+        )
+        db.session.add(plan)
+        for area_position, area_data in enumerate(data["areas"], start=1):
+            area = Area(title=area_data["title"], position=area_position)
+            plan.areas.append(area)
+            for activity_position, activity_data in enumerate(area_data["activities"], start=1):
+                activity = Activity(
+                    title=activity_data["title"],
+                    goal=activity_data["goal"].strip(),
+                    position=activity_position,
+                )
+                area.activities.append(activity)
+                responsible = dict.fromkeys(
+                    ref for label in activity_data["responsible"] for ref in data["parties"][label]
+                )
+                for ref in responsible:
+                    activity.assignments.append(Assignment(function=functions[ref]))
+        db.session.flush()
+        audit.record(actor, "plan.imported", plan, title=plan.title)
     return plan
 
 
@@ -206,17 +206,35 @@ def create_plan(
         problems.append("a plan with that title and start year exists")
     if problems:
         raise PlanFileError("; ".join(problems))
-    plan = Plan(
-        title=title,
-        period_start=period_start,
-        period_end=period_start + 2,
-        participants=participants,
-    )
-    db.session.add(plan)
-    db.session.flush()
-    audit.record(actor, "plan.created", plan, title=title)
-    db.session.commit()
+    with transaction.write():
+        plan = Plan(
+            title=title,
+            period_start=period_start,
+            period_end=period_start + 2,
+            participants=participants,
+        )
+        db.session.add(plan)
+        db.session.flush()
+        audit.record(actor, "plan.created", plan, title=title)
     return plan
+
+
+def set_participants(plan: Plan, participants: list[Organisation]) -> None:
+    """The operator replaces the organisations taking part in a plan (their users then see
+    it), audited without an actor like the import. Only tenants take part."""
+    if any(org.kind is not OrganisationKind.TENANT for org in participants):
+        raise PlanFileError("only tenant organisations take part in a plan")
+    before = {org.id: org for org in plan.participants}
+    after = {org.id: org for org in participants}
+    with transaction.write():
+        plan.participants = participants
+        audit.record(
+            None,
+            "plan.participants_changed",
+            plan,
+            added=[org.name for id_, org in after.items() if id_ not in before],
+            removed=[org.name for id_, org in before.items() if id_ not in after],
+        )
 
 
 # --- Reading a plan for its overview -----------------------------------------------------
@@ -234,10 +252,23 @@ class OverviewFilters:
     def active(self) -> bool:
         return any(v is not None for v in (self.area_id, self.organisation_slug, self.status))
 
-    def keeps(self, assignment: Assignment) -> bool:
-        if self.organisation_slug and assignment.organisation.slug != self.organisation_slug:
+    @property
+    def narrows_assignments(self) -> bool:
+        """An organisation or status filter: activities and areas without a matching
+        assignment drop out (an area filter alone keeps every activity of the area)."""
+        return self.organisation_slug is not None or self.status is not None
+
+    def keeps_area(self, area_id: int) -> bool:
+        return self.area_id is None or area_id == self.area_id
+
+    def keeps_status(self, organisation_slug: str, status: AssignmentStatus) -> bool:
+        """Whether an assignment of this organisation with this status is shown."""
+        if self.organisation_slug and organisation_slug != self.organisation_slug:
             return False
-        return self.status is None or assignment.status is self.status
+        return self.status is None or status is self.status
+
+    def keeps(self, assignment: Assignment) -> bool:
+        return self.keeps_status(assignment.organisation.slug, assignment.status)
 
 
 @dataclass
@@ -324,6 +355,31 @@ def responsible_organisations(areas: list[Area]) -> list[Organisation]:
     return sorted(found.values(), key=lambda org: (org.is_partner, org.name))
 
 
+def responsible_in(plan: Plan) -> list[Organisation]:
+    """Organisations with current assignments in the plan, in one query, for a caller that
+    has not loaded the plan (`responsible_organisations` reads a loaded one)."""
+    return list(
+        db.session.execute(
+            select(Organisation)
+            .where(
+                Organisation.id.in_(
+                    select(Function.organisation_id)
+                    .join(Assignment)
+                    .join(Activity)
+                    .join(Area)
+                    .where(
+                        Area.plan_id == plan.id,
+                        Area.archived_at.is_(None),
+                        Activity.archived_at.is_(None),
+                        Assignment.archived_at.is_(None),
+                    )
+                )
+            )
+            .order_by(Organisation.kind.desc(), Organisation.name)
+        ).scalars()
+    )
+
+
 def overview(
     plan: Plan, filters: OverviewFilters = OverviewFilters(), areas: list[Area] | None = None
 ) -> PlanOverview:
@@ -333,20 +389,19 @@ def overview(
     keeps only activities, and areas, with a matching assignment.
     """
     areas = load_areas(plan) if areas is None else areas
-    narrows_assignments = filters.organisation_slug is not None or filters.status is not None
     sections: list[AreaSection] = []
     total: Counter[AssignmentStatus] = Counter()
     for area in areas:
-        if filters.area_id is not None and area.id != filters.area_id:
+        if not filters.keeps_area(area.id):
             continue
         section = AreaSection(area=area, rows=[])
         for activity in area.activities:
             kept = [a for a in activity.assignments if filters.keeps(a)]
-            if kept or not narrows_assignments:
+            if kept or not filters.narrows_assignments:
                 section.rows.append(ActivityRow(activity, kept))
             section.counts.update(a.status for a in kept)
         total.update(section.counts)
-        if section.rows or not narrows_assignments:
+        if section.rows or not filters.narrows_assignments:
             sections.append(section)
     return PlanOverview(
         plan=plan,
@@ -383,3 +438,25 @@ def status_counts(plan: Plan) -> list[tuple[int, str, AssignmentStatus, int]]:
     """
     rows = db.session.execute(_STATUS_COUNTS, {"plan_id": plan.id})
     return [(area_id, slug, status, count) for area_id, slug, status, count in rows]
+
+
+def overview_counts(plan: Plan, filters: OverviewFilters, area: Area) -> PlanOverview:
+    """The overview's counts after a status save in `area`: the plan's total and the area's
+    own under `filters`, as `overview` counts them, from one grouped query instead of the
+    whole plan. The area's section is left out where the overview would not show it."""
+    total: Counter[AssignmentStatus] = Counter()
+    in_area: Counter[AssignmentStatus] = Counter()
+    for area_id, slug, status, count in status_counts(plan):
+        if not filters.keeps_status(slug, status):
+            continue
+        if area_id == area.id:
+            in_area[status] += count
+        if filters.keeps_area(area_id):
+            total[status] += count
+    shown = (
+        area.plan_id == plan.id
+        and filters.keeps_area(area.id)
+        and (in_area or not filters.narrows_assignments)
+    )
+    sections = [AreaSection(area, [], in_area)] if shown else []
+    return PlanOverview(plan=plan, areas=[], sections=sections, counts=total)

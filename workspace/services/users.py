@@ -12,9 +12,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..models import Function, Organisation, OrganisationKind, Role, User
 from ..policy import Action, authorize, may_report
-from . import accounts, audit
+from . import accounts, audit, transaction
 from .errors import StaleWrite, ValidationFailed
-from .organisations import apply_functions, functions_with_assignments, held_when_deactivated
+from .organisations import (
+    apply_functions,
+    ensure_organisation,
+    functions_with_assignments,
+    held_when_deactivated,
+)
 from .text import clean
 
 # Checked when no such user exists, so a wrong email costs as much time as a wrong password.
@@ -77,8 +82,9 @@ def create_user(
     password: str | None = None,
     actor: User | None = None,
 ) -> User:
-    """Create a user of a tenant organisation (partners have no logins). Without a password
-    the account cannot log in until its owner sets one through a one-time link."""
+    """Create a user of a tenant organisation (partners have no logins), inside the caller's
+    transaction (`add_user` is the admin's whole action). Without a password the account
+    cannot log in until its owner sets one through a one-time link."""
     if organisation.kind is not OrganisationKind.TENANT:
         raise ValidationFailed({"organisation": _("Partner organisations have no logins.")})
     if actor is not None:
@@ -101,8 +107,58 @@ def create_user(
     return user
 
 
-def update_user(actor: User, user: User, *, email: str, name: str, role: Role | str) -> User:
-    """An admin changes a user's name, email or role."""
+def add_user(
+    actor: User,
+    organisation: Organisation,
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    function_ids: set[int],
+) -> User:
+    """An admin adds a person with the functions they hold: one transaction, so a refused
+    function leaves no user behind."""
+    with transaction.write():
+        user = create_user(organisation, email=email, name=name, role=role, actor=actor)
+        apply_functions(actor, user, function_ids)
+    return user
+
+
+def create_organisation(
+    slug: str,
+    name: str,
+    kind: OrganisationKind,
+    *,
+    admin_email: str | None = None,
+    admin_name: str | None = None,
+    admin_password: str | None = None,
+) -> Organisation:
+    """The operator's organisation (created if missing) and, given an email, its first
+    admin with that password, in one transaction."""
+    with transaction.write():
+        organisation = ensure_organisation(slug, name, kind)
+        if admin_email is not None:
+            create_user(
+                organisation,
+                email=admin_email,
+                name=admin_name or "",
+                role=Role.ADMIN,
+                password=admin_password,
+            )
+    return organisation
+
+
+def update_user(
+    actor: User,
+    user: User,
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    function_ids: set[int] | None = None,
+) -> User:
+    """An admin changes a user's name, email, role and (given) the functions they hold, in
+    one transaction."""
     authorize(actor, Action.MANAGE_USERS, user)
     email, name, role = _checked(user.organisation, email, name, role, user)
     if user.id == actor.id and role is not Role.ADMIN:
@@ -112,10 +168,12 @@ def update_user(actor: User, user: User, *, email: str, name: str, role: Role | 
         for field, value in (("email", email), ("name", name), ("role", role.value))
         if str(getattr(user, field)) != str(value)
     }
-    user.email, user.name, user.role = email, name, role
-    if changes:  # a form saved unchanged (say, only functions changed) is no user change
-        audit.record(actor, "user.updated", user, changes=changes)
-    db.session.commit()
+    with transaction.write():
+        user.email, user.name, user.role = email, name, role
+        if changes:  # a form saved unchanged (say, only functions changed) is no user change
+            audit.record(actor, "user.updated", user, changes=changes)
+        if function_ids is not None:
+            apply_functions(actor, user, function_ids)
     return user
 
 
@@ -157,25 +215,27 @@ def set_active(
         vacant = vacated_by(user)
         if vacant:
             raise WouldLeaveVacant(vacant)
-    if active:
-        offered = held_when_deactivated(user)
-        chosen = set(restore or ())
-        if chosen - {f.id for f in offered}:
-            raise ValidationFailed({"functions": _("Choose among the functions the person held.")})
-        user.active = True
-        apply_functions(actor, user, {f.id for f in user.functions} | chosen)
-        functions = [f for f in offered if f.id in chosen]
-    else:
-        functions = apply_functions(actor, user, set(), deactivation=True)
-        user.active = False
-        user.session_token = secrets.token_urlsafe(32)
-    audit.record(
-        actor,
-        "user.reactivated" if active else "user.deactivated",
-        user,
-        functions=[f.code for f in functions],  # the person's own organisation's
-    )
-    db.session.commit()
+    with transaction.write():
+        if active:
+            offered = held_when_deactivated(user)
+            chosen = set(restore or ())
+            if chosen - {f.id for f in offered}:
+                raise ValidationFailed(
+                    {"functions": _("Choose among the functions the person held.")}
+                )
+            user.active = True
+            apply_functions(actor, user, {f.id for f in user.functions} | chosen)
+            functions = [f for f in offered if f.id in chosen]
+        else:
+            functions = apply_functions(actor, user, set(), deactivation=True)
+            user.active = False
+            user.session_token = secrets.token_urlsafe(32)
+        audit.record(
+            actor,
+            "user.reactivated" if active else "user.deactivated",
+            user,
+            functions=[f.code for f in functions],  # the person's own organisation's
+        )
 
 
 def find_user(organisation_slug: str, email: str) -> User | None:
@@ -194,13 +254,13 @@ def authenticate(organisation_slug: str, email: str, password: str) -> User | No
     user = find_user(organisation_slug, email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-        audit.record(None, "login.failed", email=normalise_email(email)[:254])
-        db.session.commit()
+        with transaction.write():
+            audit.record(None, "login.failed", email=normalise_email(email)[:254])
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
-        audit.record(None, "login.failed", user, organisation_id=user.organisation_id)
-        db.session.commit()
+        with transaction.write():
+            audit.record(None, "login.failed", user, organisation_id=user.organisation_id)
         return None
-    audit.record(user, "login", user)
-    db.session.commit()
+    with transaction.write():
+        audit.record(user, "login", user)
     return user

@@ -6,7 +6,6 @@ from flask import Blueprint, Response, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from ..extensions import db
 from ..forms import LanguageForm, PasswordChangeForm, SetPasswordForm
 from ..htmx import redirect_to, render
 from ..services import accounts
@@ -54,7 +53,6 @@ def set_password(token: str) -> Response:
         try:
             user = accounts.set_password_with_link(token, form.password.data)
         except ValidationFailed as refused:
-            db.session.rollback()
             errors_onto(form, refused)
         else:
             flash(_("Your password is set. Log in with it."), "info")

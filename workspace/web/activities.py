@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..extensions import db
 from ..forms import (
     IndicatorEditForm,
     IndicatorForm,
@@ -30,7 +29,7 @@ from ..services import indicators, threads
 from ..services.assignments import changes_since
 from ..services.errors import StaleWrite, ValidationFailed
 from ..services.live import current_marker
-from . import live
+from . import live_updates, page_context
 from .forms_help import errors_onto
 
 bp = Blueprint("activities", __name__)
@@ -40,7 +39,7 @@ bp = Blueprint("activities", __name__)
 @login_required
 def show(activity_id: int) -> Response:
     """The activity page: assignments, and the follow-up timeline with its comment form."""
-    context = live.activity_context(activity_id)
+    context = page_context.activity_context(activity_id)
     response = render("activities/show.html", "activity_body", **context)
     # After rendering: the commit expires every loaded object, which the page would then
     # load again one by one.
@@ -49,11 +48,11 @@ def show(activity_id: int) -> Response:
 
 
 @bp.get("/activities/<int:activity_id>/updates")
-@live.answers_idle_poll
+@live_updates.answers_idle_poll
 def updates(activity_id: int) -> Response:
     """Others' status changes and comments on this activity since the page's marker."""
     activity = get_activity_or_404(current_user, activity_id)
-    since = live.marker_from(request.args)
+    since = live_updates.marker_from(request.args)
     if current_marker() == since:
         return nothing_new()
     changes = changes_since(
@@ -65,11 +64,11 @@ def updates(activity_id: int) -> Response:
     if comments:
         threads.mark_read(current_user, comments[0].thread, comments)
     page_url = url_for("activities.show", activity_id=activity.id)
-    return Response(live.render_updates(page_url, changes, comments, with_poller=True))
+    return Response(live_updates.render_updates(page_url, changes, comments, with_poller=True))
 
 
 def _form_failed(activity_id: int, **forms: Any) -> Response:
-    context = live.activity_context(activity_id, **forms)
+    context = page_context.activity_context(activity_id, **forms)
     return render("activities/show.html", "activity_body", 422, **context)
 
 
@@ -207,8 +206,6 @@ def update_indicator(indicator_id: int) -> Response:
         errors_onto(form, refused)
         return _card(indicator, 422, indicator_edit_form=form)
     except StaleWrite:
-        db.session.rollback()
-        db.session.refresh(indicator)
         return _card(indicator, 409, indicator_edit_form=form, conflict=True)
     return _saved(indicator, _("The target is saved."))
 
@@ -274,8 +271,6 @@ def update_measurement(measurement_id: int) -> Response:
         errors_onto(form, refused)
         return _card(indicator, 422, **context)
     except StaleWrite:
-        db.session.rollback()
-        db.session.refresh(measurement)
         return _card(indicator, 409, conflict=True, **context)
     return _saved(indicator, _("The value is corrected."))
 
@@ -294,7 +289,5 @@ def remove_measurement(measurement_id: int) -> Response:
     try:
         indicators.remove_measurement(current_user, measurement, expected_version=form.version.data)
     except StaleWrite:
-        db.session.rollback()
-        db.session.refresh(measurement)
         return _card(indicator, 409, removing=measurement, conflict=True)
     return _saved(indicator, _("The value is removed."))

@@ -78,17 +78,15 @@ def new_user() -> Response:
     form = _user_form()
     if form.validate_on_submit():
         try:
-            user = users.create_user(
+            user = users.add_user(
+                current_user,
                 current_user.organisation,
                 email=form.email.data,
                 name=form.name.data,
                 role=form.role.data,
-                actor=current_user,
+                function_ids=set(form.functions.data or []),
             )
-            db.session.commit()
-            organisations.set_functions(current_user, user, set(form.functions.data or []))
         except ValidationFailed as refused:
-            db.session.rollback()
             errors_onto(form, refused)
         else:
             flash(_("%(name)s is added. Give them a password link.", name=user.name), "info")
@@ -107,11 +105,14 @@ def edit_user(user_id: int) -> Response:
     if form.validate_on_submit():
         try:
             users.update_user(
-                current_user, user, email=form.email.data, name=form.name.data, role=form.role.data
+                current_user,
+                user,
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                function_ids=set(form.functions.data or []),
             )
-            organisations.set_functions(current_user, user, set(form.functions.data or []))
         except ValidationFailed as refused:
-            db.session.rollback()
             errors_onto(form, refused)
         else:
             flash(_("The changes are saved."), "info")
@@ -141,8 +142,7 @@ def deactivate(user_id: int) -> Response:
             users.set_active(current_user, user, False, accept_vacancy=True)
         except ValidationFailed as refused:
             flash(" ".join(refused.errors.values()), "error")
-        except StaleWrite:
-            db.session.rollback()  # deactivated by someone else meanwhile: the page says so
+        except StaleWrite:  # deactivated by someone else meanwhile: the page says so
             return render("admin/deactivate.html", "confirm", 409, person=user, form=form)
         else:
             flash(_("%(name)s is deactivated.", name=user.name), "info")
@@ -172,10 +172,8 @@ def reactivate(user_id: int) -> Response:
             try:
                 users.set_active(current_user, user, True, restore=set(form.functions.data or []))
             except ValidationFailed as refused:
-                db.session.rollback()
                 errors_onto(form, refused)
             except StaleWrite:
-                db.session.rollback()
                 status = 409
             else:
                 flash(_("%(name)s can log in again.", name=user.name), "info")

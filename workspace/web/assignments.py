@@ -15,7 +15,7 @@ from ..models import Assignment, AssignmentStatus
 from ..policy import Action, Denied, authorize, get_assignment_or_404
 from ..services.assignments import change_status
 from ..services.errors import StaleWrite, ValidationFailed
-from . import live
+from . import live_updates
 from .auth import safe_next
 from .errors import answers_expired_page
 from .forms_help import errors_onto
@@ -27,7 +27,7 @@ def _page_url(assignment: Assignment, requested: str | None) -> str:
     """Where the user came from, if it is a page that shows statuses; else the activity."""
     fallback = url_for("activities.show", activity_id=assignment.activity_id)
     url = safe_next(requested, fallback)
-    return url if live.is_live_page(url) else fallback
+    return url if live_updates.is_live_page(url) else fallback
 
 
 def _form_page(assignment: Assignment, form: StatusForm, status: int = 200, **extra) -> Response:
@@ -114,4 +114,4 @@ def update_status(assignment_id: int) -> Response:
     if not is_fragment_request():
         flash(_("The status is saved."), "info")
         return redirect_to(form.next.data)
-    return Response(live.render_updates(form.next.data, [change], saved=assignment))
+    return Response(live_updates.render_updates(form.next.data, [change], saved=assignment))

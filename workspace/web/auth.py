@@ -125,6 +125,5 @@ def set_language() -> Response:
     if form.validate_on_submit():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
-            current_user.locale = form.locale.data
-            db.session.commit()
+            accounts.set_locale(current_user, form.locale.data)
     return redirect(safe_next(request.form.get("next")), 303)

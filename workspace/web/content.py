@@ -9,7 +9,6 @@ from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
 from ..forms import (
     ActivityEditForm,
     ActivityForm,
@@ -95,8 +94,6 @@ def rename_area(area_id: int) -> Response:
         except ValidationFailed as refused:
             errors_onto(form, refused)
         except StaleWrite:
-            db.session.rollback()
-            db.session.refresh(area)
             _seen(form, area.version)
             return _editor(area.plan, 409, rename_forms={area.id: form}, renamed=area)
         else:
@@ -237,11 +234,8 @@ def edit_activity(activity_id: int) -> Response:
                 expected_version=form.version.data,
             )
         except ValidationFailed as refused:
-            db.session.rollback()
             errors_onto(form, refused)
         except StaleWrite:
-            db.session.rollback()
-            db.session.refresh(activity)
             _seen(form, activity.version)
             return _activity_page(plan, form, activity.area, activity, 409, conflict=True)
         else:
@@ -302,8 +296,6 @@ def _restored(
     try:
         restore(current_user, item, seen)
     except StaleWrite:
-        db.session.rollback()
-        db.session.refresh(item)
         return _editor(plan, 409, conflict=item)
     except ValidationFailed as refused:
         return _editor(plan, 422, refused=" ".join(refused.errors.values()))
@@ -340,8 +332,6 @@ def _plan_state(plan_id: int, reopen: bool) -> Response:
     try:
         change(current_user, plan, form.version.data if form.validate() else None)
     except StaleWrite:
-        db.session.rollback()
-        db.session.refresh(plan)
         return render(
             "content/plan_state.html",
             "plan_state",
@@ -389,7 +379,6 @@ def copy_plan(plan_id: int) -> Response:
         except ValidationFailed as refused:
             errors_onto(form, refused)
         except StaleWrite:
-            db.session.rollback()
             form.title.errors = [
                 _("Someone else started the next plan from this one while you were writing.")
             ]

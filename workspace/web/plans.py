@@ -13,7 +13,7 @@ from ..services import dashboard as dashboards
 from ..services import threads
 from ..services.assignments import changes_since
 from ..services.live import current_marker
-from . import live
+from . import live_updates, page_context
 
 bp = Blueprint("plans", __name__)
 
@@ -40,23 +40,23 @@ def index() -> Response:
 @login_required
 def show(plan_id: int) -> Response:
     """The plan overview: areas, activities, responsible functions and statuses, filterable."""
-    context = live.overview_context(plan_id, request.args)
+    context = page_context.overview_context(plan_id, request.args)
     return render("plans/overview.html", "plan_body", 200 if context["valid"] else 400, **context)
 
 
 @bp.get("/plans/<int:plan_id>/updates")
-@live.answers_idle_poll
+@live_updates.answers_idle_poll
 def updates(plan_id: int) -> Response:
     """Others' status changes and comments since the page's marker: 204 when there are none."""
     plan = get_plan_or_404(current_user, plan_id)
-    since = live.marker_from(request.args)
+    since = live_updates.marker_from(request.args)
     if current_marker() == since:
         return nothing_new()
     changes = changes_since(since.status_change, plan_id=plan.id, exclude_user_id=current_user.id)
     comments = threads.comments_since(current_user, since.comment, plan_id=plan.id)
-    query = {k: v for k, v in request.args.items() if k in live.FILTER_KEYS}
+    query = {k: v for k, v in request.args.items() if k in page_context.FILTER_KEYS}
     page_url = url_for("plans.show", plan_id=plan.id, **query)
-    return Response(live.render_updates(page_url, changes, comments, with_poller=True))
+    return Response(live_updates.render_updates(page_url, changes, comments, with_poller=True))
 
 
 @bp.get("/plans/<int:plan_id>/dashboard")

@@ -26,7 +26,7 @@ from ..policy import (
 )
 from ..services import attachments, rounds, threads
 from ..services.errors import StaleWrite, ValidationFailed
-from . import live
+from . import page_context
 from .errors import answers_expired_page
 from .forms_help import errors_onto
 from .threads import post_in_thread
@@ -113,7 +113,7 @@ def _round_context(
     personal_data: Any = (),
     **extra: Any,
 ) -> dict[str, Any]:
-    context = live.round_thread_context(rnd, comment_form, personal_data)
+    context = page_context.round_thread_context(rnd, comment_form, personal_data)
     overview = rounds.view(rnd)
     mine_only = request.args.get("show") == "mine-unreported"
     lines = [
@@ -360,7 +360,7 @@ def meeting(round_id: int) -> Response:
     return render(
         "rounds/meeting.html",
         "meeting_body",
-        **live.round_thread_context(rnd),
+        **page_context.round_thread_context(rnd),
         view=overview,
         area=area,
         lines=by_area[area],

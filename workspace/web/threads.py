@@ -19,7 +19,7 @@ from ..routing import query_int
 from ..services import threads
 from ..services.errors import StaleWrite, ValidationFailed
 from ..services.live import current_marker
-from . import live
+from . import page_context
 from .auth import safe_next
 from .forms_help import errors_onto
 
@@ -85,7 +85,7 @@ def post_on_activity(activity_id: int) -> Response:
         activity.area.plan,
         activity,
         "activities/show.html",
-        lambda **extra: live.activity_context(activity.id, **extra),
+        lambda **extra: page_context.activity_context(activity.id, **extra),
     )
 
 
@@ -93,7 +93,7 @@ def post_on_activity(activity_id: int) -> Response:
 @login_required
 def discussion(plan_id: int) -> Response:
     """The plan's general thread, for what concerns no single activity."""
-    context = live.discussion_context(plan_id)
+    context = page_context.discussion_context(plan_id)
     response = render("plans/discussion.html", "discussion_body", **context)
     # After rendering: the commit would expire what the page is about to show.
     threads.mark_read(current_user, context["thread"], context["comments"])
@@ -108,7 +108,7 @@ def discussion_updates(plan_id: int) -> Response:
     since = query_int(request.args, "comments")
     if current_marker().comment == since:
         return nothing_new()
-    context = live.discussion_context(plan.id)
+    context = page_context.discussion_context(plan.id)
     thread = context["thread"]
     comments = [
         c
@@ -134,7 +134,7 @@ def post_on_plan(plan_id: int) -> Response:
         plan,
         None,
         "plans/discussion.html",
-        lambda **extra: live.discussion_context(plan.id, **extra),
+        lambda **extra: page_context.discussion_context(plan.id, **extra),
     )
 
 
