@@ -1,19 +1,31 @@
 """Every access decision in one place.
 
-`MINIMUM_ROLE` is the role × action table from DESIGN.md; the small rule functions add what
-the table cannot say (which organisation owns the object). Views call `authorize` or the
-scoped loaders; templates call `can`, so a control is hidden by the same rule the view
-enforces.
+`RULES` is the table: one `Rule` per action, saying the least role that may do it (the
+order is viewer < member < coordinator < admin, and every role may do what the roles below it
+may), what else must hold about the object (`check`: usually which organisation owns it or
+takes part in its plan), which plan's end locks it (`plan_of`), and the message a refusal
+gives. `can` asks the whole rule; `authorize` asks it too and raises `Denied` naming the
+first reason that failed, so a view and the template that hides its control answer by the
+very same rule. Views call `authorize` and the scoped loaders; templates call `can`.
+
+Composite rules are built here from the named small ones rather than in the layers that
+use them, as flaskbb composes its permission requirements.
+
+Scoped loading (the `get_*_or_404` functions at the end): a statement is narrowed to what
+the user's organisation may see, so another tenant's object is a 404, never a 403.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import ColumnElement, Select, bindparam, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -42,7 +54,6 @@ from .models import (
 class Action(StrEnum):
     VIEW_PLAN = "view_plan"
     CHANGE_STATUS = "change_status"
-    CHANGE_PARTNER_STATUS = "change_partner_status"
     READ_COMMENT = "read_comment"
     COMMENT = "comment"
     EDIT_COMMENT = "edit_comment"
@@ -60,41 +71,191 @@ class Action(StrEnum):
     REOPEN_PLAN = "reopen_plan"
 
 
-MINIMUM_ROLE: dict[Action, Role] = {
-    Action.VIEW_PLAN: Role.VIEWER,
-    Action.CHANGE_STATUS: Role.MEMBER,
-    # Partners have no logins, so a coordinator of any participant reports for them.
-    Action.CHANGE_PARTNER_STATUS: Role.COORDINATOR,
-    Action.READ_COMMENT: Role.VIEWER,
-    Action.COMMENT: Role.MEMBER,
-    Action.EDIT_COMMENT: Role.MEMBER,
-    Action.DELETE_COMMENT: Role.MEMBER,
-    # An admin removes or redacts what their own organisation's users wrote.
-    Action.MODERATE_COMMENT: Role.ADMIN,
+# Partners have no logins, so a coordinator of any participant reports for them: the role
+# their assignments ask for, whatever the action (status, report, measurement).
+PARTNER_REPORTER_ROLE = Role.COORDINATOR
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One action's row in the table.
+
+    `min_role`: the least role that may do it at all. `check(user, obj)`: what else must
+    hold, such as the organisation; it need not repeat the role. `denied`: why not, when it
+    does not hold. `plan_of(obj)`: the plan whose end locks the action, if any; an ended
+    plan's refusal names the plan that replaced it instead of `denied`."""
+
+    min_role: Role
+    check: Callable[[User, Any], bool]
+    denied: LazyString
+    plan_of: Callable[[Any], Plan] | None = None
+
+
+def participates(user: User, plan: Plan) -> bool:
+    """The user's organisation takes part in the plan."""
+    return any(org.id == user.organisation_id for org in plan.participants)
+
+
+def plan_open(plan: Plan) -> bool:
+    """Not replaced by the next plan, or reopened by a coordinator: its statuses, reports
+    and content may still change."""
+    return not plan.is_closed
+
+
+def _responsible(user: User, assignment: Assignment) -> bool:
+    """The assignment's own organisation acts for it; any participating coordinator acts
+    for a partner without logins."""
+    if assignment.archived_at is not None:
+        return False  # archived: its history stays, nobody reports on it any more
+    if not participates(user, assignment.activity.area.plan):
+        return False
+    owner = assignment.function.organisation
+    if owner.is_partner:
+        return user.role.at_least(PARTNER_REPORTER_ROLE)
+    return owner.id == user.organisation_id
+
+
+def _assignment_plan(assignment: Assignment) -> Plan:
+    return assignment.activity.area.plan
+
+
+def _own_organisation(user: User, obj: Any) -> bool:
+    """Something of the user's own organisation: a user, a function, or the organisation."""
+    organisation_id = obj.id if isinstance(obj, Organisation) else obj.organisation_id
+    return organisation_id == user.organisation_id
+
+
+def _measure(user: User, indicator: Indicator) -> bool:
+    """Whoever may report for one of the activity's assignments may log its values, as long
+    as the indicator is not archived."""
+    if indicator.archived_at is not None:
+        return False
+    return any(_responsible(user, a) for a in indicator.activity.current_assignments)
+
+
+def _correct_measurement(user: User, measurement: Measurement) -> bool:
+    """A value stays its organisation's: another one may log its own, not change this one."""
+    return (
+        measurement.removed_at is None
+        and measurement.organisation_id == user.organisation_id
+        and _permits(user, Action.MEASURE, measurement.indicator)
+    )
+
+
+def _read_comment(user: User, comment: Comment) -> bool:
+    return participates(user, comment.thread.plan) and (
+        comment.visibility is Visibility.SHARED or comment.organisation_id == user.organisation_id
+    )
+
+
+def _own_comment(user: User, comment: Comment) -> bool:
+    return (
+        comment.author_id == user.id
+        and not comment.is_removed
+        and participates(user, comment.thread.plan)
+    )
+
+
+def _moderates(user: User, comment: Comment) -> bool:
+    """An admin removes or redacts what their own organisation's users wrote."""
+    return comment.organisation_id == user.organisation_id and not comment.is_removed
+
+
+RULES: dict[Action, Rule] = {
+    Action.VIEW_PLAN: Rule(Role.VIEWER, participates, _l("You do not have access to this plan.")),
+    Action.CHANGE_STATUS: Rule(
+        Role.MEMBER,
+        _responsible,
+        _l("Only members of the responsible organisation may change this status."),
+        plan_of=_assignment_plan,
+    ),
+    Action.READ_COMMENT: Rule(
+        Role.VIEWER, _read_comment, _l("You do not have access to this comment.")
+    ),
+    Action.COMMENT: Rule(
+        Role.MEMBER,
+        participates,
+        _l("Viewers can read the discussion but not write in it."),
+    ),
+    Action.EDIT_COMMENT: Rule(
+        Role.MEMBER, _own_comment, _l("You can only edit your own comments.")
+    ),
+    Action.DELETE_COMMENT: Rule(
+        Role.MEMBER, _own_comment, _l("You can only delete your own comments.")
+    ),
+    Action.MODERATE_COMMENT: Rule(
+        Role.ADMIN,
+        _moderates,
+        _l("Only an admin of the author's organisation may remove this comment."),
+    ),
     # Opening and closing follow-up rounds is the coordinators' job.
-    Action.MANAGE_ROUNDS: Role.COORDINATOR,
+    Action.MANAGE_ROUNDS: Rule(
+        Role.COORDINATOR,
+        participates,
+        _l("Only coordinators open and close follow-up rounds."),
+    ),
     # Reporting in a round follows the same rule as changing a status.
-    Action.REPORT: Role.MEMBER,
+    Action.REPORT: Rule(
+        Role.MEMBER,
+        _responsible,
+        _l("Only members of the responsible organisation may report for this assignment."),
+        plan_of=_assignment_plan,
+    ),
     # Targets are plan content; values are logged by the responsible organisations.
-    Action.MANAGE_INDICATORS: Role.COORDINATOR,
-    Action.MEASURE: Role.MEMBER,
+    Action.MANAGE_INDICATORS: Rule(
+        Role.COORDINATOR,
+        lambda user, activity: participates(user, activity.area.plan),
+        _l("Only coordinators set measurable targets."),
+        plan_of=lambda activity: activity.area.plan,
+    ),
+    Action.MEASURE: Rule(
+        Role.MEMBER,
+        _measure,
+        _l("Only members of an organisation responsible for the activity may log values."),
+        plan_of=lambda indicator: indicator.activity.area.plan,
+    ),
     # A value is corrected or removed by whoever may log one, of the organisation that did.
-    Action.CORRECT_MEASUREMENT: Role.MEMBER,
+    Action.CORRECT_MEASUREMENT: Rule(
+        Role.MEMBER,
+        _correct_measurement,
+        _l("Only members of the organisation that logged the value may correct or remove it."),
+        plan_of=lambda measurement: measurement.indicator.activity.area.plan,
+    ),
     # An admin runs their own organisation: its people, their functions, its audit log.
-    Action.MANAGE_USERS: Role.ADMIN,
-    Action.VIEW_AUDIT_LOG: Role.ADMIN,
+    Action.MANAGE_USERS: Rule(
+        Role.ADMIN, _own_organisation, _l("Only your organisation's admins manage its users.")
+    ),
+    Action.VIEW_AUDIT_LOG: Rule(
+        Role.ADMIN, _own_organisation, _l("Only your organisation's admins read its audit log.")
+    ),
     # The plan's content (areas, activities, goals, responsible functions) is coordinated.
-    Action.EDIT_PLAN: Role.COORDINATOR,
-    # Problems reported about the shared service itself, by anyone: its admins follow them up.
-    Action.READ_ACCESSIBILITY_REPORTS: Role.ADMIN,
+    Action.EDIT_PLAN: Rule(
+        Role.COORDINATOR,
+        participates,
+        _l("Only coordinators change the plan's content."),
+        plan_of=lambda plan: plan,
+    ),
+    # Problems reported about the shared service itself, by anyone: its admins follow them
+    # up. The reports concern the service all organisations share, not one tenant's data.
+    Action.READ_ACCESSIBILITY_REPORTS: Rule(
+        Role.ADMIN,
+        lambda _user, _obj: True,
+        _l("Only admins read the reported accessibility problems."),
+    ),
     # A plan the next one replaced is reopened for late changes, and closed again, by them too.
-    Action.REOPEN_PLAN: Role.COORDINATOR,
+    Action.REOPEN_PLAN: Rule(
+        Role.COORDINATOR,
+        lambda user, plan: participates(user, plan) and plan.is_ended,
+        _l(
+            "Only coordinators reopen a replaced plan, and only once the next plan has replaced it."
+        ),
+    ),
 }
 
 
 def has_role_for(user: User, action: Action) -> bool:
     """The table lookup: is the user's role high enough for the action at all?"""
-    return user.is_active and user.role.at_least(MINIMUM_ROLE[action])
+    return user.is_active and user.role.at_least(RULES[action].min_role)
 
 
 def may_report(user: User) -> bool:
@@ -105,180 +266,29 @@ def may_report(user: User) -> bool:
 
 def reporting_roles() -> list[Role]:
     """The roles `may_report` accepts, for queries that decide vacancy in the database."""
-    return [role for role in Role if role.at_least(MINIMUM_ROLE[Action.REPORT])]
+    return [role for role in Role if role.at_least(RULES[Action.REPORT].min_role)]
 
 
-def participates(user: User, plan: Plan) -> bool:
-    """The user's organisation takes part in the plan."""
-    return any(org.id == user.organisation_id for org in plan.participants)
+def reports_for_partners(user: User) -> bool:
+    """Whether the user reports for the partner organisations, which have no logins."""
+    return user.is_active and user.role.at_least(PARTNER_REPORTER_ROLE)
 
 
-def _view_plan(user: User, plan: Plan) -> bool:
-    return has_role_for(user, Action.VIEW_PLAN) and participates(user, plan)
-
-
-def _responsible(action: Action) -> Callable[[User, Assignment], bool]:
-    """The assignment's own organisation acts for it; any participating coordinator acts
-    for a partner without logins."""
-
-    def rule(user: User, assignment: Assignment) -> bool:
-        if assignment.archived_at is not None:
-            return False  # archived: its history stays, nobody reports on it any more
-        if not participates(user, assignment.activity.area.plan):
-            return False
-        owner = assignment.function.organisation
-        if owner.is_partner:
-            return has_role_for(user, Action.CHANGE_PARTNER_STATUS)
-        return owner.id == user.organisation_id and has_role_for(user, action)
-
-    return rule
-
-
-def plan_open(plan: Plan) -> bool:
-    """Not replaced by the next plan, or reopened by a coordinator: its statuses, reports
-    and content may still change."""
-    return not plan.is_closed
-
-
-def _assignment_plan(assignment: Assignment) -> Plan:
-    return assignment.activity.area.plan
-
-
-# What an ended plan closes, and where each action's object has its plan. `RULES` composes
-# these rules with `plan_open` here, in one place; `authorize` then names the plan's end as
-# the reason.
-PLAN_OF: dict[Action, Callable[[Any], Plan]] = {
-    Action.CHANGE_STATUS: _assignment_plan,
-    Action.CHANGE_PARTNER_STATUS: _assignment_plan,
-    Action.REPORT: _assignment_plan,
-    Action.MEASURE: lambda indicator: indicator.activity.area.plan,
-    Action.CORRECT_MEASUREMENT: lambda measurement: measurement.indicator.activity.area.plan,
-    Action.MANAGE_INDICATORS: lambda activity: activity.area.plan,
-    Action.EDIT_PLAN: lambda plan: plan,
-}
-
-
-def _while_open(action: Action, rule: Callable[[User, Any], bool]) -> Callable[[User, Any], bool]:
-    """`rule`, on an object whose plan is open for changes."""
-    plan_of = PLAN_OF[action]
-
-    def guarded(user: User, obj: Any) -> bool:
-        return rule(user, obj) and plan_open(plan_of(obj))
-
-    return guarded
-
-
-def _reopen_plan(user: User, plan: Plan) -> bool:
-    return has_role_for(user, Action.REOPEN_PLAN) and participates(user, plan) and plan.is_ended
-
-
-def _manage_rounds(user: User, plan: Plan) -> bool:
-    return has_role_for(user, Action.MANAGE_ROUNDS) and participates(user, plan)
-
-
-def _own_organisation(action: Action) -> Callable[[User, Any], bool]:
-    """Something of the user's own organisation: a user, a function, or the organisation."""
-
-    def rule(user: User, obj: Any) -> bool:
-        organisation_id = obj.id if isinstance(obj, Organisation) else obj.organisation_id
-        return has_role_for(user, action) and organisation_id == user.organisation_id
-
-    return rule
-
-
-def _manage_indicators(user: User, activity: Activity) -> bool:
-    return has_role_for(user, Action.MANAGE_INDICATORS) and participates(user, activity.area.plan)
-
-
-def _measure(user: User, indicator: Indicator) -> bool:
-    """Whoever may report for one of the activity's assignments may log its values, as long
-    as the indicator is not archived."""
-    if indicator.archived_at is not None:
-        return False
-    measure_as = _responsible(Action.MEASURE)
-    return any(measure_as(user, a) for a in indicator.activity.current_assignments)
-
-
-def _correct_measurement(user: User, measurement: Measurement) -> bool:
-    """A value stays its organisation's: another one may log its own, not change this one."""
+def _permits(user: User, action: Action, obj: Any) -> bool:
+    """The whole rule for a logged-in user: role, check, and the plan still open."""
+    rule = RULES[action]
     return (
-        measurement.removed_at is None
-        and measurement.organisation_id == user.organisation_id
-        and has_role_for(user, Action.CORRECT_MEASUREMENT)
-        and _measure(user, measurement.indicator)
+        has_role_for(user, action)
+        and rule.check(user, obj)
+        and (rule.plan_of is None or plan_open(rule.plan_of(obj)))
     )
-
-
-def _read_comment(user: User, comment: Comment) -> bool:
-    return (
-        has_role_for(user, Action.READ_COMMENT)
-        and participates(user, comment.thread.plan)
-        and (
-            comment.visibility is Visibility.SHARED
-            or comment.organisation_id == user.organisation_id
-        )
-    )
-
-
-def _comment(user: User, plan: Plan) -> bool:
-    return has_role_for(user, Action.COMMENT) and participates(user, plan)
-
-
-def _own_comment(action: Action) -> Callable[[User, Comment], bool]:
-    def rule(user: User, comment: Comment) -> bool:
-        return (
-            has_role_for(user, action)
-            and comment.author_id == user.id
-            and not comment.is_removed
-            and participates(user, comment.thread.plan)
-        )
-
-    return rule
-
-
-def _moderate_comment(user: User, comment: Comment) -> bool:
-    return (
-        has_role_for(user, Action.MODERATE_COMMENT)
-        and comment.organisation_id == user.organisation_id
-        and not comment.is_removed
-    )
-
-
-RULES: dict[Action, Callable[[User, Any], bool]] = {
-    Action.VIEW_PLAN: _view_plan,
-    Action.CHANGE_STATUS: _while_open(Action.CHANGE_STATUS, _responsible(Action.CHANGE_STATUS)),
-    Action.CHANGE_PARTNER_STATUS: _while_open(
-        Action.CHANGE_PARTNER_STATUS, _responsible(Action.CHANGE_STATUS)
-    ),
-    Action.READ_COMMENT: _read_comment,
-    Action.COMMENT: _comment,
-    Action.EDIT_COMMENT: _own_comment(Action.EDIT_COMMENT),
-    Action.DELETE_COMMENT: _own_comment(Action.DELETE_COMMENT),
-    Action.MODERATE_COMMENT: _moderate_comment,
-    Action.MANAGE_ROUNDS: _manage_rounds,
-    Action.REPORT: _while_open(Action.REPORT, _responsible(Action.REPORT)),
-    Action.MANAGE_INDICATORS: _while_open(Action.MANAGE_INDICATORS, _manage_indicators),
-    Action.MEASURE: _while_open(Action.MEASURE, _measure),
-    Action.CORRECT_MEASUREMENT: _while_open(Action.CORRECT_MEASUREMENT, _correct_measurement),
-    Action.MANAGE_USERS: _own_organisation(Action.MANAGE_USERS),
-    Action.VIEW_AUDIT_LOG: _own_organisation(Action.VIEW_AUDIT_LOG),
-    Action.EDIT_PLAN: _while_open(
-        Action.EDIT_PLAN,
-        lambda user, plan: has_role_for(user, Action.EDIT_PLAN) and participates(user, plan),
-    ),
-    # The reports concern the service all organisations share, not one tenant's data.
-    Action.READ_ACCESSIBILITY_REPORTS: lambda user, _obj: has_role_for(
-        user, Action.READ_ACCESSIBILITY_REPORTS
-    ),
-    Action.REOPEN_PLAN: _reopen_plan,
-}
 
 
 def can(user: User | None, action: Action | str, obj: Any) -> bool:
     """May `user` do `action` on `obj`? Anonymous users may do nothing."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return RULES[Action(action)](user, obj)
+    return _permits(user, Action(action), obj)
 
 
 class Denied(Exception):
@@ -287,44 +297,6 @@ class Denied(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-DENIED_MESSAGES: dict[Action, Callable[[], str]] = {
-    Action.VIEW_PLAN: lambda: _("You do not have access to this plan."),
-    Action.CHANGE_STATUS: lambda: _(
-        "Only members of the responsible organisation may change this status."
-    ),
-    Action.CHANGE_PARTNER_STATUS: lambda: _(
-        "Only coordinators may report for partner organisations."
-    ),
-    Action.READ_COMMENT: lambda: _("You do not have access to this comment."),
-    Action.COMMENT: lambda: _("Viewers can read the discussion but not write in it."),
-    Action.EDIT_COMMENT: lambda: _("You can only edit your own comments."),
-    Action.DELETE_COMMENT: lambda: _("You can only delete your own comments."),
-    Action.MODERATE_COMMENT: lambda: _(
-        "Only an admin of the author's organisation may remove this comment."
-    ),
-    Action.MANAGE_ROUNDS: lambda: _("Only coordinators open and close follow-up rounds."),
-    Action.REPORT: lambda: _(
-        "Only members of the responsible organisation may report for this assignment."
-    ),
-    Action.MANAGE_INDICATORS: lambda: _("Only coordinators set measurable targets."),
-    Action.MEASURE: lambda: _(
-        "Only members of an organisation responsible for the activity may log values."
-    ),
-    Action.CORRECT_MEASUREMENT: lambda: _(
-        "Only members of the organisation that logged the value may correct or remove it."
-    ),
-    Action.MANAGE_USERS: lambda: _("Only your organisation's admins manage its users."),
-    Action.VIEW_AUDIT_LOG: lambda: _("Only your organisation's admins read its audit log."),
-    Action.EDIT_PLAN: lambda: _("Only coordinators change the plan's content."),
-    Action.READ_ACCESSIBILITY_REPORTS: lambda: _(
-        "Only admins read the reported accessibility problems."
-    ),
-    Action.REOPEN_PLAN: lambda: _(
-        "Only coordinators reopen a replaced plan, and only once the next plan has replaced it."
-    ),
-}
 
 
 def closed_message(plan: Plan) -> str:
@@ -341,11 +313,12 @@ def closed_message(plan: Plan) -> str:
 
 def authorize(user: User, action: Action, obj: Any) -> None:
     """Raise `Denied` with a clear message unless `can(user, action, obj)`."""
-    if not can(user, action, obj):
-        plan_of = PLAN_OF.get(action)
-        if plan_of is not None and not plan_open(plan := plan_of(obj)):
-            raise Denied(closed_message(plan))
-        raise Denied(DENIED_MESSAGES[action]())
+    if can(user, action, obj):
+        return
+    rule = RULES[action]
+    if rule.plan_of is not None and not plan_open(plan := rule.plan_of(obj)):
+        raise Denied(closed_message(plan))
+    raise Denied(str(rule.denied))
 
 
 # Scoped loading: what another tenant owns does not exist for this user (404, never 403).

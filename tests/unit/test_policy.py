@@ -7,7 +7,16 @@ import pytest
 from tests.factories import assignment, demo_user, outside_tenant, seed_plan
 from workspace.extensions import db
 from workspace.models import Role
-from workspace.policy import MINIMUM_ROLE, Action, Denied, authorize, can, has_role_for
+from workspace.policy import (
+    PARTNER_REPORTER_ROLE,
+    RULES,
+    Action,
+    Denied,
+    authorize,
+    can,
+    has_role_for,
+    reports_for_partners,
+)
 from workspace.services import content, indicators
 
 LOCAL_PART = {
@@ -21,7 +30,6 @@ LOCAL_PART = {
 EXPECTED = {
     Action.VIEW_PLAN: {Role.VIEWER, Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.CHANGE_STATUS: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
-    Action.CHANGE_PARTNER_STATUS: {Role.COORDINATOR, Role.ADMIN},
     Action.READ_COMMENT: {Role.VIEWER, Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.COMMENT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.EDIT_COMMENT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
@@ -41,7 +49,19 @@ EXPECTED = {
 
 
 def test_every_action_has_a_row_in_the_table():
-    assert set(MINIMUM_ROLE) == set(Action) == set(EXPECTED)
+    assert set(RULES) == set(Action) == set(EXPECTED)
+
+
+# Partners have no logins: who reports for them is a role threshold, not an action of its own.
+PARTNER_REPORTERS = {Role.COORDINATOR, Role.ADMIN}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_who_reports_for_partners(app, role):
+    with app.app_context():
+        user = demo_user("kramfors", LOCAL_PART[role])
+        assert user.role.at_least(PARTNER_REPORTER_ROLE) is (role in PARTNER_REPORTERS)
+        assert reports_for_partners(user) is (role in PARTNER_REPORTERS)
 
 
 @pytest.mark.parametrize("action", list(Action))

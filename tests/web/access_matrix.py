@@ -35,7 +35,7 @@ from workspace.models import (
     User,
     Visibility,
 )
-from workspace.policy import MINIMUM_ROLE, Action
+from workspace.policy import RULES, Action
 from workspace.services import accounts, content, indicators, rounds, threads, users
 from workspace.services.organisations import ensure_organisation
 
@@ -146,7 +146,8 @@ class Route:
     body: dict[str, str] = field(default_factory=dict)
 
     def expected(self, method: str, who: Identity) -> Outcome:
-        """What the policy says `who` gets: computed from MINIMUM_ROLE, the role order and
+        """What the policy says `who` gets: computed from the policy's
+        `RULES` (each action's least role), the role order and
         the ownership rules above, never written out by hand."""
         guard = self.guards[method]
         if guard is Open.PUBLIC:
@@ -158,7 +159,7 @@ class Route:
         if not _sees(self.seen, who):
             return Outcome.HIDE
         allowed = any(
-            who.role.at_least(MINIMUM_ROLE[g.action]) and _in_scope(g.scope, who) for g in guard
+            who.role.at_least(RULES[g.action].min_role) and _in_scope(g.scope, who) for g in guard
         )
         return Outcome.ALLOW if allowed else Outcome.DENY
 

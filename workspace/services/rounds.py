@@ -33,7 +33,7 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
-from ..policy import Action, authorize, has_role_for
+from ..policy import Action, authorize, reports_for_partners
 from . import attachments, audit
 from .errors import StaleWrite, ValidationFailed
 from .text import clean
@@ -471,9 +471,7 @@ def reminders(
         assignments = plan_assignments(plan)
     own = [a for a in assignments if a.organisation.id == user.organisation_id]
     partners = (
-        [a for a in assignments if a.organisation.is_partner]
-        if has_role_for(user, Action.CHANGE_PARTNER_STATUS)
-        else []
+        [a for a in assignments if a.organisation.is_partner] if reports_for_partners(user) else []
     )
     reported_in: dict[int, set[int]] = {rnd.id: set() for rnd in open_rounds}
     for round_id, assignment_id in db.session.execute(
