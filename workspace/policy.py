@@ -324,18 +324,20 @@ def authorize(user: User, action: Action, obj: Any) -> None:
 # Scoped loading: what another tenant owns does not exist for this user (404, never 403).
 
 
-def _within_plans_of(user: User, statement: Select[Any], plan_id: Any) -> Select[Any]:
-    """`statement` narrowed to rows whose plan (`plan_id`, a column it can reach) the user's
-    organisation takes part in."""
+def _within_plans_of(statement: Select[Any], plan_id: Any) -> Select[Any]:
+    """`statement` narrowed to rows whose plan (`plan_id`, a column it can reach) the
+    organisation bound as `organisation_id` takes part in."""
     return statement.join(plan_participants, plan_participants.c.plan_id == plan_id).where(
-        plan_participants.c.organisation_id == user.organisation_id
+        plan_participants.c.organisation_id == bindparam("organisation_id")
     )
 
 
-def _one_or_404(statement: Select[Any], **params: Any) -> Any:
+def _one_or_404(user: User, statement: Select[Any], **params: Any) -> Any:
+    """The one row `statement` finds for the user's organisation, or 404."""
     # Not `db.one_or_404`: that cannot take a statement that eager-joins a collection, which
     # needs `unique()` (the plan's participants, read by every rule about it).
-    found = db.session.execute(statement, params).unique().scalar_one_or_none()
+    result = db.session.execute(statement, {"organisation_id": user.organisation_id, **params})
+    found = result.unique().scalar_one_or_none()
     if found is None:
         abort(404)
     return found
@@ -343,8 +345,10 @@ def _one_or_404(statement: Select[Any], **params: Any) -> Any:
 
 def visible_plans(user: User) -> Select[tuple[Plan]]:
     """Plans the user's organisation takes part in, newest period first."""
-    return _within_plans_of(user, select(Plan), Plan.id).order_by(
-        Plan.period_start.desc(), Plan.id.desc()
+    return (
+        _within_plans_of(select(Plan), Plan.id)
+        .params(organisation_id=user.organisation_id)
+        .order_by(Plan.period_start.desc(), Plan.id.desc())
     )
 
 
@@ -385,15 +389,21 @@ def comment_visible_to(user: User) -> ColumnElement[bool]:
     )
 
 
-def get_plan_or_404(user: User, plan_id: int) -> Plan:
+# The plan and the assignment are loaded on every page and every status click: their
+# statements are built once, which saves about half a millisecond each (measured).
+_VISIBLE_PLAN = _within_plans_of(
     # The participants come along: every rule about the plan reads them.
-    return _one_or_404(
-        visible_plans(user).where(Plan.id == plan_id).options(joinedload(Plan.participants))
-    )
+    select(Plan).where(Plan.id == bindparam("plan_id")).options(joinedload(Plan.participants)),
+    Plan.id,
+)
+
+
+def get_plan_or_404(user: User, plan_id: int) -> Plan:
+    return _one_or_404(user, _VISIBLE_PLAN, plan_id=plan_id)
 
 
 def get_area_or_404(user: User, area_id: int) -> Area:
-    return _one_or_404(_within_plans_of(user, select(Area).where(Area.id == area_id), Area.plan_id))
+    return _one_or_404(user, _within_plans_of(select(Area).where(Area.id == area_id), Area.plan_id))
 
 
 def get_activity_or_404(user: User, activity_id: int) -> Activity:
@@ -410,21 +420,16 @@ def get_activity_or_404(user: User, activity_id: int) -> Activity:
             joinedload(Activity.area).joinedload(Area.plan),
         )
     )
-    return _one_or_404(_within_plans_of(user, statement, Area.plan_id))
+    return _one_or_404(user, _within_plans_of(statement, Area.plan_id))
 
 
-# Built once rather than per call (0.4 ms of building and cache key, 4 % of a status save,
-# measured): the inline status editor and its save load an assignment on every click.
-_VISIBLE_ASSIGNMENT = (
+# Built once, as the plan's is.
+_VISIBLE_ASSIGNMENT = _within_plans_of(
     select(Assignment)
     .join(Assignment.activity)
     .join(Activity.area)
     .join(Area.plan)
-    .join(plan_participants, plan_participants.c.plan_id == Plan.id)
-    .where(
-        Assignment.id == bindparam("assignment_id"),
-        plan_participants.c.organisation_id == bindparam("organisation_id"),
-    )
+    .where(Assignment.id == bindparam("assignment_id"))
     # What the access rule and the status chip read, loaded with it rather than one by one;
     # the activity, area and plan come from the joins the scope needs anyway.
     .options(
@@ -433,14 +438,13 @@ _VISIBLE_ASSIGNMENT = (
         .contains_eager(Area.plan)
         .joinedload(Plan.participants),
         joinedload(Assignment.function).joinedload(Function.organisation),
-    )
+    ),
+    Plan.id,
 )
 
 
 def get_assignment_or_404(user: User, assignment_id: int) -> Assignment:
-    return _one_or_404(
-        _VISIBLE_ASSIGNMENT, assignment_id=assignment_id, organisation_id=user.organisation_id
-    )
+    return _one_or_404(user, _VISIBLE_ASSIGNMENT, assignment_id=assignment_id)
 
 
 def get_round_assignment_or_404(user: User, rnd: FollowUpRound, assignment_id: int) -> Assignment:
@@ -457,22 +461,22 @@ def get_comment_or_404(user: User, comment_id: int) -> Comment:
     statement = (
         select(Comment).join(Thread).where(Comment.id == comment_id, comment_visible_to(user))
     )
-    return _one_or_404(_within_plans_of(user, statement, Thread.plan_id))
+    return _one_or_404(user, _within_plans_of(statement, Thread.plan_id))
 
 
 def get_round_or_404(user: User, round_id: int) -> FollowUpRound:
     statement = select(FollowUpRound).where(FollowUpRound.id == round_id)
-    return _one_or_404(_within_plans_of(user, statement, FollowUpRound.plan_id))
+    return _one_or_404(user, _within_plans_of(statement, FollowUpRound.plan_id))
 
 
 def get_evidence_or_404(user: User, evidence_id: int) -> Evidence:
     statement = select(Evidence).join(Report).join(FollowUpRound).where(Evidence.id == evidence_id)
-    return _one_or_404(_within_plans_of(user, statement, FollowUpRound.plan_id))
+    return _one_or_404(user, _within_plans_of(statement, FollowUpRound.plan_id))
 
 
 def get_indicator_or_404(user: User, indicator_id: int) -> Indicator:
     statement = select(Indicator).join(Activity).join(Area).where(Indicator.id == indicator_id)
-    return _one_or_404(_within_plans_of(user, statement, Area.plan_id))
+    return _one_or_404(user, _within_plans_of(statement, Area.plan_id))
 
 
 def get_measurement_or_404(user: User, measurement_id: int) -> Measurement:
@@ -484,11 +488,14 @@ def get_measurement_or_404(user: User, measurement_id: int) -> Measurement:
         .join(Area)
         .where(Measurement.id == measurement_id, Measurement.removed_at.is_(None))
     )
-    return _one_or_404(_within_plans_of(user, statement, Area.plan_id))
+    return _one_or_404(user, _within_plans_of(statement, Area.plan_id))
 
 
 def get_user_or_404(actor: User, user_id: int) -> User:
     """A user of the actor's own organisation; anyone else does not exist here."""
     return _one_or_404(
-        select(User).where(User.id == user_id, User.organisation_id == actor.organisation_id)
+        actor,
+        select(User).where(
+            User.id == user_id, User.organisation_id == bindparam("organisation_id")
+        ),
     )
