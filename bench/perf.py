@@ -1,7 +1,7 @@
 """How fast the workspace is, at the seed plan's size and at 10 (and optionally 100) times it.
 
 `bench/run` builds the demo workspace and grows its plan through the services
-(`demo.grow_plan`), once per size into a cache, then measures in-process with the Flask test
+(`grow.py`), once per size into a cache, then measures in-process with the Flask test
 client, after warm-up, the pages a user works with: SQL queries per request, median and p95
 time, and response size. A baseline renders the same overview HTML from data already in
 memory; each page's time is also given as a ratio to it, so results compare across machines.
@@ -40,6 +40,7 @@ from flask import Flask, render_template
 from flask.testing import FlaskClient
 from flask_login import login_user
 from flask_migrate import upgrade
+from grow import grow_plan
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 from stack_floor import StackFloor, floor_uri
@@ -53,7 +54,7 @@ from workspace.web import page_context
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-# Bump when `demo.grow_plan` changes what it builds, so cached databases are rebuilt.
+# Bump when `grow.grow_plan` changes what it builds, so cached databases are rebuilt.
 BUILD_VERSION = 1
 USER = ("kramfors", "handlaggare")  # a member: reads everything, saves Kramfors' statuses
 
@@ -91,7 +92,7 @@ def build(app: Flask, factor: int) -> None:
         upgrade()
         demo.load_demo_data()
         plan = db.session.execute(select(Plan).order_by(Plan.id)).scalars().first()
-        demo.grow_plan(plan, factor)
+        grow_plan(plan, factor)
         db.session.remove()
         if db.engine.dialect.name == "sqlite":
             with db.engine.connect() as conn:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
 from werkzeug.serving import make_server
@@ -127,3 +128,14 @@ def login(live_server: str) -> LoginUi:
         login_through_ui(page, live_server, organisation, who, **kwargs)
 
     return _login
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> str:
+    """What axe-core finds on the page at one of `impacts`: a line per rule broken, with up to
+    eight of the elements at fault; empty when the page passes."""
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:8])
+        for v in Axe().run(page).response["violations"]
+        if v.get("impact") in impacts
+    )

@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import login_through_ui, serve
+from tests.browser.conftest import axe_violations, login_through_ui, serve
 from tests.conftest import _app_config
 from tests.factories import assignment, closed_annual_round, demo_user, seed_plan
 from workspace import create_app
@@ -170,16 +169,6 @@ PAGES: list[tuple[str, str, str, Step | None]] = [
 ]
 
 
-def serious_violations(page: Page) -> list[str]:
-    violations = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}\n    "
-        + "\n    ".join(" ".join(node["target"]) for node in v["nodes"][:8])
-        for v in violations
-        if v.get("impact") in ("serious", "critical")
-    ]
-
-
 @pytest.mark.parametrize(("name", "who", "path", "then"), PAGES, ids=[p[0] for p in PAGES])
 def test_no_serious_axe_violations(
     site: Site, browser: Browser, name: str, who: str, path: str, then: Step | None
@@ -195,10 +184,8 @@ def test_no_serious_axe_violations(
             then(page, site.ids)
         # Folded sections (forms to add a value, an indicator…) are scanned open too.
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-        found = serious_violations(page)
-        assert not found, f"axe-core: serious or critical on {name} ({page.url}):\n" + "\n".join(
-            found
-        )
+        found = axe_violations(page)
+        assert not found, f"axe-core: serious or critical on {name} ({page.url}):\n{found}"
     finally:
         page.close()
 

@@ -14,10 +14,9 @@ import re
 from collections.abc import Callable
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from tests.browser.conftest import ORGANISATIONS, LoginUi, login_through_ui
+from tests.browser.conftest import ORGANISATIONS, LoginUi, axe_violations, login_through_ui
 from workspace.services.demo import DEMO_PASSWORD
 
 KRAMFORS = ORGANISATIONS["kramfors"]
@@ -416,12 +415,5 @@ def test_no_serious_accessibility_violations(
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     page.wait_for_function("() => window.htmx !== undefined")
 
-    violations = Axe().run(page).response["violations"]
-
-    serious = [v for v in violations if v.get("impact") in ("serious", "critical")]
-    details = "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} at "
-        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:8])
-        for v in serious
-    )
-    assert not serious, f"axe-core found serious or critical violations on {where}:\n{details}"
+    details = axe_violations(page)
+    assert not details, f"axe-core found serious or critical violations on {where}:\n{details}"

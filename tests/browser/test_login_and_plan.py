@@ -8,10 +8,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Route, expect
 
-from tests.browser.conftest import ORGANISATIONS, LoginUi, serve
+from tests.browser.conftest import ORGANISATIONS, LoginUi, axe_violations, serve
 from tests.conftest import _app_config
 from tests.factories import SEED_AREAS
 from workspace import config, create_app
@@ -239,15 +238,8 @@ def test_no_serious_accessibility_violations(
             page.goto(f"{live_server}{path}")
     wait_for_htmx(page)
 
-    violations = Axe().run(page).response["violations"]
-
-    serious = [v for v in violations if v.get("impact") in ("serious", "critical")]
-    details = "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} at "
-        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:8])
-        for v in serious
-    )
-    assert not serious, f"axe-core found serious or critical violations on {path}:\n{details}"
+    details = axe_violations(page)
+    assert not details, f"axe-core found serious or critical violations on {path}:\n{details}"
 
 
 # --- the pinned htmx build from the CDN ----------------------------------------------------------

@@ -6,12 +6,11 @@ from __future__ import annotations
 import io
 import unicodedata
 
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import LoginUi
+from tests.browser.conftest import LoginUi, axe_violations
 from tests.factories import (
     COUNCIL_TEXT,
     INTERNAL_ROUND_NOTE,
@@ -64,11 +63,5 @@ def test_the_report_page_passes_an_axe_scan(
         round_id = closed_annual_round()
     login(page, "kramfors", "lasare")
     page.goto(f"{live_server}/rounds/{round_id}/report")
-    violations = Axe().run(page).response["violations"]
-    serious = [v for v in violations if v.get("impact") in ("serious", "critical")]
-    details = "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} at "
-        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:8])
-        for v in serious
-    )
-    assert not serious, f"axe-core found serious or critical violations:\n{details}"
+    details = axe_violations(page)
+    assert not details, f"axe-core found serious or critical violations:\n{details}"

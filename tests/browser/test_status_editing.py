@@ -11,11 +11,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.browser.conftest import LoginUi, login_through_ui, serve
+from tests.browser.conftest import LoginUi, axe_violations, login_through_ui, serve
 from tests.conftest import _app_config
 from tests.factories import assignment, demo_user
 from workspace import create_app
@@ -123,16 +122,6 @@ def app_with(templates, **config: Any) -> Iterator[Flask]:
         with app.app_context():
             db.engine.dispose()
         templates.drop(uri)
-
-
-def serious_violations(page: Page) -> str:
-    violations = Axe().run(page).response["violations"]
-    serious = [v for v in violations if v.get("impact") in ("serious", "critical")]
-    return "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} at "
-        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:8])
-        for v in serious
-    )
 
 
 # --- a member changes a status in place ------------------------------------------------------
@@ -564,6 +553,6 @@ def test_no_serious_accessibility_violations_while_editing(
     else:
         open_conflict(app, page, target)
 
-    details = serious_violations(page)
+    details = axe_violations(page)
 
     assert not details, f"axe-core found serious or critical violations ({view}):\n{details}"

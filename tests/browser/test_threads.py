@@ -8,10 +8,9 @@ import re
 from collections.abc import Callable, Iterator
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Locator, Page, Response, expect
 
-from tests.browser.conftest import LoginUi, login_through_ui, serve
+from tests.browser.conftest import LoginUi, axe_violations, login_through_ui, serve
 from tests.conftest import _app_config
 from workspace import create_app
 from workspace.extensions import db
@@ -466,12 +465,5 @@ def test_a_thread_with_comments_and_the_warning_has_no_serious_accessibility_vio
     expect(page.locator("#comment-form").get_by_role("alert")).to_contain_text(WARNING)
     expect(page.locator(".badge--internal")).to_have_count(1)
 
-    violations = Axe().run(page).response["violations"]
-
-    serious = [v for v in violations if v.get("impact") in ("serious", "critical")]
-    details = "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} at "
-        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:8])
-        for v in serious
-    )
-    assert not serious, f"axe-core found serious or critical violations:\n{details}"
+    details = axe_violations(page)
+    assert not details, f"axe-core found serious or critical violations:\n{details}"

@@ -16,11 +16,12 @@ from datetime import date
 from flask import Flask
 from sqlalchemy import event
 
+from bench.grow import grow_plan
 from tests.conftest import Auth
 from tests.factories import assignment, demo_user, seed_plan
 from workspace.extensions import db
 from workspace.models import RoundKind
-from workspace.services import demo, rounds
+from workspace.services import rounds
 from workspace.services.live import current_marker
 
 WATCHED = ("assignments", "comments", "status_changes")
@@ -41,7 +42,7 @@ def captured_selects(app: Flask, client, auth: Auth) -> list[tuple[str, object]]
             "Arbetsgrupp april",
             date(2012, 4, 15),
         )
-        demo.grow_plan(plan, 1, comments_per_activity=2, changes_per_assignment=1)
+        grow_plan(plan, 1, comments_per_activity=2, changes_per_assignment=1)
         plan_id = plan.id
         target = assignment("kramfors", "ION", 1, 3)
         assignment_id, activity_id, version = target.id, target.activity_id, target.version

@@ -1,7 +1,7 @@
 """Guards against N+1 queries: what a page costs in queries must not grow with the plan.
 
 The demo plan is measured with a little history, then grown to three times its size through
-the services (`demo.grow_plan`), and measured again; `bench/run` does the same at 10 and 100
+the services (`bench/grow.py`), and measured again; `bench/run` does the same at 10 and 100
 times with timings.
 """
 
@@ -14,11 +14,12 @@ from datetime import date
 from flask import Flask
 from sqlalchemy import event
 
+from bench.grow import grow_plan
 from tests.conftest import Auth
 from tests.factories import assignment, demo_user, outside_tenant, seed_plan
 from workspace.extensions import db
 from workspace.models import RoundKind
-from workspace.services import demo, plans, rounds
+from workspace.services import plans, rounds
 from workspace.services.live import current_marker
 
 HX = {"HX-Request": "true"}
@@ -72,7 +73,7 @@ def poll_url(app: Flask, updates: str) -> str:
 
 def grow(app: Flask, factor: int) -> None:
     with app.app_context():
-        demo.grow_plan(seed_plan(), factor, comments_per_activity=2, changes_per_assignment=1)
+        grow_plan(seed_plan(), factor, comments_per_activity=2, changes_per_assignment=1)
 
 
 def test_page_queries_do_not_grow_with_the_plan(app: Flask, client, auth: Auth) -> None:

@@ -22,6 +22,7 @@ from ..models import (
     EvidenceKind,
     FollowUpRound,
     Function,
+    Indicator,
     Organisation,
     Period,
     Plan,
@@ -33,7 +34,7 @@ from ..models import (
     Visibility,
 )
 from ..models.types import recorded_at, utcnow
-from . import content, indicators, plans, rounds, threads
+from . import indicators, plans, rounds, threads
 from .assignments import change_status
 from .organisations import appoint
 from .users import create_user, find_user
@@ -151,94 +152,6 @@ def _assignment(
         .join(Organisation)
         .where(Organisation.slug == org_slug, Function.code == code)
     ).scalar_one()
-
-
-# Comment texts for grown plans: ordinary follow-up talk of a few lines.
-GROWTH_COMMENTS = (
-    "Vi har gått igenom läget på arbetsgruppens möte och fortsätter enligt planen.",
-    "Underlaget skickas till samordnaren före nästa uppföljning.",
-    "Kontakt tagen med polisen; gemensam insats planeras till våren.",
-    "Statistiken för första halvåret visar färre anmälningar än i fjol.",
-)
-
-
-def grow_plan(
-    plan: Plan,
-    factor: int,
-    *,
-    comments_per_activity: int = 19,
-    changes_per_assignment: int = 2,
-) -> None:
-    """Make the demo plan `factor` times its size, with the history of a plan in use.
-
-    Every area gets `factor - 1` more copies of its activities (same goals and responsible
-    functions); then every activity gets `comments_per_activity` comments and every
-    assignment `changes_per_assignment` status changes. Factor 1 only adds the history.
-    All of it goes through the services a user's clicks go through; used by the benchmark
-    (`bench/run`) and the query-count tests.
-    """
-    people = {
-        slug: {
-            local_part: find_user(slug, f"{local_part}@{slug}.example")
-            for local_part in ("samordnare", "handlaggare")
-        }
-        for slug in DEMO_PEOPLE
-    }
-    coordinator = people["kramfors"]["samordnare"]
-    # Every service call still commits its own transaction; as nothing else writes
-    # meanwhile, reloading every object after each commit would only make building slow.
-    with keeping_loaded():
-        _grow(plan, factor, people, coordinator, comments_per_activity, changes_per_assignment)
-
-
-def _grow(
-    plan: Plan,
-    factor: int,
-    people: dict[str, dict[str, User | None]],
-    coordinator: User,
-    comments_per_activity: int,
-    changes_per_assignment: int,
-) -> None:
-    originals = [
-        (area, [a for a in area.activities if a.archived_at is None]) for area in plan.areas
-    ]
-    for copy in range(2, factor + 1):
-        for area, activities in originals:
-            for activity in activities:
-                content.add_activity(
-                    coordinator,
-                    area,
-                    title=f"{activity.title} ({copy})",
-                    goal=activity.goal,
-                    function_ids={a.function_id for a in activity.current_assignments},
-                )
-    writers = [user for pair in people.values() for user in pair.values()]
-    statuses = list(AssignmentStatus)
-    now = utcnow()
-    count = 0
-    for area in plan.areas:
-        for activity in list(area.activities):
-            for n in range(comments_per_activity):
-                count += 1
-                threads.post(
-                    writers[count % len(writers)],
-                    plan,
-                    activity,
-                    GROWTH_COMMENTS[count % len(GROWTH_COMMENTS)],
-                    Visibility.INTERNAL if n % 5 == 4 else Visibility.SHARED,
-                )
-            for assignment in list(activity.current_assignments):
-                owner = assignment.function.organisation
-                actor = people.get(owner.slug, people["polisen"])["samordnare"]
-                for n in range(changes_per_assignment):
-                    count += 1
-                    change_status(
-                        actor,
-                        assignment,
-                        statuses[count % len(statuses)],
-                        GROWTH_COMMENTS[count % len(GROWTH_COMMENTS)],
-                        at=now - timedelta(days=changes_per_assignment - n, minutes=count),
-                    )
 
 
 # --- The plan's second year ----------------------------------------------------------------
@@ -467,7 +380,7 @@ def load_demo_history(today: date | None = None) -> bool:
     if plan is None or rounds.rounds_of(plan):
         return False
     # Every service call commits; as nothing else writes meanwhile, reloading every object
-    # after each commit would only make loading slow (as in `grow_plan`).
+    # after each commit would only make loading slow (as in `bench/grow.py`).
     with keeping_loaded():
         _tell_year_two(plan, year_two(today or utcnow().date()))
     return True
@@ -647,7 +560,7 @@ def _open_round(plan: Plan, people: _People, story: YearTwo) -> FollowUpRound:
 
 def _indicators(plan: Plan, people: _People, story: YearTwo) -> None:
     """Three measurable targets from the plan's goals, with a year of values."""
-    police, police_coordinator = people["handlaggare@polisen"], people["samordnare@polisen"]
+    police_coordinator = people["samordnare@polisen"]
     with recorded_at(story.closed_opened - timedelta(days=60)):
         visits = indicators.add_indicator(
             police_coordinator,
@@ -674,7 +587,13 @@ def _indicators(plan: Plan, people: _People, story: YearTwo) -> None:
             period=Period.YEAR,
             aggregation=Aggregation.LATEST,
         )
-    # A visit or two a month, fewer in the summer when the patrols are short of staff.
+    _monthly_visits(people["handlaggare@polisen"], visits, story)
+    _yearly_values(people, inspections, certified, story)
+
+
+def _monthly_visits(police: User, visits: Indicator, story: YearTwo) -> None:
+    """A visit or two a month over the past year, each logged three days after the month."""
+    # Fewer in the summer when the patrols are short of staff.
     per_month = {1: 1, 2: 1, 3: 2, 4: 1, 5: 1, 6: 1, 7: 0, 8: 0, 9: 1, 10: 2, 11: 1, 12: 2}
     month_end = story.open_due.replace(day=1) - timedelta(days=1)
     for _ in range(12):
@@ -687,6 +606,12 @@ def _indicators(plan: Plan, people: _People, story: YearTwo) -> None:
                 source="Polisens egen uppföljning",
             )
         month_end = month_end.replace(day=1) - timedelta(days=1)
+
+
+def _yearly_values(
+    people: _People, inspections: Indicator, certified: Indicator, story: YearTwo
+) -> None:
+    """Inspected bars and certified shops as they were counted through the year."""
     values = [
         (inspections, "handlaggare@solleftea", ("before", -20), 6, "Kommunens tillsynsregister"),
         (certified, "handlaggare@polisen", ("before", -5), 7, "Polisen och Svensk Handel"),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import io
 
-from flask import Blueprint, make_response, render_template
+from flask import Blueprint, render_template, send_file
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..policy import get_plan_or_404, get_round_or_404
-from ..services import reporting
+from ..services import archive, exports, round_report
 
 bp = Blueprint("reports", __name__)
 
@@ -17,15 +17,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def download(body: bytes, mimetype: str, title: str, extension: str) -> Response:
-    """An attachment named after `title`: an ASCII slug for old clients, the real title
-    (åäö and all) in `filename*` for the rest (RFC 6266). Not `send_file`: its fallback
-    only strips accents ("Arlig utvardering maj 2012.xlsx", an en dash dropped)."""
-    response = make_response(body)
-    response.mimetype = mimetype  # text/* gets "; charset=utf-8"; JSON is UTF-8 by definition
-    ascii_name = f"{reporting.slug(title)}.{extension}"
-    utf8_name = quote(f"{title}.{extension}", safe="")
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{utf8_name}"
+    """An attachment named after `title`: Werkzeug writes the real title (åäö and all) in
+    `filename*` and an ASCII fallback in `filename` (RFC 6266)."""
+    response = send_file(
+        io.BytesIO(body),
+        mimetype=mimetype,  # text/* gets "; charset=utf-8"; JSON is UTF-8 by definition
+        as_attachment=True,
+        download_name=f"{title}.{extension}",
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
@@ -37,7 +35,7 @@ def download(body: bytes, mimetype: str, title: str, extension: str) -> Response
 def print_round(round_id: int) -> str:
     """The round's evaluation report, laid out for printing on A4."""
     rnd = get_round_or_404(current_user, round_id)
-    return render_template("reports/round.html", report=reporting.round_report(rnd))
+    return render_template("reports/round.html", report=round_report.round_report(rnd))
 
 
 @bp.get("/rounds/<int:round_id>/report.xlsx")
@@ -45,7 +43,7 @@ def print_round(round_id: int) -> str:
 def export_xlsx(round_id: int) -> Response:
     """The round's reports as an Excel workbook: a summary, then one sheet per area."""
     rnd = get_round_or_404(current_user, round_id)
-    body = reporting.to_xlsx(reporting.round_report(rnd))
+    body = exports.to_xlsx(round_report.round_report(rnd))
     return download(body, XLSX, rnd.title, "xlsx")
 
 
@@ -54,7 +52,7 @@ def export_xlsx(round_id: int) -> Response:
 def export_csv(round_id: int) -> Response:
     """The round's reports as one CSV table, the way Swedish Excel opens it."""
     rnd = get_round_or_404(current_user, round_id)
-    body = reporting.to_csv(reporting.round_report(rnd))
+    body = exports.to_csv(round_report.round_report(rnd))
     return download(body, "text/csv", rnd.title, "csv")
 
 
@@ -64,4 +62,4 @@ def archive_plan(plan_id: int) -> Response:
     """The whole plan with its history, rounds and shared comments, as JSON to archive."""
     plan = get_plan_or_404(current_user, plan_id)
     title = f"{plan.title} {plan.period_label}"
-    return download(reporting.archive_json(plan), "application/json", title, "json")
+    return download(archive.archive_json(plan), "application/json", title, "json")

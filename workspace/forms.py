@@ -28,7 +28,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, StopValidation
 
-from ..models import (
+from .models import (
     AGGREGATION_LABELS,
     EVIDENCE_KIND_LABELS,
     PERIOD_LABELS,
@@ -45,8 +45,8 @@ from ..models import (
     RoundKind,
     Visibility,
 )
-from ..services.plans import OverviewFilters
-from ..services.text import without_invisible
+from .services.plans import OverviewFilters
+from .services.text import without_invisible
 
 
 def status_choices() -> list[SelectChoice]:
