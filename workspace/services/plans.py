@@ -300,6 +300,29 @@ class PlanOverview:
         return sum(self.counts.values())
 
 
+# The overview's three statements, built once: building them took about as long as running
+# them (measured on the benchmark's 1x plan).
+_CURRENT = (
+    Area.plan_id == bindparam("plan_id"),
+    Area.archived_at.is_(None),
+    Activity.archived_at.is_(None),
+)
+_CURRENT_AREAS = (
+    select(Area)
+    .where(Area.plan_id == bindparam("plan_id"), Area.archived_at.is_(None))
+    .order_by(Area.position)
+)
+_CURRENT_ACTIVITIES = select(Activity).join(Area).where(*_CURRENT).order_by(Activity.position)
+_CURRENT_ASSIGNMENTS = (
+    select(Assignment)
+    .join(Activity)
+    .join(Area)
+    .where(*_CURRENT, Assignment.archived_at.is_(None))
+    .order_by(Assignment.id)
+    .options(joinedload(Assignment.function).joinedload(Function.organisation))
+)
+
+
 def load_areas(plan: Plan) -> list[Area]:
     """The plan's current areas with their current activities, assignments and the
     assignments' functions and organisations: three queries whatever the plan's size.
@@ -309,25 +332,10 @@ def load_areas(plan: Plan) -> list[Area]:
     way back up (assignment, activity, area, plan), which the access rule reads for every
     status chip, are then set from what was loaded: measured against chained `selectinload`,
     the overview is about 10 % faster this way, at 1x and 10x alike."""
-    current = (Area.plan_id == plan.id, Area.archived_at.is_(None), Activity.archived_at.is_(None))
-    areas = list(
-        db.session.execute(
-            select(Area)
-            .where(Area.plan_id == plan.id, Area.archived_at.is_(None))
-            .order_by(Area.position)
-        ).scalars()
-    )
-    activities = db.session.execute(
-        select(Activity).join(Area).where(*current).order_by(Activity.position)
-    ).scalars()
-    assignments = db.session.execute(
-        select(Assignment)
-        .join(Activity)
-        .join(Area)
-        .where(*current, Assignment.archived_at.is_(None))
-        .order_by(Assignment.id)
-        .options(joinedload(Assignment.function).joinedload(Function.organisation))
-    ).scalars()
+    plan_id = {"plan_id": plan.id}
+    areas = list(db.session.execute(_CURRENT_AREAS, plan_id).scalars())
+    activities = db.session.execute(_CURRENT_ACTIVITIES, plan_id).scalars()
+    assignments = db.session.execute(_CURRENT_ASSIGNMENTS, plan_id).scalars()
     activities_in: dict[int, list[Activity]] = defaultdict(list)
     for activity in activities:
         activities_in[activity.area_id].append(activity)
