@@ -58,6 +58,14 @@ def _attempt(form: Any, save: Callable[[], Comment]) -> tuple[Comment | None, li
     return None, []
 
 
+def _text(form: Any) -> dict[str, Any]:
+    """A comment's text from its form, and whether the author confirmed it names nobody."""
+    return {
+        "body": form.body.data,
+        "confirmed_no_personal_data": form.confirm_no_personal_data.data,
+    }
+
+
 THREAD = "threads/thread.html"
 
 
@@ -74,12 +82,7 @@ def post_in_thread(
     comment, personal_data = _attempt(
         form,
         lambda: threads.post(
-            current_user,
-            plan,
-            subject,
-            form.body.data,
-            form.visibility.data,
-            confirmed_no_personal_data=form.confirm_no_personal_data.data,
+            current_user, plan, subject, visibility=form.visibility.data, **_text(form)
         ),
     )
     if comment is not None and not is_fragment_request():
@@ -222,11 +225,7 @@ def edit_comment(comment_id: int) -> Response:
         Action.EDIT_COMMENT,
         "edit_form",
         lambda: threads.edit(
-            current_user,
-            comment,
-            form.body.data,
-            form.version.data,
-            confirmed_no_personal_data=form.confirm_no_personal_data.data,
+            current_user, comment, expected_version=form.version.data, **_text(form)
         ),
         _the_comment,
     )
