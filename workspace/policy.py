@@ -161,6 +161,16 @@ def _moderates(user: User, comment: Comment) -> bool:
     return comment.organisation_id == user.organisation_id and not comment.is_removed
 
 
+def _removes_comment(user: User, comment: Comment) -> bool:
+    """The author removes their own comment, or an admin moderates it (flaskbb's
+    `CanDeletePost`)."""
+    return _own_comment(user, comment) or _permits(user, Action.MODERATE_COMMENT, comment)
+
+
+# What a refused removal or redaction says: the author is never refused their own comment.
+_NOT_YOURS_TO_REMOVE = _l("Only an admin of the author's organisation may remove this comment.")
+
+
 RULES: dict[Action, Rule] = {
     Action.VIEW_PLAN: Rule(Role.VIEWER, participates, _l("You do not have access to this plan.")),
     Action.CHANGE_STATUS: Rule(
@@ -180,14 +190,9 @@ RULES: dict[Action, Rule] = {
     Action.EDIT_COMMENT: Rule(
         Role.MEMBER, _own_comment, _l("You can only edit your own comments.")
     ),
-    Action.DELETE_COMMENT: Rule(
-        Role.MEMBER, _own_comment, _l("You can only delete your own comments.")
-    ),
-    Action.MODERATE_COMMENT: Rule(
-        Role.ADMIN,
-        _moderates,
-        _l("Only an admin of the author's organisation may remove this comment."),
-    ),
+    # The author's own, or moderated by an admin of the author's organisation.
+    Action.DELETE_COMMENT: Rule(Role.MEMBER, _removes_comment, _NOT_YOURS_TO_REMOVE),
+    Action.MODERATE_COMMENT: Rule(Role.ADMIN, _moderates, _NOT_YOURS_TO_REMOVE),
     # Opening and closing follow-up rounds is the coordinators' job.
     Action.MANAGE_ROUNDS: Rule(
         Role.COORDINATOR,

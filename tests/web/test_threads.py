@@ -634,3 +634,32 @@ def test_an_edit_without_its_version_is_refused_not_saved(app):
     )
     assert response.status_code == 422 and "Utan version." in response.get_data(as_text=True)
     assert stored(app, "Orörd.") is not None
+
+
+REMOVAL_REFUSED = "Endast en administratör i författarens organisation får ta bort kommentaren."
+
+
+@pytest.mark.parametrize(
+    ("org", "local_part", "allowed"),
+    [
+        ("kramfors", "handlaggare", True),  # the author
+        ("kramfors", "admin", True),  # an admin of the author's organisation
+        ("kramfors", "samordnare", False),  # a colleague who is no admin
+        ("solleftea", "admin", False),  # an admin of another organisation
+    ],
+)
+def test_the_remove_button_shows_exactly_when_removing_succeeds(app, org, local_part, allowed):
+    author = client_for(app, "kramfors", "handlaggare")
+    post(author, "Vem får ta bort mig?")
+    comment = stored(app, "Vem får ta bort mig?")
+    user = author if local_part == "handlaggare" else client_for(app, org, local_part)
+    html = user.get(f"/activities/{ACTIVITY}").get_data(as_text=True)
+    item = html[html.index(f'id="comment-{comment.id}"') :]
+    item = item[: item.index("</li>")]
+    assert (f'action="/comments/{comment.id}/delete"' in item) is allowed
+    token = Auth(user).csrf_token(f"/activities/{ACTIVITY}")
+    response = user.post(f"/comments/{comment.id}/delete", data={"csrf_token": token})
+    assert response.status_code == (303 if allowed else 403)
+    assert (stored(app, "Vem får ta bort mig?") is None) is allowed
+    if not allowed:
+        assert REMOVAL_REFUSED in response.get_data(as_text=True)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Activity, Comment, Indicator, Measurement, Plan, StatusChange, Thread, User
+from ..models import Activity, Indicator, Measurement, Plan, StatusChange, User
 from . import indicators, threads
 
 IndicatorProgress = tuple[Indicator, list[indicators.PeriodProgress]]
@@ -19,9 +19,7 @@ class ActivityPage:
     """What the activity page shows a user, read in a fixed number of queries."""
 
     activity: Activity
-    thread: Thread | None
-    comments: list[Comment]
-    timeline: list[threads.TimelineItem]
+    thread: threads.ThreadView
     indicators: list[IndicatorProgress]
     archived_indicators: list[IndicatorProgress]
 
@@ -65,13 +63,9 @@ def activity_page(user: User, activity: Activity) -> ActivityPage:
     comments the user may read on one timeline."""
     every_indicator = _indicators(activity)
     history = _history(activity)
-    thread = threads.find_thread(activity.area.plan, activity)
-    comments = threads.visible_comments(user, thread)
     return ActivityPage(
         activity=activity,
-        thread=thread,
-        comments=comments,
-        timeline=threads.timeline(history, comments),
+        thread=threads.thread_view(user, activity.area.plan, activity, history),
         indicators=[(i, indicators.progress(i)) for i in every_indicator if i.archived_at is None],
         archived_indicators=[
             (i, indicators.progress(i)) for i in every_indicator if i.archived_at is not None

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
@@ -26,8 +25,8 @@ from ..models import (
     Visibility,
 )
 from ..models.types import utcnow
-from ..policy import Action, authorize, can, comment_visible_to
-from . import audit
+from ..policy import Action, authorize, comment_visible_to
+from . import audit, transaction
 from .errors import StaleWrite, ValidationFailed
 from .personal_data import find_identity_numbers
 from .text import clean
@@ -123,17 +122,17 @@ def post(
     except ValueError:
         raise ValidationFailed({"visibility": _("Choose who may read the comment.")}) from None
     text = _checked_body(body, confirmed_no_personal_data)
-    comment = Comment(
-        thread=ensure_thread(plan, subject),
-        author=actor,
-        organisation_id=actor.organisation_id,
-        visibility=visibility,
-        body=text,
-    )
-    db.session.add(comment)
-    db.session.flush()
-    audit.record(actor, "comment.posted", comment, visibility=visibility.value)
-    db.session.commit()
+    with transaction.write():
+        comment = Comment(
+            thread=ensure_thread(plan, subject),
+            author=actor,
+            organisation_id=actor.organisation_id,
+            visibility=visibility,
+            body=text,
+        )
+        db.session.add(comment)
+        db.session.flush()
+        audit.record(actor, "comment.posted", comment, visibility=visibility.value)
     return comment
 
 
@@ -144,15 +143,6 @@ def _check_version(comment: Comment, expected_version: int | None) -> None:
         raise CommentRemoved()
     if expected_version != comment.version:
         raise StaleWrite()
-
-
-def _commit_version() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        # Changed by someone else between the check and the write.
-        db.session.rollback()
-        raise StaleWrite() from exc
 
 
 def edit(
@@ -167,12 +157,12 @@ def edit(
 
     `expected_version` is the comment the author saw: `StaleWrite` when it is another now,
     `CommentRemoved` when it was deleted or redacted meanwhile."""
-    _check_version(comment, expected_version)
-    authorize(actor, Action.EDIT_COMMENT, comment)
-    comment.body = _checked_body(body, confirmed_no_personal_data)
-    comment.edited_at = utcnow()
-    audit.record(actor, "comment.edited", comment)
-    _commit_version()
+    with transaction.write():
+        _check_version(comment, expected_version)
+        authorize(actor, Action.EDIT_COMMENT, comment)
+        comment.body = _checked_body(body, confirmed_no_personal_data)
+        comment.edited_at = utcnow()
+        audit.record(actor, "comment.edited", comment)
     return comment
 
 
@@ -183,48 +173,50 @@ def delete(actor: User, comment: Comment) -> None:
     Removing is meant whatever the text is now, so it takes no version; `StaleWrite` only
     when the comment changed in the very moment of the removal.
     """
-    own = can(actor, Action.DELETE_COMMENT, comment)
-    if not own:
-        authorize(actor, Action.MODERATE_COMMENT, comment)
-    comment.deleted_at = utcnow()
-    comment.body = ""
-    audit.record(
-        actor,
-        "comment.deleted" if own else "comment.moderated",
-        comment,
-        author_id=comment.author_id,
-        author=audit.name_of(comment.author),
-    )
-    _commit_version()
+    authorize(actor, Action.DELETE_COMMENT, comment)
+    with transaction.write():
+        comment.deleted_at = utcnow()
+        comment.body = ""
+        audit.record(
+            actor,
+            # The rule let the author or a moderating admin through: the log says which.
+            "comment.deleted" if comment.author_id == actor.id else "comment.moderated",
+            comment,
+            author_id=comment.author_id,
+            author=audit.name_of(comment.author),
+        )
 
 
-def redact(actor: User, comment: Comment, reason: str | None, expected_version: int | None) -> None:
+def redact(
+    actor: User, comment: Comment, reason: str | None, expected_version: int | None
+) -> Comment:
     """An admin replaces a comment of their organisation, say one naming a person.
 
     The original text is not kept anywhere; the audit log keeps who, when and why.
     `expected_version` is the text the admin saw: `StaleWrite` when the author has changed
     it since, `CommentRemoved` when it is gone already.
     """
-    _check_version(comment, expected_version)
-    authorize(actor, Action.MODERATE_COMMENT, comment)
-    reason = clean(reason)
-    if not reason:
-        raise ValidationFailed({"reason": _("Say why the comment is redacted.")})
-    if len(reason) > 500:
-        raise ValidationFailed(
-            {"reason": _("The reason may have at most %(max)d characters.", max=500)}
+    with transaction.write():
+        _check_version(comment, expected_version)
+        authorize(actor, Action.MODERATE_COMMENT, comment)
+        reason = clean(reason)
+        if not reason:
+            raise ValidationFailed({"reason": _("Say why the comment is redacted.")})
+        if len(reason) > 500:
+            raise ValidationFailed(
+                {"reason": _("The reason may have at most %(max)d characters.", max=500)}
+            )
+        comment.redacted_at = utcnow()
+        comment.body = ""
+        audit.record(
+            actor,
+            "comment.redacted",
+            comment,
+            author_id=comment.author_id,
+            author=audit.name_of(comment.author),
+            reason=reason,
         )
-    comment.redacted_at = utcnow()
-    comment.body = ""
-    audit.record(
-        actor,
-        "comment.redacted",
-        comment,
-        author_id=comment.author_id,
-        author=audit.name_of(comment.author),
-        reason=reason,
-    )
-    _commit_version()
+    return comment
 
 
 def last_change(comment: Comment) -> AuditEvent | None:
@@ -248,9 +240,14 @@ def visible_comments(user: User, thread: Thread | None) -> list[Comment]:
 
 
 def comments_since(
-    user: User, since: int, *, plan_id: int, activity_id: int | None = None
+    user: User,
+    since: int,
+    *,
+    plan_id: int,
+    activity_id: int | None = None,
+    thread_id: int | None = None,
 ) -> list[Comment]:
-    """Others' comments after `since` that the user may read, in one plan or activity."""
+    """Others' comments after `since` that the user may read, in one plan, activity or thread."""
     query = (
         select(Comment)
         .join(Thread)
@@ -264,7 +261,16 @@ def comments_since(
     )
     if activity_id is not None:
         query = query.where(Thread.activity_id == activity_id)
+    if thread_id is not None:
+        query = query.where(Thread.id == thread_id)
     return list(db.session.execute(query).scalars())
+
+
+def new_in_thread(user: User, thread: Thread | None, since: int) -> list[Comment]:
+    """Others' comments after `since` in this one thread that the user may read."""
+    if thread is None:
+        return []
+    return comments_since(user, since, plan_id=thread.plan_id, thread_id=thread.id)
 
 
 def unread_counts(user: User, plan: Plan) -> dict[int | None, int]:
@@ -294,29 +300,31 @@ def mark_read(user: User, thread: Thread | None, comments: list[Comment]) -> Non
     if thread is None or not comments:
         return
     newest = max(comment.id for comment in comments)
-    marker = db.session.get(ReadMarker, (user.id, thread.id))
-    if marker is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    ReadMarker(user_id=user.id, thread_id=thread.id, last_read_comment_id=newest)
+    with transaction.write():
+        marker = db.session.get(ReadMarker, (user.id, thread.id))
+        if marker is None:
+            try:
+                with db.session.begin_nested():
+                    db.session.add(
+                        ReadMarker(
+                            user_id=user.id, thread_id=thread.id, last_read_comment_id=newest
+                        )
+                    )
+            except IntegrityError:
+                marker = db.session.get(ReadMarker, (user.id, thread.id))
+        if marker is not None and marker.last_read_comment_id < newest:
+            # The same user's other tab, on another worker, may have recorded a newer comment
+            # since this one read the marker: only ever move it forward.
+            db.session.execute(
+                update(ReadMarker)
+                .where(
+                    ReadMarker.user_id == user.id,
+                    ReadMarker.thread_id == thread.id,
+                    ReadMarker.last_read_comment_id < newest,
                 )
-        except IntegrityError:
-            marker = db.session.get(ReadMarker, (user.id, thread.id))
-    if marker is not None and marker.last_read_comment_id < newest:
-        # The same user's other tab, on another worker, may have recorded a newer comment
-        # since this one read the marker: only ever move it forward.
-        db.session.execute(
-            update(ReadMarker)
-            .where(
-                ReadMarker.user_id == user.id,
-                ReadMarker.thread_id == thread.id,
-                ReadMarker.last_read_comment_id < newest,
+                .values(last_read_comment_id=newest)
+                .execution_options(synchronize_session=False)
             )
-            .values(last_read_comment_id=newest)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.commit()
 
 
 @dataclass(frozen=True)
@@ -331,3 +339,30 @@ def timeline(changes: list[StatusChange], comments: list[Comment]) -> list[Timel
     items = [TimelineItem(c.created_at, "status", c) for c in changes]
     items += [TimelineItem(c.created_at, "comment", c) for c in comments]
     return sorted(items, key=lambda item: (item.at, item.kind == "comment", item.entry.id))
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    """A thread as its page shows it: the comments the user may read on one timeline with
+    what else happened there (an activity's status changes), under the thread's heading."""
+
+    plan: Plan
+    thread: Thread | None
+    comments: list[Comment]
+    timeline: list[TimelineItem]
+    title: str
+    empty_text: str
+
+
+def thread_view(
+    user: User, plan: Plan, subject: Subject = None, changes: list[StatusChange] | None = None
+) -> ThreadView:
+    """The thread about `subject` (or the plan's general thread) as `user` may read it."""
+    thread = find_thread(plan, subject)
+    comments = visible_comments(user, thread)
+    if isinstance(subject, Activity):
+        title, empty = _("Follow-up"), _("Nothing has been reported or discussed yet.")
+    else:
+        title = _("The round's discussion") if subject is not None else _("Comments")
+        empty = _("Nobody has written anything yet.")
+    return ThreadView(plan, thread, comments, timeline(changes or [], comments), title, empty)

@@ -40,11 +40,7 @@ bp = Blueprint("activities", __name__)
 def show(activity_id: int) -> Response:
     """The activity page: assignments, and the follow-up timeline with its comment form."""
     context = page_context.activity_context(activity_id)
-    response = render("activities/show.html", "activity_body", **context)
-    # After rendering: the commit expires every loaded object, which the page would then
-    # load again one by one.
-    threads.mark_read(current_user, context["thread"], context["comments"])
-    return response
+    return page_context.render_and_mark_read("activities/show.html", "activity_body", context)
 
 
 @bp.get("/activities/<int:activity_id>/updates")

@@ -10,11 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from ..forms import CommentForm, IndicatorForm, MeasurementForm, OverviewFilterForm
+from ..htmx import render
 from ..models import Area, Assignment, FollowUpRound, Organisation
 from ..models.types import utcnow
 from ..policy import get_activity_or_404, get_plan_or_404
@@ -86,6 +87,33 @@ def saved_on_overview_context(
     }
 
 
+def _thread_context(
+    view: threads.ThreadView,
+    post_url: str,
+    page_url: str,
+    comment_form: CommentForm | None,
+    personal_data: Sequence[str],
+) -> dict[str, Any]:
+    """What the thread component (`threads/thread.html`) reads, beside the page's own keys."""
+    return {
+        "plan": view.plan,
+        "thread_view": view,
+        "post_url": post_url,
+        "comment_form_data": comment_form or CommentForm(formdata=None),
+        "personal_data": personal_data,
+        "page_url": page_url,
+    }
+
+
+def render_and_mark_read(template: str, block: str, context: dict[str, Any]) -> Response:
+    """A page with a thread, its comments then marked read: after rendering, as the commit
+    expires every loaded object, which the page would then load again one by one."""
+    response = render(template, block, **context)
+    view = context["thread_view"]
+    threads.mark_read(current_user, view.thread, view.comments)
+    return response
+
+
 def activity_context(
     activity_id: int,
     comment_form: CommentForm | None = None,
@@ -100,15 +128,13 @@ def activity_context(
     failed_id, failed_form = measurement_form or (None, None)
     return {
         "activity": page.activity,
-        "plan": page.plan,
-        "thread": page.thread,
-        "thread_title": _("Follow-up"),
-        "empty_text": _("Nothing has been reported or discussed yet."),
-        "post_url": url_for("threads.post_on_activity", activity_id=activity_id),
-        "comments": page.comments,
-        "timeline": page.timeline,
-        "comment_form_data": comment_form or CommentForm(formdata=None),
-        "personal_data": personal_data,
+        **_thread_context(
+            page.thread,
+            url_for("threads.post_on_activity", activity_id=activity_id),
+            url_for("activities.show", activity_id=activity_id),
+            comment_form,
+            personal_data,
+        ),
         "indicators": page.indicators,
         "archived_indicators": page.archived_indicators,
         "indicator_form": indicator_form or IndicatorForm(formdata=None),
@@ -116,7 +142,6 @@ def activity_context(
             i.id: failed_form if i.id == failed_id else MeasurementForm(formdata=None)
             for i, _progress in page.indicators
         },
-        "page_url": url_for("activities.show", activity_id=activity_id),
         "updates_url": url_for(
             "activities.updates",
             activity_id=activity_id,
@@ -134,19 +159,14 @@ def discussion_context(
     """What the plan's general discussion page needs."""
     plan = get_plan_or_404(current_user, plan_id)
     marker = current_marker()
-    thread = threads.find_thread(plan)
-    comments = threads.visible_comments(current_user, thread)
     return {
-        "plan": plan,
-        "thread": thread,
-        "thread_title": _("Comments"),
-        "empty_text": _("Nobody has written anything yet."),
-        "post_url": url_for("threads.post_on_plan", plan_id=plan.id),
-        "comments": comments,
-        "timeline": threads.timeline([], comments),
-        "comment_form_data": comment_form or CommentForm(formdata=None),
-        "personal_data": personal_data,
-        "page_url": url_for("threads.discussion", plan_id=plan.id),
+        **_thread_context(
+            threads.thread_view(current_user, plan),
+            url_for("threads.post_on_plan", plan_id=plan.id),
+            url_for("threads.discussion", plan_id=plan.id),
+            comment_form,
+            personal_data,
+        ),
         "updates_url": url_for(
             "threads.discussion_updates", plan_id=plan.id, comments=marker.comment
         ),
@@ -159,18 +179,13 @@ def round_thread_context(
     personal_data: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The round's own thread, for the round page."""
-    thread = threads.find_thread(rnd.plan, rnd)
-    comments = threads.visible_comments(current_user, thread)
     return {
         "round": rnd,
-        "plan": rnd.plan,
-        "thread": thread,
-        "thread_title": _("The round's discussion"),
-        "empty_text": _("Nobody has written anything yet."),
-        "post_url": url_for("rounds.post_comment", round_id=rnd.id),
-        "comments": comments,
-        "timeline": threads.timeline([], comments),
-        "comment_form_data": comment_form or CommentForm(formdata=None),
-        "personal_data": personal_data,
-        "page_url": url_for("rounds.show", round_id=rnd.id),
+        **_thread_context(
+            threads.thread_view(current_user, rnd.plan, rnd),
+            url_for("rounds.post_comment", round_id=rnd.id),
+            url_for("rounds.show", round_id=rnd.id),
+            comment_form,
+            personal_data,
+        ),
     }

@@ -24,7 +24,7 @@ from ..policy import (
     get_round_or_404,
     plan_open,
 )
-from ..services import attachments, rounds, threads
+from ..services import attachments, rounds
 from ..services.errors import StaleWrite, ValidationFailed
 from . import page_context
 from .errors import answers_expired_page
@@ -141,11 +141,7 @@ def show(round_id: int) -> Response:
     """A round: progress per organisation, who has not reported, what changed since the
     previous round, and its own thread."""
     rnd = get_round_or_404(current_user, round_id)
-    context = _round_context(rnd)
-    response = render("rounds/show.html", "round_body", **context)
-    # After rendering: the commit would expire what the page is about to show.
-    threads.mark_read(current_user, context["thread"], context["comments"])
-    return response
+    return page_context.render_and_mark_read("rounds/show.html", "round_body", _round_context(rnd))
 
 
 @bp.post("/rounds/<int:round_id>/close")

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 from werkzeug.wrappers import Response
 
-from ..extensions import db
 from ..forms import CommentEditForm, CommentForm, RedactForm
 from ..htmx import is_fragment_request, nothing_new, redirect_to, render
 from ..models import Comment, Plan
@@ -35,6 +34,38 @@ def _thread_page(comment: Comment) -> str:
     return url_for("threads.discussion", plan_id=thread.plan_id)
 
 
+def _to_comment(comment: Comment) -> Response:
+    return redirect_to(f"{_thread_page(comment)}#comment-{comment.id}")
+
+
+def _the_comment(comment: Comment) -> Response:
+    """The comment in place for htmx; without JavaScript, its thread scrolled to it."""
+    if not is_fragment_request():
+        return _to_comment(comment)
+    return _comment_page(comment, None, block="comment")
+
+
+def _attempt(form: Any, save: Callable[[], Comment]) -> tuple[Comment | None, list[str]]:
+    """`save` when the form is complete: the saved comment, or None with the service's
+    refusal on the form's fields, and what looked like identity numbers in the text."""
+    if form.validate():
+        try:
+            return save(), []
+        except ValidationFailed as refused:
+            errors_onto(form, refused)
+        except threads.PersonalDataSuspected as suspected:
+            return None, suspected.numbers
+    return None, []
+
+
+def _text(form: Any) -> dict[str, Any]:
+    """A comment's text from its form, and whether the author confirmed it names nobody."""
+    return {
+        "body": form.body.data,
+        "confirmed_no_personal_data": form.confirm_no_personal_data.data,
+    }
+
+
 THREAD = "threads/thread.html"
 
 
@@ -48,27 +79,16 @@ def post_in_thread(
     without JavaScript, 422 with the form (text kept) when something is wrong."""
     authorize(current_user, Action.COMMENT, plan)
     form = CommentForm()
-    personal_data: list[str] = []
-    if form.validate():
-        try:
-            comment = threads.post(
-                current_user,
-                plan,
-                subject,
-                form.body.data,
-                form.visibility.data,
-                confirmed_no_personal_data=form.confirm_no_personal_data.data,
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        except threads.PersonalDataSuspected as suspected:
-            personal_data = suspected.numbers
-        else:
-            if not is_fragment_request():
-                return redirect_to(f"{_thread_page(comment)}#comment-{comment.id}")
-            return Response(
-                render_block(THREAD, "comment_posted", comment=comment, **page_context())
-            )
+    comment, personal_data = _attempt(
+        form,
+        lambda: threads.post(
+            current_user, plan, subject, visibility=form.visibility.data, **_text(form)
+        ),
+    )
+    if comment is not None and not is_fragment_request():
+        return _to_comment(comment)
+    if comment is not None:
+        return Response(render_block(THREAD, "comment_posted", comment=comment, **page_context()))
     # The page includes the thread component, so its form block is the page's own.
     context = page_context(comment_form=form, personal_data=personal_data)
     if is_fragment_request():
@@ -94,10 +114,7 @@ def post_on_activity(activity_id: int) -> Response:
 def discussion(plan_id: int) -> Response:
     """The plan's general thread, for what concerns no single activity."""
     context = page_context.discussion_context(plan_id)
-    response = render("plans/discussion.html", "discussion_body", **context)
-    # After rendering: the commit would expire what the page is about to show.
-    threads.mark_read(current_user, context["thread"], context["comments"])
-    return response
+    return page_context.render_and_mark_read("plans/discussion.html", "discussion_body", context)
 
 
 @bp.get("/plans/<int:plan_id>/discussion/updates")
@@ -109,17 +126,14 @@ def discussion_updates(plan_id: int) -> Response:
     if current_marker().comment == since:
         return nothing_new()
     context = page_context.discussion_context(plan.id)
-    thread = context["thread"]
-    comments = [
-        c
-        for c in threads.comments_since(current_user, since, plan_id=plan.id)
-        if thread is not None and c.thread_id == thread.id
-    ]
+    thread = context["thread_view"].thread
+    comments = threads.new_in_thread(current_user, thread, since)
     threads.mark_read(current_user, thread, comments)
+    new_items = threads.timeline([], comments)
     return render_block(
         "plans/discussion.html",
         "live_updates",
-        new_items=threads.timeline([], comments),
+        new_items=new_items,
         new_comments=comments,
         **context,
     )
@@ -154,17 +168,12 @@ def _comment_page(comment: Comment, form: Any, status: int = 200, **extra: Any) 
 @login_required
 def show_comment(comment_id: int) -> Response:
     """The comment again, when its author cancels an edit."""
-    comment = get_comment_or_404(current_user, comment_id)
-    if not is_fragment_request():
-        return redirect_to(f"{_thread_page(comment)}#comment-{comment.id}")
-    return _comment_page(comment, None, block="comment")
+    return _the_comment(get_comment_or_404(current_user, comment_id))
 
 
 def _refused_comment_edit(comment: Comment, form: Any, block: str) -> Response:
     """The form again with what the user wrote, and the comment as it is now: 410 when it
     was deleted, 409 when it was redacted or changed. Never the text a redaction removed."""
-    db.session.rollback()
-    db.session.refresh(comment)
     if comment.is_removed:
         status, extra = (409 if comment.redacted_at else 410), {"removed": True}
     else:
@@ -174,6 +183,30 @@ def _refused_comment_edit(comment: Comment, form: Any, block: str) -> Response:
         form.version.raw_data = [str(comment.version)]
     change = threads.last_change(comment)
     return _comment_page(comment, form, status, block=block, change=change, **extra)
+
+
+def _change_comment(
+    comment: Comment,
+    form: Any,
+    action: Action,
+    block: str,
+    save: Callable[[], Comment],
+    done: Callable[[Comment], Response],
+) -> Response:
+    """Edit or redact from the form in `block`: `done` with the saved comment, 422 with the
+    form when something is wrong, 410/409 when it was removed or changed meanwhile (the
+    service rolled back, so the comment reads as it is now)."""
+    if comment.is_removed:
+        # Removed while the user was writing: what they wrote stays on screen.
+        return _refused_comment_edit(comment, form, block)
+    authorize(current_user, action, comment)
+    try:
+        saved, personal_data = _attempt(form, save)
+    except (StaleWrite, threads.CommentRemoved):
+        return _refused_comment_edit(comment, form, block)
+    if saved is not None:
+        return done(saved)
+    return _comment_page(comment, form, 422, block=block, personal_data=personal_data)
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -186,31 +219,16 @@ def edit_comment(comment_id: int) -> Response:
         form = CommentEditForm(formdata=None, body=comment.body, version=comment.version)
         return _comment_page(comment, form)
     form = CommentEditForm()
-    if comment.is_removed:
-        # Removed while the author was writing: what they wrote stays on screen.
-        return _refused_comment_edit(comment, form, "edit_form")
-    authorize(current_user, Action.EDIT_COMMENT, comment)
-    personal_data: list[str] = []
-    if form.validate():
-        try:
-            threads.edit(
-                current_user,
-                comment,
-                form.body.data,
-                form.version.data,
-                confirmed_no_personal_data=form.confirm_no_personal_data.data,
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        except threads.PersonalDataSuspected as suspected:
-            personal_data = suspected.numbers
-        except (StaleWrite, threads.CommentRemoved):
-            return _refused_comment_edit(comment, form, "edit_form")
-        else:
-            if not is_fragment_request():
-                return redirect_to(f"{_thread_page(comment)}#comment-{comment.id}")
-            return _comment_page(comment, None, block="comment")
-    return _comment_page(comment, form, 422, personal_data=personal_data)
+    return _change_comment(
+        comment,
+        form,
+        Action.EDIT_COMMENT,
+        "edit_form",
+        lambda: threads.edit(
+            current_user, comment, expected_version=form.version.data, **_text(form)
+        ),
+        _the_comment,
+    )
 
 
 @bp.post("/comments/<int:comment_id>/delete")
@@ -222,12 +240,8 @@ def delete_comment(comment_id: int) -> Response:
         threads.delete(current_user, comment)
     except StaleWrite:
         # Changed in that very moment: show it as it is now, to be removed again if wanted.
-        db.session.rollback()
-        db.session.refresh(comment)
         return _comment_page(comment, None, 409, block="comment")
-    if not is_fragment_request():
-        return redirect_to(f"{_thread_page(comment)}#comment-{comment.id}")
-    return _comment_page(comment, None, block="comment")
+    return _the_comment(comment)
 
 
 @bp.route("/comments/<int:comment_id>/redact", methods=["GET", "POST"])
@@ -240,16 +254,12 @@ def redact_comment(comment_id: int) -> Response:
         form = RedactForm(formdata=None, version=comment.version)
         return _comment_page(comment, form, block="redact_form")
     form = RedactForm()
-    if comment.is_removed:
-        return _refused_comment_edit(comment, form, "redact_form")
-    authorize(current_user, Action.MODERATE_COMMENT, comment)
-    if form.validate():
-        try:
-            threads.redact(current_user, comment, form.reason.data, form.version.data)
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        except (StaleWrite, threads.CommentRemoved):
-            return _refused_comment_edit(comment, form, "redact_form")
-        else:
-            return redirect_to(f"{_thread_page(comment)}#comment-{comment.id}")
-    return _comment_page(comment, form, 422, block="redact_form")
+    return _change_comment(
+        comment,
+        form,
+        Action.MODERATE_COMMENT,
+        "redact_form",
+        lambda: threads.redact(current_user, comment, form.reason.data, form.version.data),
+        # A page of its own, also for htmx: back to the thread.
+        _to_comment,
+    )
