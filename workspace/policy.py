@@ -382,15 +382,15 @@ def activity_visible_to(organisation_id: Any, activity_id: int) -> ColumnElement
     )
 
 
-def comment_visible_to(user: User) -> ColumnElement[bool]:
-    """SQL condition: shared comments, and internal ones of the user's own organisation.
+def comment_visible_to(organisation_id: Any) -> ColumnElement[bool]:
+    """SQL condition: shared comments, and internal ones of the reader's own organisation.
 
     Every query that reads comments uses it, so an internal note never leaves its
     organisation: not in pages, fragments, polls or counts.
     """
     return or_(
         Comment.visibility == Visibility.SHARED,
-        Comment.organisation_id == user.organisation_id,
+        Comment.organisation_id == organisation_id,
     )
 
 
@@ -464,7 +464,9 @@ def get_round_assignment_or_404(user: User, rnd: FollowUpRound, assignment_id: i
 def get_comment_or_404(user: User, comment_id: int) -> Comment:
     """A comment the user may read: internal ones of another organisation do not exist here."""
     statement = (
-        select(Comment).join(Thread).where(Comment.id == comment_id, comment_visible_to(user))
+        select(Comment)
+        .join(Thread)
+        .where(Comment.id == comment_id, comment_visible_to(bindparam("organisation_id")))
     )
     return _one_or_404(user, _within_plans_of(statement, Thread.plan_id))
 

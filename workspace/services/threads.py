@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -231,7 +231,7 @@ def visible_comments(user: User, thread: Thread | None) -> list[Comment]:
     return list(
         db.session.execute(
             select(Comment)
-            .where(Comment.thread_id == thread.id, comment_visible_to(user))
+            .where(Comment.thread_id == thread.id, comment_visible_to(user.organisation_id))
             .order_by(Comment.id)
             # The timeline names each author's functions: one query for all of them.
             .options(selectinload(Comment.author).selectinload(User.functions))
@@ -255,7 +255,7 @@ def comments_since(
             Comment.id > since,
             Thread.plan_id == plan_id,
             Comment.author_id != user.id,
-            comment_visible_to(user),
+            comment_visible_to(user.organisation_id),
         )
         .order_by(Comment.id)
     )
@@ -273,24 +273,34 @@ def new_in_thread(user: User, thread: Thread | None, since: int) -> list[Comment
     return comments_since(user, since, plan_id=thread.plan_id, thread_id=thread.id)
 
 
+_read_marker = ReadMarker.__table__.alias("marker")
+# Built once: the overview counts on every view, and building this took longer than running it.
+_UNREAD_BY_ACTIVITY = (
+    select(Thread.activity_id, func.count(Comment.id))
+    .join(Comment, Comment.thread_id == Thread.id)
+    .outerjoin(
+        _read_marker,
+        and_(_read_marker.c.thread_id == Thread.id, _read_marker.c.user_id == bindparam("user_id")),
+    )
+    .where(
+        Thread.plan_id == bindparam("plan_id"),
+        Thread.round_id.is_(None),
+        Comment.id > func.coalesce(_read_marker.c.last_read_comment_id, 0),
+        Comment.author_id != bindparam("user_id"),
+        Comment.deleted_at.is_(None),
+        Comment.redacted_at.is_(None),
+        comment_visible_to(bindparam("organisation_id")),
+    )
+    .group_by(Thread.activity_id)
+)
+
+
 def unread_counts(user: User, plan: Plan) -> dict[int | None, int]:
     """New comments by others per activity (None: the general thread) since the user last
     read each thread. One query for the whole plan; round threads are counted on rounds."""
-    marker = ReadMarker.__table__.alias("marker")
     rows = db.session.execute(
-        select(Thread.activity_id, func.count(Comment.id))
-        .join(Comment, Comment.thread_id == Thread.id)
-        .outerjoin(marker, and_(marker.c.thread_id == Thread.id, marker.c.user_id == user.id))
-        .where(
-            Thread.plan_id == plan.id,
-            Thread.round_id.is_(None),
-            Comment.id > func.coalesce(marker.c.last_read_comment_id, 0),
-            Comment.author_id != user.id,
-            Comment.deleted_at.is_(None),
-            Comment.redacted_at.is_(None),
-            comment_visible_to(user),
-        )
-        .group_by(Thread.activity_id)
+        _UNREAD_BY_ACTIVITY,
+        {"user_id": user.id, "plan_id": plan.id, "organisation_id": user.organisation_id},
     )
     return {activity_id: count for activity_id, count in rows}
 
