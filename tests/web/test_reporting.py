@@ -451,6 +451,10 @@ TABLES_LEFT_OUT = {
     "changes are in the archive as status history, reports and comments",
     "read_markers": "how far each person has read a thread: theirs, not the plan's record",
     "password_links": "one-time secrets for setting a password",
+    "notifications": "messages to one person about the plan, with their own read and mail "
+    "state; what they point to is archived where it happened",
+    "notification_settings": "how each person wants to be told, not part of the plan",
+    "activity_watches": "which activities a person follows: theirs, not the plan's record",
 }
 COLUMNS_LEFT_OUT = {
     ("users", "password_hash"): "a secret",
