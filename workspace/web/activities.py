@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -16,7 +16,7 @@ from ..forms import (
     MeasurementForm,
     RemoveMeasurementForm,
 )
-from ..htmx import is_fragment_request, nothing_new, redirect_to, render
+from ..htmx import is_fragment_request, nothing_new, render
 from ..models import Indicator
 from ..policy import (
     Action,
@@ -27,12 +27,14 @@ from ..policy import (
 )
 from ..services import indicators, threads
 from ..services.assignments import changes_since
-from ..services.errors import StaleWrite, ValidationFailed
 from ..services.live import current_marker
 from . import live_updates, page_context
-from .forms_help import errors_onto
+from .forms_help import Outcome, accepted, done, values
 
 bp = Blueprint("activities", __name__)
+
+INDICATOR_FIELDS = ("title", "unit", "target", "period", "aggregation")
+MEASUREMENT_FIELDS = ("value", "measured_on", "source")
 
 
 @bp.get("/activities/<int:activity_id>")
@@ -79,24 +81,12 @@ def add_indicator(activity_id: int) -> Response:
     activity = get_activity_or_404(current_user, activity_id)
     authorize(current_user, Action.MANAGE_INDICATORS, activity)
     form = IndicatorForm()
-    if form.validate():
-        try:
-            indicator = indicators.add_indicator(
-                current_user,
-                activity,
-                title=form.title.data,
-                unit=form.unit.data,
-                target=form.target.data,
-                period=form.period.data,
-                aggregation=form.aggregation.data,
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        else:
-            flash(_("The target is added."), "info")
-            return redirect_to(
-                url_for("activities.show", activity_id=activity.id) + f"#indicator-{indicator.id}"
-            )
+    outcome = accepted(
+        form,
+        lambda: indicators.add_indicator(current_user, activity, **values(form, *INDICATOR_FIELDS)),
+    )
+    if outcome.saved:
+        return done(_("The target is added."), _card_url(outcome.result))
     return _form_failed(activity.id, indicator_form=form)
 
 
@@ -107,23 +97,14 @@ def log_measurement(indicator_id: int) -> Response:
     indicator = get_indicator_or_404(current_user, indicator_id)
     authorize(current_user, Action.MEASURE, indicator)
     form = MeasurementForm()
-    if form.validate():
-        try:
-            indicators.log_measurement(
-                current_user,
-                indicator,
-                value=form.value.data,
-                measured_on=form.measured_on.data,
-                source=form.source.data,
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        else:
-            flash(_("The value is logged."), "info")
-            return redirect_to(
-                url_for("activities.show", activity_id=indicator.activity_id)
-                + f"#indicator-{indicator.id}"
-            )
+    outcome = accepted(
+        form,
+        lambda: indicators.log_measurement(
+            current_user, indicator, **values(form, *MEASUREMENT_FIELDS)
+        ),
+    )
+    if outcome.saved:
+        return done(_("The value is logged."), _card_url(indicator))
     return _form_failed(indicator.activity_id, measurement_form=(indicator.id, form))
 
 
@@ -149,12 +130,15 @@ def _card_url(indicator: Indicator) -> str:
     )
 
 
-def _saved(indicator: Indicator, message: str) -> Response:
-    """The fresh card in place for htmx; back to the activity page otherwise."""
+def _saved_or_again(outcome: Outcome, indicator: Indicator, message: str, **form: Any) -> Response:
+    """The fresh card in place for htmx, back to the activity page otherwise; or the card
+    with the form again: 422 with its messages, 409 when someone else saved first."""
+    if not outcome.saved:
+        conflict = {"conflict": True} if outcome.status == 409 else {}
+        return _card(indicator, outcome.status, **form, **conflict)
     if is_fragment_request():
         return _card(indicator)
-    flash(message, "info")
-    return redirect_to(_card_url(indicator))
+    return done(message, _card_url(indicator))
 
 
 @bp.get("/indicators/<int:indicator_id>")
@@ -189,25 +173,16 @@ def update_indicator(indicator_id: int) -> Response:
     indicator = get_indicator_or_404(current_user, indicator_id)
     authorize(current_user, Action.MANAGE_INDICATORS, indicator.activity)
     form = IndicatorEditForm()
-    if not form.validate():
-        return _card(indicator, 422, indicator_edit_form=form)
-    try:
-        indicators.edit_indicator(
+    outcome = accepted(
+        form,
+        lambda: indicators.edit_indicator(
             current_user,
             indicator,
-            title=form.title.data,
-            unit=form.unit.data,
-            target=form.target.data,
-            period=form.period.data,
-            aggregation=form.aggregation.data,
+            **values(form, *INDICATOR_FIELDS),
             expected_version=form.version.data,
-        )
-    except ValidationFailed as refused:
-        errors_onto(form, refused)
-        return _card(indicator, 422, indicator_edit_form=form)
-    except StaleWrite:
-        return _card(indicator, 409, indicator_edit_form=form, conflict=True)
-    return _saved(indicator, _("The target is saved."))
+        ),
+    )
+    return _saved_or_again(outcome, indicator, _("The target is saved."), indicator_edit_form=form)
 
 
 @bp.post("/indicators/<int:indicator_id>/archive")
@@ -216,8 +191,7 @@ def archive_indicator(indicator_id: int) -> Response:
     """A coordinator takes the indicator out of use; its values are kept."""
     indicator = get_indicator_or_404(current_user, indicator_id)
     indicators.archive_indicator(current_user, indicator)
-    flash(_("The target is archived. Its values are kept."), "info")
-    return redirect_to(_card_url(indicator))
+    return done(_("The target is archived. Its values are kept."), _card_url(indicator))
 
 
 @bp.post("/indicators/<int:indicator_id>/restore")
@@ -226,8 +200,7 @@ def restore_indicator(indicator_id: int) -> Response:
     """A coordinator brings an archived indicator back into use."""
     indicator = get_indicator_or_404(current_user, indicator_id)
     indicators.restore_indicator(current_user, indicator)
-    flash(_("The target is back in use."), "info")
-    return redirect_to(_card_url(indicator))
+    return done(_("The target is back in use."), _card_url(indicator))
 
 
 @bp.get("/measurements/<int:measurement_id>/edit")
@@ -253,26 +226,23 @@ def update_measurement(measurement_id: int) -> Response:
     else corrected it first."""
     measurement = get_measurement_or_404(current_user, measurement_id)
     authorize(current_user, Action.CORRECT_MEASUREMENT, measurement)
-    indicator = measurement.indicator
     form = MeasurementCorrectionForm()
-    context = {"editing": measurement, "correction_form": form}
-    if not form.validate():
-        return _card(indicator, 422, **context)
-    try:
-        indicators.correct_measurement(
+    outcome = accepted(
+        form,
+        lambda: indicators.correct_measurement(
             current_user,
             measurement,
-            value=form.value.data,
-            measured_on=form.measured_on.data,
-            source=form.source.data,
+            **values(form, *MEASUREMENT_FIELDS),
             expected_version=form.version.data,
-        )
-    except ValidationFailed as refused:
-        errors_onto(form, refused)
-        return _card(indicator, 422, **context)
-    except StaleWrite:
-        return _card(indicator, 409, conflict=True, **context)
-    return _saved(indicator, _("The value is corrected."))
+        ),
+    )
+    return _saved_or_again(
+        outcome,
+        measurement.indicator,
+        _("The value is corrected."),
+        editing=measurement,
+        correction_form=form,
+    )
 
 
 @bp.post("/measurements/<int:measurement_id>/remove")
@@ -282,12 +252,13 @@ def remove_measurement(measurement_id: int) -> Response:
     409 with the value as it is now when someone corrected it first."""
     measurement = get_measurement_or_404(current_user, measurement_id)
     authorize(current_user, Action.CORRECT_MEASUREMENT, measurement)
-    indicator = measurement.indicator
     form = RemoveMeasurementForm()
-    if not form.validate():
-        return _card(indicator, 422, removing=measurement)
-    try:
-        indicators.remove_measurement(current_user, measurement, expected_version=form.version.data)
-    except StaleWrite:
-        return _card(indicator, 409, removing=measurement, conflict=True)
-    return _saved(indicator, _("The value is removed."))
+    outcome = accepted(
+        form,
+        lambda: indicators.remove_measurement(
+            current_user, measurement, expected_version=form.version.data
+        ),
+    )
+    return _saved_or_again(
+        outcome, measurement.indicator, _("The value is removed."), removing=measurement
+    )
