@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, request, url_for
@@ -17,7 +19,7 @@ from ..forms import (
     RemoveMeasurementForm,
 )
 from ..htmx import is_fragment_request, nothing_new, render
-from ..models import Indicator
+from ..models import Indicator, User
 from ..policy import (
     Action,
     authorize,
@@ -124,6 +126,11 @@ def _card(indicator: Indicator, status: int = 200, **extra: Any) -> Response:
     )
 
 
+def _as_typed(number: Decimal) -> str:
+    """A stored number as a Swedish user types it: no trailing zeros, a decimal comma."""
+    return f"{number.normalize():f}".replace(".", ",")
+
+
 def _card_url(indicator: Indicator) -> str:
     return url_for("activities.show", activity_id=indicator.activity_id) + (
         f"#indicator-{indicator.id}"
@@ -158,7 +165,7 @@ def edit_indicator(indicator_id: int) -> Response:
         formdata=None,
         title=indicator.title,
         unit=indicator.unit,
-        target=f"{indicator.target.normalize():f}".replace(".", ","),
+        target=_as_typed(indicator.target),
         period=indicator.period.value,
         aggregation=indicator.aggregation.value,
         version=indicator.version,
@@ -189,18 +196,23 @@ def update_indicator(indicator_id: int) -> Response:
 @login_required
 def archive_indicator(indicator_id: int) -> Response:
     """A coordinator takes the indicator out of use; its values are kept."""
-    indicator = get_indicator_or_404(current_user, indicator_id)
-    indicators.archive_indicator(current_user, indicator)
-    return done(_("The target is archived. Its values are kept."), _card_url(indicator))
+    message = _("The target is archived. Its values are kept.")
+    return _put_in_use(indicator_id, indicators.archive_indicator, message)
 
 
 @bp.post("/indicators/<int:indicator_id>/restore")
 @login_required
 def restore_indicator(indicator_id: int) -> Response:
     """A coordinator brings an archived indicator back into use."""
+    return _put_in_use(indicator_id, indicators.restore_indicator, _("The target is back in use."))
+
+
+def _put_in_use(
+    indicator_id: int, change: Callable[[User, Indicator], None], message: str
+) -> Response:
     indicator = get_indicator_or_404(current_user, indicator_id)
-    indicators.restore_indicator(current_user, indicator)
-    return done(_("The target is back in use."), _card_url(indicator))
+    change(current_user, indicator)
+    return done(message, _card_url(indicator))
 
 
 @bp.get("/measurements/<int:measurement_id>/edit")
@@ -211,7 +223,7 @@ def edit_measurement(measurement_id: int) -> Response:
     authorize(current_user, Action.CORRECT_MEASUREMENT, measurement)
     form = MeasurementCorrectionForm(
         formdata=None,
-        value=f"{measurement.value.normalize():f}".replace(".", ","),
+        value=_as_typed(measurement.value),
         measured_on=measurement.measured_on,
         source=measurement.source,
         version=measurement.version,
