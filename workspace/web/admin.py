@@ -18,7 +18,7 @@ from ..policy import Action, authorize, get_user_or_404
 from ..routing import page_number
 from ..services import accounts, audit, organisations, users
 from ..services.errors import StaleWrite, ValidationFailed
-from .forms_help import accepted, done, values
+from .forms_help import accepted, done, with_functions
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -80,7 +80,9 @@ def new_user() -> Response:
     form = _user_form()
     outcome = accepted(
         form,
-        lambda: users.add_user(current_user, current_user.organisation, **_user_fields(form)),
+        lambda: users.add_user(
+            current_user, current_user.organisation, **with_functions(form, "email", "name", "role")
+        ),
     )
     if outcome.saved:
         user = outcome.result
@@ -96,7 +98,12 @@ def edit_user(user_id: int) -> Response:
     user = get_user_or_404(current_user, user_id)
     authorize(current_user, Action.MANAGE_USERS, user)
     form = _user_form(user) if request.method == "GET" else _user_form()
-    outcome = accepted(form, lambda: users.update_user(current_user, user, **_user_fields(form)))
+    outcome = accepted(
+        form,
+        lambda: users.update_user(
+            current_user, user, **with_functions(form, "email", "name", "role")
+        ),
+    )
     if outcome.saved:
         return done(_("The changes are saved."), url_for("admin.edit_user", user_id=user.id))
     return render(
@@ -107,13 +114,6 @@ def edit_user(user_id: int) -> Response:
         person=user,
         action_form=EmptyForm(formdata=None),
     )
-
-
-def _user_fields(form: UserForm) -> dict[str, Any]:
-    return {
-        **values(form, "email", "name", "role"),
-        "function_ids": set(form.functions.data or []),
-    }
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])

@@ -58,3 +58,8 @@ def done(message: str, url: str) -> Response:
     """Say what was done on the next page, and go there (POST/redirect/GET)."""
     flash(message, "info")
     return redirect_to(url)
+
+
+def with_functions(form: Any, *names: str) -> dict[str, Any]:
+    """The named fields' data and the ids of the functions chosen in the form."""
+    return {**values(form, *names), "function_ids": set(form.functions.data or [])}
