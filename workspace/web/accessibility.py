@@ -41,10 +41,14 @@ def statement() -> Response:
             "Thank you. Your report is saved, and the people who run Samverkan will read it."
         )
         return done(message, url_for("accessibility.statement"))
+    return _statement_page(form, outcome.status)
+
+
+def _statement_page(form: AccessibilityReportForm, status: int) -> Response:
     return render(
         "accessibility/statement.html",
         "report_form",
-        outcome.status,
+        status,
         form=form,
         contact_email=current_app.config["ACCESSIBILITY_CONTACT_EMAIL"],
         reviewed=accessibility.STATEMENT_REVIEWED,

@@ -31,7 +31,7 @@ from ..services import indicators, threads
 from ..services.assignments import changes_since
 from ..services.live import current_marker
 from . import live_updates, page_context
-from .forms_help import Outcome, accepted, done, values
+from .forms_help import Outcome, accepted, done, values, versioned
 
 bp = Blueprint("activities", __name__)
 
@@ -183,10 +183,7 @@ def update_indicator(indicator_id: int) -> Response:
     outcome = accepted(
         form,
         lambda: indicators.edit_indicator(
-            current_user,
-            indicator,
-            **values(form, *INDICATOR_FIELDS),
-            expected_version=form.version.data,
+            current_user, indicator, **versioned(form, *INDICATOR_FIELDS)
         ),
     )
     return _saved_or_again(outcome, indicator, _("The target is saved."), indicator_edit_form=form)
@@ -242,18 +239,12 @@ def update_measurement(measurement_id: int) -> Response:
     outcome = accepted(
         form,
         lambda: indicators.correct_measurement(
-            current_user,
-            measurement,
-            **values(form, *MEASUREMENT_FIELDS),
-            expected_version=form.version.data,
+            current_user, measurement, **versioned(form, *MEASUREMENT_FIELDS)
         ),
     )
+    message = _("The value is corrected.")
     return _saved_or_again(
-        outcome,
-        measurement.indicator,
-        _("The value is corrected."),
-        editing=measurement,
-        correction_form=form,
+        outcome, measurement.indicator, message, editing=measurement, correction_form=form
     )
 
 

@@ -88,7 +88,7 @@ def new_user() -> Response:
         user = outcome.result
         message = _("%(name)s is added. Give them a password link.", name=user.name)
         return done(message, url_for("admin.edit_user", user_id=user.id))
-    return render("admin/user_form.html", "user_form", outcome.status, form=form, person=None)
+    return _user_page(form, outcome.status)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -106,13 +106,19 @@ def edit_user(user_id: int) -> Response:
     )
     if outcome.saved:
         return done(_("The changes are saved."), url_for("admin.edit_user", user_id=user.id))
+    return _user_page(form, outcome.status, user)
+
+
+def _user_page(form: UserForm, status: int, person: User | None = None) -> Response:
+    """The user form; for a person already added, with the forms of their access buttons."""
+    action_form = EmptyForm(formdata=None)
     return render(
         "admin/user_form.html",
         "user_form",
-        outcome.status,
+        status,
         form=form,
-        person=user,
-        action_form=EmptyForm(formdata=None),
+        person=person,
+        action_form=action_form,
     )
 
 

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from ..extensions import db
 from ..forms import StatusForm
 from ..htmx import is_fragment_request, redirect_to, render
-from ..models import Assignment, AssignmentStatus
+from ..models import Assignment, AssignmentStatus, StatusChange
 from ..policy import Action, Denied, authorize, get_assignment_or_404
 from ..services.assignments import change_status
 from . import live_updates
@@ -88,17 +88,18 @@ def update_status(assignment_id: int) -> Response:
         authorize(current_user, Action.CHANGE_STATUS, assignment)
     except Denied as refused:
         return _refused(assignment, form, refused)
-    outcome = accepted(
-        form,
-        lambda: change_status(
-            current_user, assignment, form.status.data, form.note.data or "", form.version.data
-        ),
-    )
+    outcome = accepted(form, lambda: _change(assignment, form))
     if not outcome.saved:
         return _form_again(assignment, form, outcome.status)
     if not is_fragment_request():
         return done(_("The status is saved."), form.next.data)
     return Response(live_updates.render_updates(form.next.data, [outcome.result], saved=assignment))
+
+
+def _change(assignment: Assignment, form: StatusForm) -> StatusChange:
+    return change_status(
+        current_user, assignment, form.status.data, form.note.data or "", form.version.data
+    )
 
 
 def _refused(assignment: Assignment, form: StatusForm, refused: Denied) -> Response:

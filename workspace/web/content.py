@@ -219,12 +219,8 @@ def edit_activity(activity_id: int) -> Response:
 
 
 def _save_activity(activity: Activity, form: ActivityEditForm) -> None:
-    content.edit_activity(
-        current_user,
-        activity,
-        **with_functions(form, "title", "goal"),
-        expected_version=form.version.data,
-    )
+    fields = with_functions(form, "title", "goal")
+    content.edit_activity(current_user, activity, **fields, expected_version=form.version.data)
 
 
 @bp.route("/areas/<int:area_id>/archive", methods=["GET", "POST"])

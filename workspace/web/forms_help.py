@@ -60,6 +60,11 @@ def done(message: str, url: str) -> Response:
     return redirect_to(url)
 
 
+def versioned(form: Any, *names: str) -> dict[str, Any]:
+    """The named fields' data and the version the user saw, for a service that checks it."""
+    return {**values(form, *names), "expected_version": form.version.data}
+
+
 def with_functions(form: Any, *names: str) -> dict[str, Any]:
     """The named fields' data and the ids of the functions chosen in the form."""
     return {**values(form, *names), "function_ids": set(form.functions.data or [])}
