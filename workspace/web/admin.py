@@ -111,14 +111,13 @@ def edit_user(user_id: int) -> Response:
 
 def _user_page(form: UserForm, status: int, person: User | None = None) -> Response:
     """The user form; for a person already added, with the forms of their access buttons."""
-    action_form = EmptyForm(formdata=None)
     return render(
         "admin/user_form.html",
         "user_form",
         status,
         form=form,
         person=person,
-        action_form=action_form,
+        action_form=EmptyForm(formdata=None),
     )
 
 
