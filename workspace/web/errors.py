@@ -63,7 +63,7 @@ def is_database_unavailable(error: DBAPIError) -> bool:
 def register(app: Flask) -> None:
     @app.errorhandler(Denied)
     def denied(error: Denied) -> Response:
-        return _page(403, _("Not allowed"), error.message)
+        return _page(error.status, _("Not allowed"), error.message)
 
     @app.errorhandler(429)
     def too_many(error: HTTPException) -> Response:
