@@ -35,28 +35,23 @@ bp = Blueprint("rounds", __name__)
 @bp.route("/plans/<int:plan_id>/rounds", methods=["GET", "POST"])
 @login_required
 def index(plan_id: int) -> Response:
-    """The plan's follow-up rounds, and for coordinators the form to open the next."""
+    """The plan's follow-up rounds, and for coordinators the form to open the next. A GET
+    may carry the kind and date picked so far: the title hint follows them."""
     plan = get_plan_or_404(current_user, plan_id)
     if request.method == "GET":
-        # A GET may carry the kind and date picked so far: the title hint follows them.
         return _round_list(plan, RoundForm(formdata=request.args or None))
     authorize(current_user, Action.MANAGE_ROUNDS, plan)
     form = RoundForm()
-    if form.validate():
-        try:
+    try:
+        if form.validate():
+            picked = form.kind.data, form.title.data, form.due_on.data
             rnd = rounds.open_round(
-                current_user,
-                plan,
-                form.kind.data,
-                form.title.data,
-                form.due_on.data,
-                ask_if_past_due=not form.confirm_past_due.data,
+                current_user, plan, *picked, ask_if_past_due=not form.confirm_past_due.data
             )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        else:
             flash(_("The round is open."), "info")
             return redirect_to(url_for("rounds.show", round_id=rnd.id))
+    except ValidationFailed as refused:
+        errors_onto(form, refused)
     return _round_list(plan, form, 422)
 
 
@@ -182,6 +177,12 @@ def report(round_id: int, assignment_id: int) -> Response:
     assignment = get_round_assignment_or_404(current_user, rnd, assignment_id)
     if request.method == "GET":
         return _report_page(rnd, assignment)
+    return _save_report(rnd, assignment)
+
+
+def _save_report(rnd: FollowUpRound, assignment: Assignment) -> Response:
+    """Save the report form: 422 with its messages, 409 when someone saved first or the
+    round has closed, 403 when the plan has ended; what the user typed is kept."""
     form, status, extra = ReportForm(), 422, {}
     try:
         authorize(current_user, Action.REPORT, RoundEntry(rnd, assignment))
