@@ -167,10 +167,10 @@ def _keep_open(
         update(FollowUpRound)
         .where(FollowUpRound.id == rnd.id, FollowUpRound.closed_at.is_(None))
         .values(**(closing or {"closed_at": None}))
-        .execution_options(synchronize_session=False)
     )
     if held.rowcount != 1:
         authorize(actor, action, obj)  # it re-reads the round and raises Locked
+    db.session.expire(rnd, ["closed_by"])  # the update set its column, not the relationship
 
 
 def report(
