@@ -182,6 +182,9 @@ def _removes_comment(user: User, comment: Comment) -> bool:
 # What a refused removal or redaction says: the author is never refused their own comment.
 _NOT_YOURS_TO_REMOVE = _l("Only an admin of the author's organisation may remove this comment.")
 
+# What a refused opening or closing of a follow-up round says.
+_COORDINATORS_RUN_ROUNDS = _l("Only coordinators open and close follow-up rounds.")
+
 
 RULES: dict[Action, Rule] = {
     Action.VIEW_PLAN: Rule(Role.VIEWER, participates, _l("You do not have access to this plan.")),
@@ -209,12 +212,12 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_ROUNDS: Rule(
         Role.COORDINATOR,
         participates,
-        _l("Only coordinators open and close follow-up rounds."),
+        _COORDINATORS_RUN_ROUNDS,
     ),
     Action.CLOSE_ROUND: Rule(
         Role.COORDINATOR,
         lambda user, rnd: participates(user, rnd.plan),
-        _l("Only coordinators open and close follow-up rounds."),
+        _COORDINATORS_RUN_ROUNDS,
         round_of=lambda rnd: rnd,
     ),
     # Reporting in a round follows the same rule as changing a status, while the round is
