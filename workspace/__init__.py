@@ -53,7 +53,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
-    overrides = dict(config or {})
+    _configure(app, dict(config or {}))
+    _init_extensions(app)
+    _register_web(app)
+    return app
+
+
+def _configure(app: Flask, overrides: dict[str, Any]) -> None:
     env = {**os.environ, **{k: v for k, v in overrides.items() if isinstance(v, str)}}
     app.config.update(config_module.from_environment(app.instance_path, env))
     app.config.update(config_module.mail_settings(env))
@@ -66,6 +72,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
         }
 
+
+def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -79,6 +87,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     compress.init_app(app)
     mail.init_app(app)
 
+
+def _register_web(app: Flask) -> None:
+    """Request hooks, error pages, the blueprints and the commands."""
     from . import cli, security, templating, transactions
     from .web import (
         accessibility,
@@ -100,16 +111,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     templating.configure(app)
     security.register(app)
     errors.register(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(plans.bp)
-    app.register_blueprint(activities.bp)
-    app.register_blueprint(assignments.bp)
-    app.register_blueprint(threads.bp)
-    app.register_blueprint(rounds.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(account.bp)
-    app.register_blueprint(content.bp)
-    app.register_blueprint(reports.bp)
-    app.register_blueprint(accessibility.bp)
+    for feature in (
+        auth,
+        plans,
+        activities,
+        assignments,
+        threads,
+        rounds,
+        admin,
+        account,
+        content,
+        reports,
+        accessibility,
+    ):
+        app.register_blueprint(feature.bp)
     cli.register(app)
-    return app

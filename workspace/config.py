@@ -45,35 +45,14 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
 def from_environment(instance_path: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     env = dict(os.environ if env is None else env)
-    environment = env.get("SAMVERKAN_ENV", "production").strip() or "production"
-    if environment not in ENVIRONMENTS:
-        raise ConfigError(f"SAMVERKAN_ENV={environment!r} is not one of {', '.join(ENVIRONMENTS)}.")
-    secret_key = env.get("SECRET_KEY", "").strip()
-    if not secret_key:
-        if environment == "production":
-            raise ConfigError(
-                "SECRET_KEY is not set. In production Samverkan refuses to start without it: "
-                "set SECRET_KEY to a long random string (for example the output of "
-                "`python -c 'import secrets; print(secrets.token_hex(32))'`), "
-                "or set SAMVERKAN_ENV=development on your own machine."
-            )
-        secret_key = "development-only-not-secret"
-    htmx_source = env.get("HTMX_SOURCE", "cdn").strip() or "cdn"
-    if htmx_source not in ("cdn", "local"):
-        raise ConfigError(f"HTMX_SOURCE={htmx_source!r} must be 'cdn' or 'local'.")
+    environment = _environment(env)
     return {
         "SAMVERKAN_ENV": environment,
-        "SECRET_KEY": secret_key,
+        "SECRET_KEY": _secret_key(env, environment),
         "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
-        "HTMX_SOURCE": htmx_source,
+        "HTMX_SOURCE": _htmx_source(env),
         "TESTING": environment == "testing",
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": environment == "production",
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": environment == "production",
-        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        **_cookies(secure=environment == "production"),
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
         "LANGUAGES": ("sv", "en"),
@@ -95,6 +74,47 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "ACCESSIBILITY_REPORT_LIMIT": env.get("ACCESSIBILITY_REPORT_LIMIT", "10 per hour"),
         # How often an open page asks for others' changes.
         "POLL_SECONDS": _positive_int(env, "POLL_SECONDS", 15),
+    }
+
+
+def _environment(env: dict[str, str]) -> str:
+    environment = env.get("SAMVERKAN_ENV", "production").strip() or "production"
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"SAMVERKAN_ENV={environment!r} is not one of {', '.join(ENVIRONMENTS)}.")
+    return environment
+
+
+def _secret_key(env: dict[str, str], environment: str) -> str:
+    secret_key = env.get("SECRET_KEY", "").strip()
+    if secret_key:
+        return secret_key
+    if environment == "production":
+        raise ConfigError(
+            "SECRET_KEY is not set. In production Samverkan refuses to start without it: "
+            "set SECRET_KEY to a long random string (for example the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`), "
+            "or set SAMVERKAN_ENV=development on your own machine."
+        )
+    return "development-only-not-secret"
+
+
+def _htmx_source(env: dict[str, str]) -> str:
+    htmx_source = env.get("HTMX_SOURCE", "cdn").strip() or "cdn"
+    if htmx_source not in ("cdn", "local"):
+        raise ConfigError(f"HTMX_SOURCE={htmx_source!r} must be 'cdn' or 'local'.")
+    return htmx_source
+
+
+def _cookies(secure: bool) -> dict[str, Any]:
+    """Session and remember-me cookies: not for scripts, not cross-site, HTTPS in production."""
+    return {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
     }
 
 

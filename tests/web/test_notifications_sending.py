@@ -138,7 +138,7 @@ def test_a_pending_row_is_mailed_once_with_both_parts_and_absolute_links(mail_ap
     assert f'href="{PUBLIC_URL}/plans/1/activities/3"' in html
     assert "Test text 1" in plain and "Test text 1" in html
     # Why the recipient got it, in Swedish by default.
-    assert "Du får detta eftersom du nämndes." in plain
+    assert "Du får det här eftersom du nämndes." in plain
     stored = row(mail_app, notification_id)
     assert stored.mail_state is MailState.SENT
     assert stored.mailed_at is not None and stored.claimed_by is None

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db, limiter
 from ..forms import AccessibilityReportForm
-from ..htmx import redirect_to, render
+from ..htmx import render
 from ..models import PAGE_ADDRESS_MAX_LENGTH
 from ..routing import page_number
 from ..services import accessibility
-from ..services.errors import ValidationFailed
-from .forms_help import errors_onto
+from .forms_help import accepted, done
 
 bp = Blueprint("accessibility", __name__)
 
@@ -29,25 +28,23 @@ REPORTS_PAGE_SIZE = 50
 def statement() -> Response:
     """The accessibility statement; anyone, logged in or not, may report a problem here."""
     form = AccessibilityReportForm()
-    if form.validate_on_submit():
-        try:
-            accessibility.report_problem(
-                form.description.data, form.page_address.data, form.contact_email.data
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        else:
-            flash(
-                _(
-                    "Thank you. Your report is saved, "
-                    "and the people who run Samverkan will read it."
-                ),
-                "info",
-            )
-            return redirect_to(url_for("accessibility.statement"))
-    elif request.method == "GET" and request.args.get("page"):
+    if request.method == "GET" and request.args.get("page"):
         form.page_address.data = request.args["page"][:PAGE_ADDRESS_MAX_LENGTH]
-    status = 422 if request.method == "POST" else 200
+    outcome = accepted(
+        form,
+        lambda: accessibility.report_problem(
+            form.description.data, form.page_address.data, form.contact_email.data
+        ),
+    )
+    if outcome.saved:
+        message = _(
+            "Thank you. Your report is saved, and the people who run Samverkan will read it."
+        )
+        return done(message, url_for("accessibility.statement"))
+    return _statement_page(form, outcome.status)
+
+
+def _statement_page(form: AccessibilityReportForm, status: int) -> Response:
     return render(
         "accessibility/statement.html",
         "report_form",

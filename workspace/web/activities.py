@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -16,8 +18,8 @@ from ..forms import (
     MeasurementForm,
     RemoveMeasurementForm,
 )
-from ..htmx import is_fragment_request, nothing_new, redirect_to, render
-from ..models import Indicator
+from ..htmx import is_fragment_request, nothing_new, render
+from ..models import Indicator, User
 from ..policy import (
     Action,
     authorize,
@@ -27,12 +29,14 @@ from ..policy import (
 )
 from ..services import indicators, threads
 from ..services.assignments import changes_since
-from ..services.errors import StaleWrite, ValidationFailed
 from ..services.live import current_marker
 from . import live_updates, page_context
-from .forms_help import errors_onto
+from .forms_help import Outcome, accepted, done, values, versioned
 
 bp = Blueprint("activities", __name__)
+
+INDICATOR_FIELDS = ("title", "unit", "target", "period", "aggregation")
+MEASUREMENT_FIELDS = ("value", "measured_on", "source")
 
 
 @bp.get("/activities/<int:activity_id>")
@@ -75,24 +79,12 @@ def add_indicator(activity_id: int) -> Response:
     activity = get_activity_or_404(current_user, activity_id)
     authorize(current_user, Action.MANAGE_INDICATORS, activity)
     form = IndicatorForm()
-    if form.validate():
-        try:
-            indicator = indicators.add_indicator(
-                current_user,
-                activity,
-                title=form.title.data,
-                unit=form.unit.data,
-                target=form.target.data,
-                period=form.period.data,
-                aggregation=form.aggregation.data,
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        else:
-            flash(_("The target is added."), "info")
-            return redirect_to(
-                url_for("activities.show", activity_id=activity.id) + f"#indicator-{indicator.id}"
-            )
+    outcome = accepted(
+        form,
+        lambda: indicators.add_indicator(current_user, activity, **values(form, *INDICATOR_FIELDS)),
+    )
+    if outcome.saved:
+        return done(_("The target is added."), _card_url(outcome.result))
     return _form_failed(activity.id, indicator_form=form)
 
 
@@ -103,23 +95,14 @@ def log_measurement(indicator_id: int) -> Response:
     indicator = get_indicator_or_404(current_user, indicator_id)
     authorize(current_user, Action.MEASURE, indicator)
     form = MeasurementForm()
-    if form.validate():
-        try:
-            indicators.log_measurement(
-                current_user,
-                indicator,
-                value=form.value.data,
-                measured_on=form.measured_on.data,
-                source=form.source.data,
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        else:
-            flash(_("The value is logged."), "info")
-            return redirect_to(
-                url_for("activities.show", activity_id=indicator.activity_id)
-                + f"#indicator-{indicator.id}"
-            )
+    outcome = accepted(
+        form,
+        lambda: indicators.log_measurement(
+            current_user, indicator, **values(form, *MEASUREMENT_FIELDS)
+        ),
+    )
+    if outcome.saved:
+        return done(_("The value is logged."), _card_url(indicator))
     return _form_failed(indicator.activity_id, measurement_form=(indicator.id, form))
 
 
@@ -139,18 +122,26 @@ def _card(indicator: Indicator, status: int = 200, **extra: Any) -> Response:
     )
 
 
+def _as_typed(number: Decimal) -> str:
+    """A stored number as a Swedish user types it: no trailing zeros, a decimal comma."""
+    return f"{number.normalize():f}".replace(".", ",")
+
+
 def _card_url(indicator: Indicator) -> str:
     return url_for("activities.show", activity_id=indicator.activity_id) + (
         f"#indicator-{indicator.id}"
     )
 
 
-def _saved(indicator: Indicator, message: str) -> Response:
-    """The fresh card in place for htmx; back to the activity page otherwise."""
+def _saved_or_again(outcome: Outcome, indicator: Indicator, message: str, **form: Any) -> Response:
+    """The fresh card in place for htmx, back to the activity page otherwise; or the card
+    with the form again: 422 with its messages, 409 when someone else saved first."""
+    if not outcome.saved:
+        conflict = {"conflict": True} if outcome.status == 409 else {}
+        return _card(indicator, outcome.status, **form, **conflict)
     if is_fragment_request():
         return _card(indicator)
-    flash(message, "info")
-    return redirect_to(_card_url(indicator))
+    return done(message, _card_url(indicator))
 
 
 @bp.get("/indicators/<int:indicator_id>")
@@ -170,7 +161,7 @@ def edit_indicator(indicator_id: int) -> Response:
         formdata=None,
         title=indicator.title,
         unit=indicator.unit,
-        target=f"{indicator.target.normalize():f}".replace(".", ","),
+        target=_as_typed(indicator.target),
         period=indicator.period.value,
         aggregation=indicator.aggregation.value,
         version=indicator.version,
@@ -185,45 +176,36 @@ def update_indicator(indicator_id: int) -> Response:
     indicator = get_indicator_or_404(current_user, indicator_id)
     authorize(current_user, Action.MANAGE_INDICATORS, indicator.activity)
     form = IndicatorEditForm()
-    if not form.validate():
-        return _card(indicator, 422, indicator_edit_form=form)
-    try:
-        indicators.edit_indicator(
-            current_user,
-            indicator,
-            title=form.title.data,
-            unit=form.unit.data,
-            target=form.target.data,
-            period=form.period.data,
-            aggregation=form.aggregation.data,
-            expected_version=form.version.data,
-        )
-    except ValidationFailed as refused:
-        errors_onto(form, refused)
-        return _card(indicator, 422, indicator_edit_form=form)
-    except StaleWrite:
-        return _card(indicator, 409, indicator_edit_form=form, conflict=True)
-    return _saved(indicator, _("The target is saved."))
+    outcome = accepted(
+        form,
+        lambda: indicators.edit_indicator(
+            current_user, indicator, **versioned(form, *INDICATOR_FIELDS)
+        ),
+    )
+    return _saved_or_again(outcome, indicator, _("The target is saved."), indicator_edit_form=form)
 
 
 @bp.post("/indicators/<int:indicator_id>/archive")
 @login_required
 def archive_indicator(indicator_id: int) -> Response:
     """A coordinator takes the indicator out of use; its values are kept."""
-    indicator = get_indicator_or_404(current_user, indicator_id)
-    indicators.archive_indicator(current_user, indicator)
-    flash(_("The target is archived. Its values are kept."), "info")
-    return redirect_to(_card_url(indicator))
+    message = _("The target is archived. Its values are kept.")
+    return _put_in_use(indicator_id, indicators.archive_indicator, message)
 
 
 @bp.post("/indicators/<int:indicator_id>/restore")
 @login_required
 def restore_indicator(indicator_id: int) -> Response:
     """A coordinator brings an archived indicator back into use."""
+    return _put_in_use(indicator_id, indicators.restore_indicator, _("The target is back in use."))
+
+
+def _put_in_use(
+    indicator_id: int, change: Callable[[User, Indicator], None], message: str
+) -> Response:
     indicator = get_indicator_or_404(current_user, indicator_id)
-    indicators.restore_indicator(current_user, indicator)
-    flash(_("The target is back in use."), "info")
-    return redirect_to(_card_url(indicator))
+    change(current_user, indicator)
+    return done(message, _card_url(indicator))
 
 
 @bp.get("/measurements/<int:measurement_id>/edit")
@@ -234,7 +216,7 @@ def edit_measurement(measurement_id: int) -> Response:
     authorize(current_user, Action.CORRECT_MEASUREMENT, measurement)
     form = MeasurementCorrectionForm(
         formdata=None,
-        value=f"{measurement.value.normalize():f}".replace(".", ","),
+        value=_as_typed(measurement.value),
         measured_on=measurement.measured_on,
         source=measurement.source,
         version=measurement.version,
@@ -249,26 +231,17 @@ def update_measurement(measurement_id: int) -> Response:
     else corrected it first."""
     measurement = get_measurement_or_404(current_user, measurement_id)
     authorize(current_user, Action.CORRECT_MEASUREMENT, measurement)
-    indicator = measurement.indicator
     form = MeasurementCorrectionForm()
-    context = {"editing": measurement, "correction_form": form}
-    if not form.validate():
-        return _card(indicator, 422, **context)
-    try:
-        indicators.correct_measurement(
-            current_user,
-            measurement,
-            value=form.value.data,
-            measured_on=form.measured_on.data,
-            source=form.source.data,
-            expected_version=form.version.data,
-        )
-    except ValidationFailed as refused:
-        errors_onto(form, refused)
-        return _card(indicator, 422, **context)
-    except StaleWrite:
-        return _card(indicator, 409, conflict=True, **context)
-    return _saved(indicator, _("The value is corrected."))
+    outcome = accepted(
+        form,
+        lambda: indicators.correct_measurement(
+            current_user, measurement, **versioned(form, *MEASUREMENT_FIELDS)
+        ),
+    )
+    message = _("The value is corrected.")
+    return _saved_or_again(
+        outcome, measurement.indicator, message, editing=measurement, correction_form=form
+    )
 
 
 @bp.post("/measurements/<int:measurement_id>/remove")
@@ -278,12 +251,13 @@ def remove_measurement(measurement_id: int) -> Response:
     409 with the value as it is now when someone corrected it first."""
     measurement = get_measurement_or_404(current_user, measurement_id)
     authorize(current_user, Action.CORRECT_MEASUREMENT, measurement)
-    indicator = measurement.indicator
     form = RemoveMeasurementForm()
-    if not form.validate():
-        return _card(indicator, 422, removing=measurement)
-    try:
-        indicators.remove_measurement(current_user, measurement, expected_version=form.version.data)
-    except StaleWrite:
-        return _card(indicator, 409, removing=measurement, conflict=True)
-    return _saved(indicator, _("The value is removed."))
+    outcome = accepted(
+        form,
+        lambda: indicators.remove_measurement(
+            current_user, measurement, expected_version=form.version.data
+        ),
+    )
+    return _saved_or_again(
+        outcome, measurement.indicator, _("The value is removed."), removing=measurement
+    )

@@ -18,11 +18,13 @@ from ..policy import Action, authorize, get_user_or_404
 from ..routing import page_number
 from ..services import accounts, audit, organisations, users
 from ..services.errors import StaleWrite, ValidationFailed
-from .forms_help import errors_onto
+from .forms_help import accepted, done, with_functions
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 AUDIT_PAGE_SIZE = 50
+# How the audit page names events, actions and the objects they concern.
+AUDIT_WORDS = {"label": audit.label, "describe": audit.describe, "object_name": audit.object_name}
 
 
 def _org_users() -> list[User]:
@@ -76,23 +78,17 @@ def new_user() -> Response:
     """Add a person; they set their own password through a one-time link."""
     authorize(current_user, Action.MANAGE_USERS, current_user.organisation)
     form = _user_form()
-    if form.validate_on_submit():
-        try:
-            user = users.add_user(
-                current_user,
-                current_user.organisation,
-                email=form.email.data,
-                name=form.name.data,
-                role=form.role.data,
-                function_ids=set(form.functions.data or []),
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        else:
-            flash(_("%(name)s is added. Give them a password link.", name=user.name), "info")
-            return redirect_to(url_for("admin.edit_user", user_id=user.id))
-    status = 422 if request.method == "POST" else 200
-    return render("admin/user_form.html", "user_form", status, form=form, person=None)
+    outcome = accepted(
+        form,
+        lambda: users.add_user(
+            current_user, current_user.organisation, **with_functions(form, "email", "name", "role")
+        ),
+    )
+    if outcome.saved:
+        user = outcome.result
+        message = _("%(name)s is added. Give them a password link.", name=user.name)
+        return done(message, url_for("admin.edit_user", user_id=user.id))
+    return _user_page(form, outcome.status)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -102,28 +98,25 @@ def edit_user(user_id: int) -> Response:
     user = get_user_or_404(current_user, user_id)
     authorize(current_user, Action.MANAGE_USERS, user)
     form = _user_form(user) if request.method == "GET" else _user_form()
-    if form.validate_on_submit():
-        try:
-            users.update_user(
-                current_user,
-                user,
-                email=form.email.data,
-                name=form.name.data,
-                role=form.role.data,
-                function_ids=set(form.functions.data or []),
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        else:
-            flash(_("The changes are saved."), "info")
-            return redirect_to(url_for("admin.edit_user", user_id=user.id))
-    status = 422 if request.method == "POST" else 200
+    outcome = accepted(
+        form,
+        lambda: users.update_user(
+            current_user, user, **with_functions(form, "email", "name", "role")
+        ),
+    )
+    if outcome.saved:
+        return done(_("The changes are saved."), url_for("admin.edit_user", user_id=user.id))
+    return _user_page(form, outcome.status, user)
+
+
+def _user_page(form: UserForm, status: int, person: User | None = None) -> Response:
+    """The user form; for a person already added, with the forms of their access buttons."""
     return render(
         "admin/user_form.html",
         "user_form",
         status,
         form=form,
-        person=user,
+        person=person,
         action_form=EmptyForm(formdata=None),
     )
 
@@ -136,21 +129,24 @@ def deactivate(user_id: int) -> Response:
     user = get_user_or_404(current_user, user_id)
     authorize(current_user, Action.MANAGE_USERS, user)
     form = ConfirmForm()
-    vacant = users.vacated_by(user)
     if request.method == "POST" and form.validate() and user.active:
-        try:
-            users.set_active(current_user, user, False, accept_vacancy=True)
-        except ValidationFailed as refused:
-            flash(" ".join(refused.errors.values()), "error")
-        except StaleWrite:  # deactivated by someone else meanwhile: the page says so
-            return render("admin/deactivate.html", "confirm", 409, person=user, form=form)
-        else:
-            flash(_("%(name)s is deactivated.", name=user.name), "info")
-        return redirect_to(url_for("admin.users_index"))
-    status = 422 if request.method == "POST" else 200
-    if not user.active:
-        status = 409 if request.method == "POST" else 200
+        return _deactivated(user, form)
+    # Sent again for someone already deactivated: the page says so, with 409.
+    status = 200 if request.method != "POST" else 422 if user.active else 409
+    vacant = users.vacated_by(user)
     return render("admin/deactivate.html", "confirm", status, person=user, vacant=vacant, form=form)
+
+
+def _deactivated(user: User, form: ConfirmForm) -> Response:
+    try:
+        users.set_active(current_user, user, False, accept_vacancy=True)
+    except ValidationFailed as refused:
+        flash(" ".join(refused.errors.values()), "error")
+    except StaleWrite:  # deactivated by someone else meanwhile: the page says so
+        return render("admin/deactivate.html", "confirm", 409, person=user, form=form)
+    else:
+        flash(_("%(name)s is deactivated.", name=user.name), "info")
+    return redirect_to(url_for("admin.users_index"))
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["GET", "POST"])
@@ -160,29 +156,28 @@ def reactivate(user_id: int) -> Response:
     user = get_user_or_404(current_user, user_id)
     authorize(current_user, Action.MANAGE_USERS, user)
     offered = organisations.held_when_deactivated(user) if not user.active else []
+    form = _reactivate_form(offered)
+    outcome = accepted(
+        form,
+        lambda: users.set_active(current_user, user, True, restore=set(form.functions.data or [])),
+    )
+    if outcome.saved:
+        message = _("%(name)s can log in again.", name=user.name)
+        return done(message, url_for("admin.edit_user", user_id=user.id))
+    # Asked for someone who can log in already: the page says so, with 409.
+    status = 409 if request.method != "POST" and user.active else outcome.status
+    return render(
+        "admin/reactivate.html", "confirm", status, person=user, offered=offered, form=form
+    )
+
+
+def _reactivate_form(offered: list[Function]) -> ReactivateForm:
     if request.method == "GET":
         form = ReactivateForm(formdata=None, functions=[f.id for f in offered])
     else:
         form = ReactivateForm()
     form.functions.choices = [(f.id, _function_label(f)) for f in offered]
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate():
-            try:
-                users.set_active(current_user, user, True, restore=set(form.functions.data or []))
-            except ValidationFailed as refused:
-                errors_onto(form, refused)
-            except StaleWrite:
-                status = 409
-            else:
-                flash(_("%(name)s can log in again.", name=user.name), "info")
-                return redirect_to(url_for("admin.edit_user", user_id=user.id))
-    elif user.active:
-        status = 409
-    return render(
-        "admin/reactivate.html", "confirm", status, person=user, offered=offered, form=form
-    )
+    return form
 
 
 @bp.post("/users/<int:user_id>/password-link")
@@ -219,18 +214,15 @@ def audit_log() -> Response:
     authorize(current_user, Action.VIEW_AUDIT_LOG, current_user.organisation)
     form, query = _audit_query()
     page = db.paginate(query, page=page_number(), per_page=AUDIT_PAGE_SIZE, error_out=False)
-    status = 200 if not form.errors else 400
     filters = {k: v for k, v in request.args.items() if k != "page"}
     return render(
         "admin/audit.html",
         "audit_rows",
-        status,
+        200 if not form.errors else 400,
         form=form,
         page=page,
-        label=audit.label,
-        describe=audit.describe,
-        object_name=audit.object_name,
         page_url=lambda number: url_for("admin.audit_log", page=number, **filters),
+        **AUDIT_WORDS,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
@@ -11,14 +11,13 @@ from werkzeug.wrappers import Response
 from ..extensions import db
 from ..forms import StatusForm
 from ..htmx import is_fragment_request, redirect_to, render
-from ..models import Assignment, AssignmentStatus
+from ..models import Assignment, AssignmentStatus, StatusChange
 from ..policy import Action, Denied, authorize, get_assignment_or_404
 from ..services.assignments import change_status
-from ..services.errors import StaleWrite, ValidationFailed
 from . import live_updates
 from .auth import safe_next
 from .errors import answers_expired_page
-from .forms_help import errors_onto
+from .forms_help import accepted, done
 
 bp = Blueprint("assignments", __name__)
 
@@ -88,30 +87,38 @@ def update_status(assignment_id: int) -> Response:
     try:
         authorize(current_user, Action.CHANGE_STATUS, assignment)
     except Denied as refused:
-        # Say why in place, with what the user chose, rather than an error page instead.
-        tried = form.status.data if form.status.data in set(AssignmentStatus) else None
-        return _form_page(
-            assignment,
-            form,
-            403,
-            refused=refused.message,
-            tried_status=AssignmentStatus(tried) if tried else None,
-        )
-    if not form.validate():
-        return _form_page(assignment, form, 422)
-    try:
-        change = change_status(
-            current_user, assignment, form.status.data, form.note.data or "", form.version.data
-        )
-    except ValidationFailed as refused:
-        errors_onto(form, refused)
-        return _form_page(assignment, form, 422)
-    except StaleWrite:
-        db.session.refresh(assignment)
-        return _form_page(
-            assignment, form, 409, conflict=True, tried_status=AssignmentStatus(form.status.data)
-        )
+        return _refused(assignment, form, refused)
+    outcome = accepted(form, lambda: _change(assignment, form))
+    if not outcome.saved:
+        return _form_again(assignment, form, outcome.status)
     if not is_fragment_request():
-        flash(_("The status is saved."), "info")
-        return redirect_to(form.next.data)
-    return Response(live_updates.render_updates(form.next.data, [change], saved=assignment))
+        return done(_("The status is saved."), form.next.data)
+    return Response(live_updates.render_updates(form.next.data, [outcome.result], saved=assignment))
+
+
+def _change(assignment: Assignment, form: StatusForm) -> StatusChange:
+    return change_status(
+        current_user, assignment, form.status.data, form.note.data or "", form.version.data
+    )
+
+
+def _refused(assignment: Assignment, form: StatusForm, refused: Denied) -> Response:
+    """Why not, in place and with what the user chose, rather than an error page instead."""
+    tried = form.status.data if form.status.data in set(AssignmentStatus) else None
+    return _form_page(
+        assignment,
+        form,
+        403,
+        refused=refused.message,
+        tried_status=AssignmentStatus(tried) if tried else None,
+    )
+
+
+def _form_again(assignment: Assignment, form: StatusForm, status: int) -> Response:
+    """The form with its messages (422), or beside the newer status someone saved (409)."""
+    if status != 409:
+        return _form_page(assignment, form, status)
+    db.session.refresh(assignment)
+    return _form_page(
+        assignment, form, 409, conflict=True, tried_status=AssignmentStatus(form.status.data)
+    )

@@ -85,25 +85,32 @@ def login() -> Response:
     """Choose organisation, then email and password."""
     if current_user.is_authenticated:
         return redirect(url_for("plans.start"))
+    form = _login_form()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render("auth/login.html", "login_form", status, form=form, error=None)
+    user = users.authenticate(form.organisation.data, form.email.data, form.password.data)
+    if user is None:
+        error = _("The organisation, email or password is wrong.")
+        return render("auth/login.html", "login_form", 401, form=form, error=error)
+    return _logged_in(user, remember=bool(form.remember.data))
+
+
+def _login_form() -> LoginForm:
     form = LoginForm()
     form.set_organisations(organisations.tenants())
     if request.method == "GET" and request.args.get("organisation"):
         form.organisation.data = request.args["organisation"]
-    status = 200
-    error = None
-    if form.validate_on_submit():
-        user = users.authenticate(form.organisation.data, form.email.data, form.password.data)
-        if user is not None:
-            next_url = safe_next(request.args.get("next"))
-            accounts.start_session(user)
-            session.clear()
-            login_user(user, remember=bool(form.remember.data))
-            return redirect(next_url, 303)
-        error = _("The organisation, email or password is wrong.")
-        status = 401
-    elif form.is_submitted():
-        status = 422
-    return render("auth/login.html", "login_form", status, form=form, error=error)
+    return form
+
+
+def _logged_in(user: User, remember: bool) -> Response:
+    """A fresh session for the user, then the page they asked for (303)."""
+    next_url = safe_next(request.args.get("next"))
+    accounts.start_session(user)
+    session.clear()
+    login_user(user, remember=remember)
+    return redirect(next_url, 303)
 
 
 @bp.post("/logout")

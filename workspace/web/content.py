@@ -25,7 +25,7 @@ from ..models import Activity, Area, Plan, User
 from ..policy import Action, authorize, get_activity_or_404, get_area_or_404, get_plan_or_404
 from ..services import content
 from ..services.errors import StaleWrite, ValidationFailed
-from .forms_help import errors_onto
+from .forms_help import accepted, done, values, with_functions
 
 bp = Blueprint("content", __name__)
 
@@ -58,8 +58,8 @@ def _editor(
     )
 
 
-def _back(plan_id: int, anchor: str = "") -> Response:
-    return redirect_to(url_for("content.edit_plan", plan_id=plan_id) + anchor)
+def _editor_url(plan_id: int, anchor: str = "") -> str:
+    return url_for("content.edit_plan", plan_id=plan_id) + anchor
 
 
 @bp.route("/plans/<int:plan_id>/content", methods=["GET", "POST"])
@@ -71,14 +71,10 @@ def edit_plan(plan_id: int) -> Response:
     if request.method == "GET":
         return _editor(plan)
     form = AreaForm()
-    if form.validate():
-        try:
-            area = content.add_area(current_user, plan, form.title.data)
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        else:
-            flash(_("The area is added."), "info")
-            return _back(plan.id, f"#area-{area.id}")
+    outcome = accepted(form, lambda: content.add_area(current_user, plan, form.title.data))
+    if outcome.saved:
+        anchor = f"#area-{outcome.result.id}"
+        return done(_("The area is added."), _editor_url(plan.id, anchor))
     return _editor(plan, 422, area_form=form)
 
 
@@ -88,17 +84,15 @@ def rename_area(area_id: int) -> Response:
     """Change an area's title."""
     area = get_area_or_404(current_user, area_id)
     form = AreaTitleForm()
-    if form.validate():
-        try:
-            content.rename_area(current_user, area, form.title.data, form.version.data)
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        except StaleWrite:
-            _seen(form, area.version)
-            return _editor(area.plan, 409, rename_forms={area.id: form}, renamed=area)
-        else:
-            flash(_("The area is renamed."), "info")
-            return _back(area.plan_id, f"#area-{area.id}")
+    outcome = accepted(
+        form,
+        lambda: content.rename_area(current_user, area, form.title.data, form.version.data),
+    )
+    if outcome.saved:
+        return done(_("The area is renamed."), _editor_url(area.plan_id, f"#area-{area.id}"))
+    if outcome.status == 409:
+        _seen(form, area.version)
+        return _editor(area.plan, 409, rename_forms={area.id: form}, renamed=area)
     authorize(current_user, Action.EDIT_PLAN, area.plan)
     return _editor(area.plan, 422, rename_forms={area.id: form})
 
@@ -125,7 +119,7 @@ def move_area(area_id: int) -> Response:
         direction = _direction()
         content.move_area(current_user, area, direction)
         flash(_moved_message(area.title, direction), "info")
-    return _back(area.plan_id, f"#area-{area.id}")
+    return redirect_to(_editor_url(area.plan_id, f"#area-{area.id}"))
 
 
 def _moved_message(title: str, direction: int) -> str:
@@ -144,7 +138,7 @@ def move_activity(activity_id: int) -> Response:
         direction = _direction()
         content.move_activity(current_user, activity, direction)
         flash(_moved_message(activity.title, direction), "info")
-    return _back(activity.area.plan_id, f"#activity-{activity.id}")
+    return redirect_to(_editor_url(activity.area.plan_id, f"#activity-{activity.id}"))
 
 
 def _activity_page(
@@ -196,22 +190,14 @@ def new_activity(area_id: int) -> Response:
     area = get_area_or_404(current_user, area_id)
     authorize(current_user, Action.EDIT_PLAN, area.plan)
     form = _activity_form(area.plan, fresh=request.method == "GET")
-    if request.method == "POST" and form.validate():
-        try:
-            activity = content.add_activity(
-                current_user,
-                area,
-                title=form.title.data,
-                goal=form.goal.data,
-                function_ids=set(form.functions.data or []),
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        else:
-            flash(_("The activity is added."), "info")
-            return _back(area.plan_id, f"#activity-{activity.id}")
-    status = 422 if request.method == "POST" else 200
-    return _activity_page(area.plan, form, area, None, status)
+    outcome = accepted(
+        form,
+        lambda: content.add_activity(current_user, area, **with_functions(form, "title", "goal")),
+    )
+    if outcome.saved:
+        anchor = f"#activity-{outcome.result.id}"
+        return done(_("The activity is added."), _editor_url(area.plan_id, anchor))
+    return _activity_page(area.plan, form, area, None, outcome.status)
 
 
 @bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
@@ -223,26 +209,18 @@ def edit_activity(activity_id: int) -> Response:
     plan = activity.area.plan
     authorize(current_user, Action.EDIT_PLAN, plan)
     form = _activity_form(plan, activity, fresh=request.method == "GET")
-    if request.method == "POST" and form.validate():
-        try:
-            content.edit_activity(
-                current_user,
-                activity,
-                title=form.title.data,
-                goal=form.goal.data,
-                function_ids=set(form.functions.data or []),
-                expected_version=form.version.data,
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        except StaleWrite:
-            _seen(form, activity.version)
-            return _activity_page(plan, form, activity.area, activity, 409, conflict=True)
-        else:
-            flash(_("The activity is saved."), "info")
-            return _back(plan.id, f"#activity-{activity.id}")
-    status = 422 if request.method == "POST" else 200
-    return _activity_page(plan, form, activity.area, activity, status)
+    outcome = accepted(form, lambda: _save_activity(activity, form))
+    if outcome.saved:
+        return done(_("The activity is saved."), _editor_url(plan.id, f"#activity-{activity.id}"))
+    conflict = outcome.status == 409
+    if conflict:
+        _seen(form, activity.version)
+    return _activity_page(plan, form, activity.area, activity, outcome.status, conflict)
+
+
+def _save_activity(activity: Activity, form: ActivityEditForm) -> None:
+    fields = with_functions(form, "title", "goal")
+    content.edit_activity(current_user, activity, **fields, expected_version=form.version.data)
 
 
 @bp.route("/areas/<int:area_id>/archive", methods=["GET", "POST"])
@@ -251,15 +229,7 @@ def archive_area(area_id: int) -> Response:
     """Take an area out of the plan, after a confirmation."""
     area = get_area_or_404(current_user, area_id)
     authorize(current_user, Action.EDIT_PLAN, area.plan)
-    form = ConfirmForm()
-    if request.method == "POST" and form.validate():
-        content.archive_area(current_user, area)
-        flash(_("The area is archived."), "info")
-        return _back(area.plan_id)
-    status = 422 if request.method == "POST" else 200
-    return render(
-        "content/archive.html", "confirm", status, plan=area.plan, subject=area, form=form
-    )
+    return _archived(area.plan, content.archive_area, area, _("The area is archived."))
 
 
 @bp.route("/activities/<int:activity_id>/archive", methods=["GET", "POST"])
@@ -267,28 +237,28 @@ def archive_area(area_id: int) -> Response:
 def archive_activity(activity_id: int) -> Response:
     """Take an activity out of the plan, after a confirmation."""
     activity = get_activity_or_404(current_user, activity_id)
-    authorize(current_user, Action.EDIT_PLAN, activity.area.plan)
+    plan = activity.area.plan
+    authorize(current_user, Action.EDIT_PLAN, plan)
+    return _archived(plan, content.archive_activity, activity, _("The activity is archived."))
+
+
+def _archived(
+    plan: Plan, archive: Callable[[User, Any], None], item: Area | Activity, message: str
+) -> Response:
+    """The confirmation, then the archiving: the editor again, or the confirmation with 422."""
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
-        content.archive_activity(current_user, activity)
-        flash(_("The activity is archived."), "info")
-        return _back(activity.area.plan_id)
+        archive(current_user, item)
+        return done(message, _editor_url(plan.id))
     status = 422 if request.method == "POST" else 200
-    return render(
-        "content/archive.html",
-        "confirm",
-        status,
-        plan=activity.area.plan,
-        subject=activity,
-        form=form,
-    )
+    return render("content/archive.html", "confirm", status, plan=plan, subject=item, form=form)
 
 
 def _restored(
     plan: Plan,
     restore: Callable[[User, Any, str | None], None],
     item: Area | Activity,
-    done: str,
+    message: str,
     anchor: str,
 ) -> Response:
     form = RestoreForm()
@@ -299,8 +269,7 @@ def _restored(
         return _editor(plan, 409, conflict=item)
     except ValidationFailed as refused:
         return _editor(plan, 422, refused=" ".join(refused.errors.values()))
-    flash(done, "info")
-    return _back(plan.id, anchor)
+    return done(message, _editor_url(plan.id, anchor))
 
 
 @bp.post("/areas/<int:area_id>/restore")
@@ -369,22 +338,15 @@ def copy_plan(plan_id: int) -> Response:
     authorize(current_user, Action.EDIT_PLAN, plan)
     form = CopyPlanForm()
     if request.method == "GET":
-        form.title.data = plan.title
-        form.period_start.data = plan.period_end + 1
-    elif form.validate():
-        try:
-            new_plan = content.copy_plan(
-                current_user, plan, title=form.title.data, period_start=form.period_start.data
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        except StaleWrite:
-            form.title.errors = [
-                _("Someone else started the next plan from this one while you were writing.")
-            ]
-            return render("content/copy.html", "copy_form", 409, plan=plan, form=form)
-        else:
-            flash(_("The new plan is ready. Its statuses start as not started."), "info")
-            return redirect_to(url_for("plans.show", plan_id=new_plan.id))
-    status = 422 if request.method == "POST" else 200
-    return render("content/copy.html", "copy_form", status, plan=plan, form=form)
+        form.title.data, form.period_start.data = plan.title, plan.period_end + 1
+    outcome = accepted(
+        form, lambda: content.copy_plan(current_user, plan, **values(form, "title", "period_start"))
+    )
+    if outcome.saved:
+        message = _("The new plan is ready. Its statuses start as not started.")
+        return done(message, url_for("plans.show", plan_id=outcome.result.id))
+    if outcome.status == 409:
+        form.title.errors = [
+            _("Someone else started the next plan from this one while you were writing.")
+        ]
+    return render("content/copy.html", "copy_form", outcome.status, plan=plan, form=form)

@@ -60,96 +60,104 @@ def is_database_unavailable(error: DBAPIError) -> bool:
     return isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
 
 
-def register(app: Flask) -> None:
-    @app.errorhandler(Denied)
-    def denied(error: Denied) -> Response:
-        return _page(403, _("Not allowed"), error.message)
+def _denied(error: Denied) -> Response:
+    return _page(error.status, _("Not allowed"), error.message)
 
-    @app.errorhandler(429)
-    def too_many(error: HTTPException) -> Response:
-        # Only the login counts failures; other limits (problem reports) count every send.
-        if request.endpoint == "auth.login":
-            message = _("Too many failed attempts. Wait a few minutes and try again.")
-        else:
-            message = _("You have sent this many times in a short while. Try again later.")
-        response = _page(429, _("Too many attempts"), message)
-        # Flask-Limiter's error carries Retry-After; keep it on our own page.
-        original = getattr(error, "response", None)
-        if original is not None and "Retry-After" in original.headers:
-            response.headers["Retry-After"] = original.headers["Retry-After"]
-        return response
 
-    @app.errorhandler(CSRFError)
-    def csrf_failed(error: CSRFError) -> Response:
-        kept = _expired_form(
-            _("The page had expired, so nothing was saved. What you wrote is kept: save again.")
+def _too_many(error: HTTPException) -> Response:
+    # Only the login counts failures; other limits (problem reports) count every send.
+    if request.endpoint == "auth.login":
+        message = _("Too many failed attempts. Wait a few minutes and try again.")
+    else:
+        message = _("You have sent this many times in a short while. Try again later.")
+    response = _page(429, _("Too many attempts"), message)
+    # Flask-Limiter's error carries Retry-After; keep it on our own page.
+    original = getattr(error, "response", None)
+    if original is not None and "Retry-After" in original.headers:
+        response.headers["Retry-After"] = original.headers["Retry-After"]
+    return response
+
+
+def _csrf_failed(error: CSRFError) -> Response:
+    kept = _expired_form(
+        _("The page had expired, so nothing was saved. What you wrote is kept: save again.")
+    )
+    if kept is not None:
+        return kept
+    title = _("The page has expired")
+    message = _("Nothing was saved. Reload the page and try again.")
+    if is_fragment_request():
+        # Into the page's alert box, out of band: the form the user typed into stays.
+        return Response(
+            render_block("errors/error.html", "expired_notice", title=title, message=message),
+            400,
         )
-        if kept is not None:
-            return kept
-        title = _("The page has expired")
-        message = _("Nothing was saved. Reload the page and try again.")
-        if is_fragment_request():
-            # Into the page's alert box, out of band: the form the user typed into stays.
-            return Response(
-                render_block("errors/error.html", "expired_notice", title=title, message=message),
-                400,
-            )
-        return _page(400, title, message, reload=True)
+    return _page(400, title, message, reload=True)
 
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
-        messages = {
-            400: (_("Bad request"), _("The request could not be understood.")),
-            403: (_("Not allowed"), _("You do not have permission to do this.")),
-            404: (
-                _("Page not found"),
-                _("The page does not exist, or you do not have access to it."),
-            ),
-            405: (_("Not allowed"), _("That is not possible on this page.")),
-            413: (_("The file is too large"), _("The file is larger than 10 MB.")),
-        }
-        title, message = messages.get(
-            error.code or 500, (_("Something went wrong"), _("Please try again."))
+
+def _http_error(error: HTTPException) -> Response:
+    messages = {
+        400: (_("Bad request"), _("The request could not be understood.")),
+        403: (_("Not allowed"), _("You do not have permission to do this.")),
+        404: (
+            _("Page not found"),
+            _("The page does not exist, or you do not have access to it."),
+        ),
+        405: (_("Not allowed"), _("That is not possible on this page.")),
+        413: (_("The file is too large"), _("The file is larger than 10 MB.")),
+    }
+    title, message = messages.get(
+        error.code or 500, (_("Something went wrong"), _("Please try again."))
+    )
+    if error.code == 413 and (request.content_length or 0) <= (
+        current_app.config["MAX_CONTENT_LENGTH"] or 0
+    ):
+        # Within the upload limit, yet too large: one text field over Flask's form limit.
+        title, message = (
+            _("The text is too long"),
+            _("A text in the form is far too long. Shorten it and try again."),
         )
-        if error.code == 413 and (request.content_length or 0) <= (
-            current_app.config["MAX_CONTENT_LENGTH"] or 0
-        ):
-            # Within the upload limit, yet too large: one text field over Flask's form limit.
-            title, message = (
-                _("The text is too long"),
-                _("A text in the form is far too long. Shorten it and try again."),
-            )
-        return _page(error.code or 500, title, message)
+    return _page(error.code or 500, title, message)
 
-    @app.errorhandler(DBAPIError)
-    def database_error(error: DBAPIError) -> Response:
-        if not is_database_unavailable(error):
-            raise error
-        current_app.logger.warning("Database unavailable: %s", error)
-        # The connection may be gone already; the session is discarded at teardown anyway.
-        with suppress(SQLAlchemyError):
-            db.session.rollback()
-        # The page must not ask the database who is logged in (Flask-Login keeps the user
-        # of the request in g): no account menu, the language of the session or browser.
-        g._login_user = login_manager.anonymous_user()
-        response = _page(
-            503,
-            _("The service is temporarily unavailable"),
-            _(
-                "Something on our side is not answering right now. Nothing was saved. "
-                "Wait a moment and try again."
-            ),
-            reload=True,
-        )
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
 
-    @app.errorhandler(InternalServerError)
-    def server_error(error: InternalServerError) -> Response:
+def _database_error(error: DBAPIError) -> Response:
+    if not is_database_unavailable(error):
+        raise error
+    current_app.logger.warning("Database unavailable: %s", error)
+    # The connection may be gone already; the session is discarded at teardown anyway.
+    with suppress(SQLAlchemyError):
         db.session.rollback()
-        return _page(
-            500,
-            _("Something went wrong"),
-            _("Something went wrong on our side. Nothing was saved. Please try again."),
-            reload=True,
-        )
+    # The page must not ask the database who is logged in (Flask-Login keeps the user
+    # of the request in g): no account menu, the language of the session or browser.
+    g._login_user = login_manager.anonymous_user()
+    response = _page(
+        503,
+        _("The service is temporarily unavailable"),
+        _(
+            "Something on our side is not answering right now. Nothing was saved. "
+            "Wait a moment and try again."
+        ),
+        reload=True,
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _server_error(error: InternalServerError) -> Response:
+    db.session.rollback()
+    return _page(
+        500,
+        _("Something went wrong"),
+        _("Something went wrong on our side. Nothing was saved. Please try again."),
+        reload=True,
+    )
+
+
+def register(app: Flask) -> None:
+    """Every error answers with its page, or its fragment for htmx."""
+    app.register_error_handler(Denied, _denied)
+    app.register_error_handler(429, _too_many)
+    app.register_error_handler(CSRFError, _csrf_failed)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(InternalServerError, _server_error)
