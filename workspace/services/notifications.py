@@ -5,17 +5,29 @@ service's `transaction.write()`, so the notification commits or rolls back with 
 that caused it. `notify_holders` addresses a function: whoever holds it today. The texts are
 rendered when shown or mailed, in the reader's language (`describe`), from a renderer each
 kind registers with `renders`.
+
+Sending (`flask --app workspace send-notifications`, run by cron or a systemd timer): first the
+time-based triggers registered with `scheduled` (`run_scheduled`), then `send_due` mails what is
+due. Rows are claimed atomically before sending, so two runs at once never mail a row twice;
+a failure is retried with backoff and, after the last attempt, recorded as failed. A run that
+crashed leaves claimed rows behind: after `STALE_CLAIM` they are pending again (a mail that
+had left just before the crash may then be sent twice; none is ever lost).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_mail import Message
+from sqlalchemy import or_, select, update
 
 from ..extensions import db
 from ..models import (
@@ -31,6 +43,8 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..policy import may_report
+from . import mailer
+from .transaction import write
 
 
 @dataclass(frozen=True)
@@ -162,3 +176,267 @@ def notify_holders(
             if notification is not None:
                 written.append(notification)
     return written
+
+
+# --- Time-based triggers -------------------------------------------------------------------
+
+Scheduled = Callable[[date], None]
+_SCHEDULED: list[Scheduled] = []
+
+
+def scheduled(function: Scheduled) -> Scheduled:
+    """Register a time-based trigger (a round's reminders…) that `send-notifications` runs
+    before sending, with today's date. It owns its transaction and must be safe to run many
+    times a day: give its notifications a `dedupe_key`."""
+    _SCHEDULED.append(function)
+    return function
+
+
+def run_scheduled(today: date) -> int:
+    """Run every registered trigger; one that fails is logged and the others still run.
+    Returns how many failed."""
+    failed = 0
+    for function in list(_SCHEDULED):
+        try:
+            function(today)
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("scheduled notification trigger %s failed", function)
+            failed += 1
+    return failed
+
+
+# --- Sending the outbox --------------------------------------------------------------------
+
+MAX_ATTEMPTS = 4
+# The wait after the 1st, 2nd and 3rd failed attempt; the 4th gives up.
+BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(minutes=120))
+# A claim older than this belongs to a run that crashed.
+STALE_CLAIM = timedelta(hours=1)
+# Rows claimed at a time: a long run never holds more than this many unsent.
+CLAIM_BATCH = 50
+
+
+@dataclass
+class SendReport:
+    """What one `send_due` run did, counted in notifications (a digest counts each row)."""
+
+    mail_off: bool = False
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    not_mailed: int = 0
+    mails: int = 0
+
+
+@dataclass
+class _Mail:
+    user_id: int
+    ids: list[int]
+    digest: bool
+
+
+def digest_cutoff(now: datetime) -> datetime:
+    """The latest daily digest time at or before `now`: MAIL_DIGEST_HOUR o'clock local time.
+    A user's daily rows go out together once the oldest was written before it, so each user
+    gets at most one digest a day, at or after that hour."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    local = now.astimezone(zone)
+    cutoff = datetime.combine(local.date(), time(current_app.config["MAIL_DIGEST_HOUR"]), zone)
+    if cutoff > local:
+        cutoff -= timedelta(days=1)
+    return cutoff
+
+
+def _due(now: datetime) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(
+                Notification.mail_state == MailState.PENDING,
+                Notification.deliver_after <= now,
+                or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+            )
+            .order_by(Notification.id)
+        )
+    )
+
+
+def _plan_mails(rows: list[Notification], now: datetime) -> tuple[list[_Mail], list[int]]:
+    """The mails to send now, and the rows that will never be mailed (recipient inactive or
+    now wanting this kind in the app only). Daily rows wait until their digest is due."""
+    mails: list[_Mail] = []
+    digests: dict[int, list[Notification]] = {}
+    never: list[int] = []
+    for row in rows:
+        wanted = delivery_for(row.user, row.kind) if row.user.is_active else Delivery.NEVER
+        if wanted is Delivery.NEVER:
+            never.append(row.id)
+        elif wanted is Delivery.DAILY:
+            digests.setdefault(row.user_id, []).append(row)
+        else:
+            mails.append(_Mail(row.user_id, [row.id], digest=False))
+    cutoff = digest_cutoff(now)
+    for user_id, daily in digests.items():
+        if min(row.deliver_after for row in daily) <= cutoff:
+            mails.append(_Mail(user_id, [row.id for row in daily], digest=True))
+    return mails, never
+
+
+def _claim(ids: list[int], run_id: str, now: datetime) -> dict[int, Notification]:
+    """Mark the rows that are still pending as this run's, atomically, and return them.
+
+    PostgreSQL locks them first and skips rows another run has locked; SQLite has one writer
+    at a time, so the guarded UPDATE alone decides. Either way a row is claimed once."""
+    with write():
+        if db.session.get_bind().dialect.name == "postgresql":
+            ids = list(
+                db.session.scalars(
+                    select(Notification.id)
+                    .where(Notification.id.in_(ids), Notification.mail_state == MailState.PENDING)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+        if ids:
+            db.session.execute(
+                update(Notification)
+                .where(Notification.id.in_(ids), Notification.mail_state == MailState.PENDING)
+                .values(mail_state=MailState.SENDING, claimed_by=run_id, claimed_at=now),
+                execution_options={"synchronize_session": False},
+            )
+    claimed = db.session.scalars(
+        select(Notification).where(
+            Notification.claimed_by == run_id, Notification.mail_state == MailState.SENDING
+        )
+    )
+    return {row.id: row for row in claimed}
+
+
+def release_stale_claims(now: datetime) -> None:
+    """Rows claimed by a run that never finished are pending again."""
+    with write():
+        db.session.execute(
+            update(Notification)
+            .where(
+                Notification.mail_state == MailState.SENDING,
+                Notification.claimed_at < now - STALE_CLAIM,
+            )
+            .values(mail_state=MailState.PENDING, claimed_by=None, claimed_at=None),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _message(rows: list[Notification], digest: bool) -> Message:
+    """The mail for one user's rows, in the user's language, from the kinds' renderers."""
+    user = rows[0].user
+    languages = current_app.config["LANGUAGES"]
+    locale = user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        items = []
+        for row in rows:
+            text = describe(row)
+            link = mailer.absolute(row.link)
+            items.append(mailer.MailItem(text.subject, text.paragraphs, text.reason, link))
+        subject = (
+            ngettext("%(num)d new notification", "%(num)d new notifications", len(items))
+            if digest
+            else items[0].subject
+        )
+        return mailer.compose(
+            user.email,
+            subject,
+            items,
+            digest=digest,
+            mandatory=not digest and rows[0].kind in MANDATORY_KINDS,
+        )
+
+
+def _record_sent(rows: list[Notification], report: SendReport) -> None:
+    with write():
+        for row in rows:
+            row.mail_state = MailState.SENT
+            row.mailed_at = utcnow()
+            row.next_attempt_at = None
+            row.claimed_by = None
+    report.sent += len(rows)
+    report.mails += 1
+
+
+def _record_failure(
+    rows: list[Notification], error: BaseException, now: datetime, report: SendReport
+) -> None:
+    """One more attempt used: try again after the backoff, or give up after the last."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    with write():
+        for row in rows:
+            row.attempts += 1
+            row.last_error = message
+            row.claimed_by = None
+            if row.attempts >= MAX_ATTEMPTS:
+                row.mail_state = MailState.FAILED
+                row.next_attempt_at = None
+                report.failed += 1
+            else:
+                row.mail_state = MailState.PENDING
+                row.next_attempt_at = now + BACKOFF[row.attempts - 1]
+                report.retrying += 1
+
+
+def _record_not_mailed(rows: Iterable[Notification], report: SendReport) -> None:
+    with write():
+        for row in rows:
+            row.mail_state = MailState.NOT_MAILED
+            row.claimed_by = None
+            report.not_mailed += 1
+
+
+def _send_batch(
+    mails: list[_Mail], claimed: dict[int, Notification], now: datetime, report: SendReport
+) -> None:
+    """Send the claimed part of each mail over one connection; every claimed row ends the
+    batch sent, pending for a retry, or failed, whatever goes wrong."""
+    waiting: list[tuple[list[Notification], bool]] = []
+    for mail in mails:
+        rows = [claimed[i] for i in mail.ids if i in claimed]
+        if rows:
+            waiting.append((rows, mail.digest))
+    try:
+        with mailer.transport() as transport:
+            while waiting:
+                rows, digest = waiting[0]
+                try:
+                    transport.send(_message(rows, digest))
+                except Exception as exc:
+                    _record_failure(rows, exc, now, report)
+                else:
+                    _record_sent(rows, report)
+                waiting.pop(0)
+    except Exception as exc:  # the server could not be reached, or went away
+        for rows, _digest in waiting:
+            _record_failure(rows, exc, now, report)
+
+
+def send_due(now: datetime | None = None, run_id: str | None = None) -> SendReport:
+    """Mail every notification that is due, once; record each outcome on its row.
+
+    Mail off (no MAIL_SERVER) leaves the outbox untouched, except in development, where the
+    mails are written to instance/mail/ and marked sent."""
+    if not mailer.mail_enabled() and not mailer.writes_files():
+        return SendReport(mail_off=True)
+    mailer.public_url()  # refuse before claiming anything if links cannot be made
+    now = now or utcnow()
+    run_id = run_id or uuid.uuid4().hex
+    report = SendReport()
+    release_stale_claims(now)
+    mails, never = _plan_mails(_due(now), now)
+    if never:
+        _record_not_mailed(_claim(never, run_id, now).values(), report)
+    batch: list[_Mail] = []
+    for mail in [*mails, None]:
+        if mail is not None:
+            batch.append(mail)
+        if batch and (mail is None or sum(len(m.ids) for m in batch) >= CLAIM_BATCH):
+            claimed = _claim([i for m in batch for i in m.ids], run_id, now)
+            _send_batch(batch, claimed, now, report)
+            batch = []
+    return report
