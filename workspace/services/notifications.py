@@ -9,7 +9,7 @@ kind registers with `renders`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -143,12 +143,16 @@ def notify_holders(
     params: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
     deliver_after: datetime | None = None,
+    exclude: Collection[int] = (),
 ) -> list[Notification]:
-    """Tell whoever holds each function today; `dedupe_key`, if given, is made unique per
+    """Tell whoever holds each function today, but not the users whose ids are in
+    `exclude` (say, the author of the change); `dedupe_key`, if given, is made unique per
     function and holder. The reason names the function."""
     written = []
     for function in functions:
         for holder in holders_who_report(function):
+            if holder.id in exclude:
+                continue
             key = f"{dedupe_key}:function={function.id}:user={holder.id}" if dedupe_key else None
             notification = notify(
                 holder,
