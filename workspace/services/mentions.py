@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from flask import current_app, g
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (
@@ -105,7 +105,8 @@ def _users_by_email(emails: Iterable[str], organisation_ids: Iterable[int]) -> l
         db.session.execute(
             select(User)
             .where(
-                func.lower(User.email).in_(emails),
+                # Addresses are stored lower-cased (`users.normalise_email`).
+                User.email.in_(emails),
                 User.organisation_id.in_(organisation_ids),
             )
             .order_by(User.id)
