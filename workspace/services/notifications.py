@@ -17,7 +17,7 @@ had left just before the crash may then be sent twice; none is ever lost).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -157,12 +157,16 @@ def notify_holders(
     params: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
     deliver_after: datetime | None = None,
+    exclude: Collection[int] = (),
 ) -> list[Notification]:
-    """Tell whoever holds each function today; `dedupe_key`, if given, is made unique per
+    """Tell whoever holds each function today, but not the users whose ids are in
+    `exclude` (say, the author of the change); `dedupe_key`, if given, is made unique per
     function and holder. The reason names the function."""
     written = []
     for function in functions:
         for holder in holders_who_report(function):
+            if holder.id in exclude:
+                continue
             key = f"{dedupe_key}:function={function.id}:user={holder.id}" if dedupe_key else None
             notification = notify(
                 holder,
