@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -162,3 +163,31 @@ def notify_holders(
             if notification is not None:
                 written.append(notification)
     return written
+
+
+# --- Time-based triggers -------------------------------------------------------------------
+
+Scheduled = Callable[[date], None]
+_SCHEDULED: list[Scheduled] = []
+
+
+def scheduled(function: Scheduled) -> Scheduled:
+    """Register a time-based trigger (a round's reminders…) that `send-notifications` runs
+    before sending, with today's date. It owns its transaction and must be safe to run many
+    times a day: give its notifications a `dedupe_key`."""
+    _SCHEDULED.append(function)
+    return function
+
+
+def run_scheduled(today: date) -> int:
+    """Run every registered trigger; one that fails is logged and the others still run.
+    Returns how many failed."""
+    failed = 0
+    for function in list(_SCHEDULED):
+        try:
+            function(today)
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("scheduled notification trigger %s failed", function)
+            failed += 1
+    return failed
