@@ -53,7 +53,9 @@ def activity_label(assignment: Assignment) -> str:
     return f"{activity.area.position}.{activity.position} {activity.title}"
 
 
-def _params(rnd: FollowUpRound, function: Function, assignments: Iterable[Assignment]) -> dict:
+def _params(
+    rnd: FollowUpRound, function: Function, assignments: Iterable[Assignment]
+) -> dict[str, Any]:
     return {
         "round_id": rnd.id,
         "round": rnd.title,
@@ -204,72 +206,52 @@ def _written(prefix: str) -> bool:
 # --- The notifications' texts ---------------------------------------------------------------
 
 
-def _due(params: dict[str, Any]) -> str:
-    return day(date.fromisoformat(params["due_on"]))
+def _words(p: dict[str, Any]) -> dict[str, str]:
+    """What a notification's texts fill in: the round, function, organisation, due date."""
+    due = date.fromisoformat(p["due_on"])
+    return {
+        "round": p["round"],
+        "function": p.get("function", ""),
+        "organisation": p["organisation"],
+        "date": day(due),
+    }
 
 
 def _listed(items: Iterable[str]) -> list[str]:
     return [f"– {item}" for item in items]
 
 
-@renders(NotificationKind.ROUND_OPENED)
-def _opened_text(notification: Notification) -> NotificationText:
-    p = notification.params
-    subject = _(
-        "%(round)s: %(function)s reports by %(date)s",
-        round=p["round"],
-        function=p["function"],
-        date=_due(p),
-    )
-    intro = _(
-        "The follow-up “%(round)s” is open. %(function)s in %(organisation)s reports on these "
-        "activities by %(date)s:",
-        round=p["round"],
-        function=p["function"],
-        organisation=p["organisation"],
-        date=_due(p),
-    )
-    return NotificationText(subject, [intro, *_listed(p["activities"]), _report_there()])
-
-
 def _report_there() -> str:
     return _("Report on the follow-up's page.")
 
 
-def _still_to_report(p: dict[str, Any]) -> str:
-    return ngettext(
-        "%(function)s has not reported on this activity yet:",
-        "%(function)s has not reported on these %(num)d activities yet:",
-        len(p["activities"]),
-        function=p["function"],
-    )
-
-
-@renders(NotificationKind.DUE_SOON)
-def _due_soon_text(notification: Notification) -> NotificationText:
+@renders(NotificationKind.ROUND_OPENED)
+def _opened_text(notification: Notification) -> NotificationText:
     p = notification.params
-    subject = _(
-        "Reminder: %(function)s reports in “%(round)s” by %(date)s",
-        function=p["function"],
-        round=p["round"],
-        date=_due(p),
+    subject = _("%(round)s: %(function)s reports by %(date)s", **_words(p))
+    intro = _(
+        "The follow-up “%(round)s” is open. %(function)s in %(organisation)s reports on these "
+        "activities by %(date)s:",
+        **_words(p),
     )
-    return NotificationText(
-        subject, [_still_to_report(p), *_listed(p["activities"]), _report_there()]
-    )
+    return NotificationText(subject, [intro, *_listed(p["activities"]), _report_there()])
 
 
 @renders(NotificationKind.DUE_TODAY)
-def _due_today_text(notification: Notification) -> NotificationText:
+@renders(NotificationKind.DUE_SOON)
+def _reminder_text(notification: Notification) -> NotificationText:
     p = notification.params
-    subject = _(
-        "Today is the last day: %(function)s reports in “%(round)s”",
-        function=p["function"],
-        round=p["round"],
+    if notification.kind is NotificationKind.DUE_TODAY:
+        subject = _("Today is the last day: %(function)s reports in “%(round)s”", **_words(p))
+    else:
+        subject = _("Reminder: %(function)s reports in “%(round)s” by %(date)s", **_words(p))
+    left = ngettext(
+        "%(function)s has not reported on this activity yet:",
+        "%(function)s has not reported on these %(num)d activities yet:",
+        len(p["activities"]),
+        **_words(p),
     )
-    return NotificationText(
-        subject, [_still_to_report(p), *_listed(p["activities"]), _report_there()]
-    )
+    return NotificationText(subject, [left, *_listed(p["activities"]), _report_there()])
 
 
 @renders(NotificationKind.OVERDUE)
@@ -279,9 +261,8 @@ def _overdue_text(notification: Notification) -> NotificationText:
         "“%(round)s”: %(num)d assignment of %(organisation)s is not reported",
         "“%(round)s”: %(num)d assignments of %(organisation)s are not reported",
         len(p["missing"]),
-        round=p["round"],
-        organisation=p["organisation"],
+        **_words(p),
     )
-    intro = _("The due date %(date)s has passed. Not reported yet:", date=_due(p))
+    intro = _("The due date %(date)s has passed. Not reported yet:", **_words(p))
     missing = _listed(f"{code}: {activity}" for code, activity in p["missing"])
     return NotificationText(subject, [intro, *missing, _report_there()])
