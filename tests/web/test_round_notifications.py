@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from tests.conftest import Auth
 from tests.factories import PASSWORD, demo_user, seed_plan
 from workspace.config import from_environment
 from workspace.extensions import db
@@ -275,3 +276,24 @@ def test_how_many_days_before_is_a_setting() -> None:
     assert from_environment("/tmp", {"SAMVERKAN_ENV": "testing"})["NOTIFY_DAYS_BEFORE_DUE"] == 7
     env = {"SAMVERKAN_ENV": "testing", "NOTIFY_DAYS_BEFORE_DUE": "3"}
     assert from_environment("/tmp", env)["NOTIFY_DAYS_BEFORE_DUE"] == 3
+
+
+def test_the_coordinators_form_opens_the_round_and_tells_in_the_same_write(app) -> None:
+    client = app.test_client()
+    Auth(client).login("polisen", "samordnare")
+    data = {
+        "csrf_token": Auth(client).csrf_token("/plans/1"),
+        "kind": "working_group",
+        "title": TITLE,
+        "due_on": DUE.isoformat(),
+    }
+    assert client.post("/plans/1/rounds", data=data).status_code == 303
+    with app.app_context():
+        round_id = db.session.scalar(select(FollowUpRound.id).where(FollowUpRound.title == TITLE))
+        opened = rows(round_id, NotificationKind.ROUND_OPENED)
+        assert told(opened) == functions_in_round(round_id)
+        before = db.session.scalar(select(func.count(Notification.id)))
+    # The same title again is refused: no round is opened, and nobody is told of one.
+    assert client.post("/plans/1/rounds", data=data).status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Notification.id))) == before
