@@ -74,6 +74,8 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "ACCESSIBILITY_REPORT_LIMIT": env.get("ACCESSIBILITY_REPORT_LIMIT", "10 per hour"),
         # How often an open page asks for others' changes.
         "POLL_SECONDS": _positive_int(env, "POLL_SECONDS", 15),
+        # Open rounds remind those who have not reported this many days before the due date.
+        "NOTIFY_DAYS_BEFORE_DUE": _positive_int(env, "NOTIFY_DAYS_BEFORE_DUE", 7),
     }
 
 
