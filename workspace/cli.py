@@ -14,8 +14,7 @@ from sqlalchemy.engine import make_url
 
 from .extensions import db
 from .models import Organisation, OrganisationKind, Plan, User
-from .models.types import utcnow
-from .services import backup, demo, mailer, notifications, plans, users
+from .services import backup, demo, mailer, notifications, plans, rounds, users
 from .services.errors import ValidationFailed
 
 
@@ -243,7 +242,7 @@ def send_notifications() -> None:
     a systemd timer, e.g. every minute). Safe to run twice at once, on several hosts."""
     # An SMTP server that accepts the connection and then says nothing must not hang cron.
     socket.setdefaulttimeout(60)
-    failed_triggers = notifications.run_scheduled(utcnow().date())
+    failed_triggers = notifications.run_scheduled(rounds.local_today())
     if failed_triggers:
         click.echo(f"{failed_triggers} reminder triggers failed; see the log.", err=True)
     try:

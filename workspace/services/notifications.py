@@ -41,7 +41,7 @@ from ..models import (
     NotificationSetting,
     User,
 )
-from ..models.types import utcnow
+from ..models.types import recording_history, utcnow
 from ..policy import may_report
 from . import mailer
 from .transaction import write
@@ -138,7 +138,10 @@ def notify(
         reason=reason or {},
         dedupe_key=dedupe_key,
         deliver_after=deliver_after or utcnow(),
-        mail_state=MailState.NOT_MAILED if wanted is Delivery.NEVER else MailState.PENDING,
+        # History recorded from before the workspace (the demo's past year) is not mailed.
+        mail_state=MailState.NOT_MAILED
+        if wanted is Delivery.NEVER or recording_history()
+        else MailState.PENDING,
     )
     db.session.add(notification)
     return notification
