@@ -61,6 +61,7 @@ def test_keyboard_only_bell_list_and_mark_read(
     expect(page.locator(".notification.is-unread")).to_have_count(1)
     expect(bell).to_have_accessible_name("Aviseringar, 1 oläst")
     expect(page.locator("#notification-count")).to_have_text("1 oläst avisering")
+    expect(page.locator("#announcer")).to_have_text("1 oläst avisering")
     # In place: still the list page, the count updated out of band.
     expect(page).to_have_url(re.compile(r"/notifications$"))
 

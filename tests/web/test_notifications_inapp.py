@@ -123,6 +123,7 @@ def test_mark_one_read_plain_and_htmx(app: Flask, client: FlaskClient, auth: Aut
     assert 'id="notification-list"' in body
     assert 'hx-swap-oob="outerHTML"' in bell(body)
     assert "olästa" not in bell(body)
+    assert re.search(r'<div id="announcer" hx-swap-oob="innerHTML"><p>Inga olästa', body)
     with app.app_context():
         assert all(db.session.get(Notification, i).read_at for i in (first, second))
 
