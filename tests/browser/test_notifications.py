@@ -66,3 +66,19 @@ def test_keyboard_only_bell_list_and_mark_read(
     expect(page).to_have_url(re.compile(r"/notifications$"))
 
     assert axe_violations(page) == ""
+
+
+def test_the_settings_and_the_mail_log_pass_axe(
+    page: Page, login: LoginUi, live_server: str, two_notifications: None
+) -> None:
+    login(page, "kramfors", "admin")
+    page.goto(f"{live_server}/account/notifications")
+    expect(page.get_by_role("group", name="Nytt om en aktivitet du bevakar")).to_be_visible()
+    expect(page.get_by_text("E-post är avstängd i den här installationen")).to_be_visible()
+    assert axe_violations(page) == ""
+    page.get_by_role("radio", name="Aldrig").first.check()
+    page.get_by_role("button", name="Spara").click()
+    expect(page.get_by_text("Dina inställningar för aviseringar är sparade.")).to_be_visible()
+    page.goto(f"{live_server}/admin/mail-log")
+    expect(page.get_by_role("cell", name="Redovisningar saknas efter sista dag")).to_have_count(2)
+    assert axe_violations(page) == ""

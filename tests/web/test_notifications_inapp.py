@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tests.conftest import Auth
 from tests.factories import demo_user
+from tests.web.test_query_counts import counted
 from workspace.extensions import db
 from workspace.models import (
     AuditEvent,
@@ -277,3 +278,16 @@ def test_anonymous_is_sent_to_log_in(client: FlaskClient) -> None:
         assert client.get(path).status_code == 302
     hx = client.post("/notifications/read", headers=HX)
     assert hx.status_code in (400, 401)
+
+
+def test_the_bell_costs_no_query_of_its_own(app: Flask, client: FlaskClient, auth: Auth) -> None:
+    """The count comes with the session's user row, so a page's query count (guarded by
+    test_query_counts.py) does not grow by the bell."""
+    give(app, "kramfors", "handlaggare", 2)
+    auth.login("kramfors", "handlaggare")
+    client.get("/account")  # warm-up
+    with counted(app) as statements:
+        page = client.get("/account").get_data(as_text=True)
+    assert 'aria-label="Aviseringar, 2 olästa"' in page
+    counting = [s for s in statements if "notifications" in s]
+    assert len(counting) == 1 and "FROM users" in counting[0]
