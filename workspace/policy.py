@@ -3,10 +3,11 @@
 `RULES` is the table: one `Rule` per action, saying the least role that may do it (the
 order is viewer < member < coordinator < admin, and every role may do what the roles below it
 may), what else must hold about the object (`check`: usually which organisation owns it or
-takes part in its plan), which plan's end locks it (`plan_of`), and the message a refusal
-gives. `can` asks the whole rule; `authorize` asks it too and raises `Denied` naming the
-first reason that failed, so a view and the template that hides its control answer by the
-very same rule. Views call `authorize` and the scoped loaders; templates call `can`.
+takes part in its plan), which plan's end locks it (`plan_of`), which round's closing
+locks it (`round_of`), and the message a refusal gives. `can` asks the whole rule;
+`authorize` asks it too and raises `Denied` naming the first reason that failed, so a view
+and the template that hides its control answer by the very same rule. Views call
+`authorize` and the scoped loaders; templates call `can`.
 
 Composite rules are built here from the named small ones rather than in the layers that
 use them, as flaskbb composes its permission requirements.
@@ -61,6 +62,7 @@ class Action(StrEnum):
     DELETE_COMMENT = "delete_comment"
     MODERATE_COMMENT = "moderate_comment"
     MANAGE_ROUNDS = "manage_rounds"
+    CLOSE_ROUND = "close_round"
     REPORT = "report"
     MANAGE_INDICATORS = "manage_indicators"
     MEASURE = "measure"
@@ -85,12 +87,22 @@ class Rule:
     `min_role`: the least role that may do it at all. `check(user, obj)`: what else must
     hold, such as the organisation; it need not repeat the role. `denied`: why not, when it
     does not hold. `plan_of(obj)`: the plan whose end locks the action, if any; an ended
-    plan's refusal names the plan that replaced it instead of `denied`."""
+    plan's refusal names the plan that replaced it instead of `denied`. `round_of(obj)`: the
+    follow-up round whose closing locks it, if any."""
 
     min_role: Role
     check: Callable[[User, Any], bool]
     denied: LazyString
     plan_of: Callable[[Any], Plan] | None = None
+    round_of: Callable[[Any], FollowUpRound] | None = None
+
+
+@dataclass(frozen=True)
+class RoundEntry:
+    """An assignment's report in a follow-up round, written or not: what `REPORT` judges."""
+
+    round: FollowUpRound
+    assignment: Assignment
 
 
 def participates(user: User, plan: Plan) -> bool:
@@ -172,6 +184,9 @@ def _removes_comment(user: User, comment: Comment) -> bool:
 # What a refused removal or redaction says: the author is never refused their own comment.
 _NOT_YOURS_TO_REMOVE = _l("Only an admin of the author's organisation may remove this comment.")
 
+# What a refused opening or closing of a follow-up round says.
+_COORDINATORS_RUN_ROUNDS = _l("Only coordinators open and close follow-up rounds.")
+
 
 RULES: dict[Action, Rule] = {
     Action.VIEW_PLAN: Rule(Role.VIEWER, participates, _l("You do not have access to this plan.")),
@@ -195,18 +210,26 @@ RULES: dict[Action, Rule] = {
     # The author's own, or moderated by an admin of the author's organisation.
     Action.DELETE_COMMENT: Rule(Role.MEMBER, _removes_comment, _NOT_YOURS_TO_REMOVE),
     Action.MODERATE_COMMENT: Rule(Role.ADMIN, _moderates, _NOT_YOURS_TO_REMOVE),
-    # Opening and closing follow-up rounds is the coordinators' job.
+    # Opening and closing follow-up rounds is the coordinators' job; a round closes once.
     Action.MANAGE_ROUNDS: Rule(
         Role.COORDINATOR,
         participates,
-        _l("Only coordinators open and close follow-up rounds."),
+        _COORDINATORS_RUN_ROUNDS,
     ),
-    # Reporting in a round follows the same rule as changing a status.
+    Action.CLOSE_ROUND: Rule(
+        Role.COORDINATOR,
+        lambda user, rnd: participates(user, rnd.plan),
+        _COORDINATORS_RUN_ROUNDS,
+        round_of=lambda rnd: rnd,
+    ),
+    # Reporting in a round follows the same rule as changing a status, while the round is
+    # open: a closed round's reports (and their evidence) are a snapshot.
     Action.REPORT: Rule(
         Role.MEMBER,
-        _responsible,
+        lambda user, entry: _responsible(user, entry.assignment),
         _l("Only members of the responsible organisation may report for this assignment."),
-        plan_of=_assignment_plan,
+        plan_of=lambda entry: _assignment_plan(entry.assignment),
+        round_of=lambda entry: entry.round,
     ),
     # Targets are plan content; values are logged by the responsible organisations.
     Action.MANAGE_INDICATORS: Rule(
@@ -286,10 +309,11 @@ def reports_for_partners(user: User) -> bool:
 
 
 def _permits(user: User, action: Action, obj: Any) -> bool:
-    """The whole rule for a logged-in user: role, check, and the plan still open."""
+    """The whole rule for a logged-in user: role, check, the plan and the round still open."""
     rule = RULES[action]
     return (
         has_role_for(user, action)
+        and (rule.round_of is None or rule.round_of(obj).is_open)
         and rule.check(user, obj)
         and (rule.plan_of is None or plan_open(rule.plan_of(obj)))
     )
@@ -303,11 +327,26 @@ def can(user: User | None, action: Action | str, obj: Any) -> bool:
 
 
 class Denied(Exception):
-    """An action on something the user can see but may not change (answers 403)."""
+    """An action on something the user can see but may not change; `status` is the answer."""
 
-    def __init__(self, message: str) -> None:
+    status = 403
+
+    def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        if status is not None:
+            self.status = status
+
+
+class Locked(Denied):
+    """What the user may act on is closed for changes: a round closed since the page was
+    loaded (409), or an ended plan (403). Views answer it in place, keeping what was typed."""
+
+    status = 409
+
+
+def round_closed_message() -> str:
+    return _("The round is closed; its reports can no longer change.")
 
 
 def closed_message(plan: Plan) -> str:
@@ -323,12 +362,18 @@ def closed_message(plan: Plan) -> str:
 
 
 def authorize(user: User, action: Action, obj: Any) -> None:
-    """Raise `Denied` with a clear message unless `can(user, action, obj)`."""
+    """Raise `Denied` with a clear message unless `can(user, action, obj)`: `Locked` when
+    the plan has ended or, for someone otherwise allowed, the round has closed."""
+    rule = RULES[action]
+    if rule.round_of is not None:
+        # As the database has it now: another coordinator may have closed it a moment ago.
+        db.session.refresh(rule.round_of(obj), ["closed_at", "closed_by_id"])
     if can(user, action, obj):
         return
-    rule = RULES[action]
     if rule.plan_of is not None and not plan_open(plan := rule.plan_of(obj)):
-        raise Denied(closed_message(plan))
+        raise Locked(closed_message(plan), status=403)
+    if rule.round_of is not None and has_role_for(user, action) and rule.check(user, obj):
+        raise Locked(round_closed_message())
     raise Denied(str(rule.denied))
 
 

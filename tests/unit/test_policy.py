@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests.factories import assignment, demo_user, outside_tenant, seed_plan
 from workspace.extensions import db
-from workspace.models import Role
+from workspace.models import Role, RoundKind
 from workspace.policy import (
     PARTNER_REPORTER_ROLE,
     RULES,
     Action,
     Denied,
+    Locked,
+    RoundEntry,
     authorize,
     can,
     has_role_for,
     reports_for_partners,
 )
-from workspace.services import content, indicators
+from workspace.services import content, indicators, rounds
 
 LOCAL_PART = {
     Role.VIEWER: "lasare",
@@ -36,6 +40,7 @@ EXPECTED = {
     Action.DELETE_COMMENT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.MODERATE_COMMENT: {Role.ADMIN},
     Action.MANAGE_ROUNDS: {Role.COORDINATOR, Role.ADMIN},
+    Action.CLOSE_ROUND: {Role.COORDINATOR, Role.ADMIN},
     Action.REPORT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.MANAGE_INDICATORS: {Role.COORDINATOR, Role.ADMIN},
     Action.MEASURE: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
@@ -161,7 +166,7 @@ def test_a_replaced_plan_is_closed_for_changes_until_a_coordinator_reopens_it(ap
         )
         closed = [
             (member, Action.CHANGE_STATUS, own),
-            (member, Action.REPORT, own),
+            (member, Action.REPORT, RoundEntry(open_round(), own)),
             (member, Action.MEASURE, indicator),
             (coordinator, Action.CHANGE_STATUS, partner),
             (coordinator, Action.EDIT_PLAN, plan),
@@ -183,3 +188,72 @@ def test_a_replaced_plan_is_closed_for_changes_until_a_coordinator_reopens_it(ap
         assert all(can(user, action, obj) for user, action, obj in closed)
         content.close_plan(coordinator, plan, plan.version)
         assert not any(can(user, action, obj) for user, action, obj in closed)
+
+
+def open_round():
+    return rounds.open_round(
+        demo_user("kramfors", "samordnare"),
+        seed_plan(),
+        RoundKind.WORKING_GROUP,
+        "Uppföljning april 2012",
+        date(2012, 4, 15),
+    )
+
+
+def test_a_report_is_judged_in_its_round_and_a_closed_round_is_locked(app):
+    with app.test_request_context(headers={"Accept-Language": "sv"}):
+        coordinator = demo_user("kramfors", "samordnare")
+        member, viewer = demo_user("kramfors", "handlaggare"), demo_user("kramfors", "lasare")
+        rnd, own = open_round(), assignment("kramfors", "ION", 1, 3)
+        other = assignment("solleftea", "ION", 1, 3)
+        entry = RoundEntry(rnd, own)
+        assert can(member, Action.REPORT, entry)
+        assert not can(viewer, Action.REPORT, entry)
+        assert not can(member, Action.REPORT, RoundEntry(rnd, other))
+        assert can(coordinator, Action.CLOSE_ROUND, rnd)
+        assert not can(member, Action.CLOSE_ROUND, rnd)
+
+        rounds.close_round(coordinator, rnd)
+        assert not can(member, Action.REPORT, entry)
+        assert not can(coordinator, Action.CLOSE_ROUND, rnd)
+        # Who could report is told the round is closed (409); who could not, as before (403).
+        with pytest.raises(Locked, match="Uppföljningen är stängd") as locked:
+            authorize(member, Action.REPORT, entry)
+        assert locked.value.status == 409
+        with pytest.raises(Locked) as again:
+            authorize(coordinator, Action.CLOSE_ROUND, rnd)
+        assert again.value.status == 409
+        for user, action, obj in [
+            (viewer, Action.REPORT, entry),
+            (member, Action.REPORT, RoundEntry(rnd, other)),
+            (member, Action.CLOSE_ROUND, rnd),
+        ]:
+            with pytest.raises(Denied) as denied:
+                authorize(user, action, obj)
+            assert type(denied.value) is Denied and denied.value.status == 403
+
+
+def test_authorize_sees_a_round_closed_by_someone_else_a_moment_ago(app):
+    with app.app_context():
+        member = demo_user("kramfors", "handlaggare")
+        entry = RoundEntry(open_round(), assignment("kramfors", "ION", 1, 3))
+        round_id = entry.round.id
+        with app.app_context():  # another request, another session
+            rounds.close_round(
+                demo_user("kramfors", "samordnare"), db.session.get(type(entry.round), round_id)
+            )
+        assert can(member, Action.REPORT, entry)  # as this session last read it
+        with pytest.raises(Locked):
+            authorize(member, Action.REPORT, entry)
+
+
+def test_an_ended_plan_refuses_a_report_with_403(app):
+    with app.app_context():
+        coordinator = demo_user("kramfors", "samordnare")
+        entry = RoundEntry(open_round(), assignment("kramfors", "ION", 1, 3))
+        content.copy_plan(
+            coordinator, seed_plan(), title="Handlingsplan 2014–2016", period_start=2014
+        )
+        with pytest.raises(Denied, match="Handlingsplan 2014–2016") as refused:
+            authorize(demo_user("kramfors", "handlaggare"), Action.REPORT, entry)
+        assert refused.value.status == 403

@@ -15,12 +15,13 @@ from tests.factories import PASSWORD, assignment, demo_user, outside_tenant, see
 from workspace.extensions import db
 from workspace.models import (
     AssignmentStatus,
+    AuditEvent,
     Evidence,
     FollowUpRound,
     Report,
     RoundKind,
 )
-from workspace.services import rounds
+from workspace.services import rounds, transaction
 from workspace.services.assignments import change_status
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -302,6 +303,24 @@ def close_now(app, round_id: int) -> None:
         )
 
 
+@pytest.fixture
+def closed_as_it_writes(app, monkeypatch):
+    """Arm for a round: another coordinator closes it just as a change to it starts writing,
+    after every check in the request has seen it open."""
+
+    def arm(round_id: int) -> None:
+        original = transaction.write
+
+        def closing_first(**options):
+            monkeypatch.setattr(transaction, "write", original)
+            close_now(app, round_id)
+            return original(**options)
+
+        monkeypatch.setattr(transaction, "write", closing_first)
+
+    return arm
+
+
 @pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
 def test_a_report_sent_after_the_round_closed_keeps_the_text(app, headers):
     round_id, target = open_round(app), ion(app)
@@ -316,10 +335,16 @@ def test_a_report_sent_after_the_round_closed_keeps_the_text(app, headers):
     assert ("<html" in html) == (not headers)
 
 
+@pytest.mark.parametrize("closing", ["before", "as-it-writes"])
 @pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
-def test_evidence_sent_after_the_round_closed_keeps_what_was_filled_in(app, reported, headers):
+def test_evidence_sent_after_the_round_closed_keeps_what_was_filled_in(
+    app, reported, headers, closing, closed_as_it_writes
+):
     member, round_id, target = reported
-    close_now(app, round_id)
+    if closing == "before":
+        close_now(app, round_id)
+    else:  # after every check in the request saw it open
+        closed_as_it_writes(round_id)
     response = member.post(
         f"{report_url(round_id, target)}/evidence",
         data={
@@ -554,6 +579,36 @@ def test_closing_needs_confirmation_and_a_coordinator(app):
     assert unconfirmed.status_code == 422
     assert "Bekräfta att uppföljningen får stängas." in unconfirmed.get_data(as_text=True)
     assert close(client_for(app, "kramfors", "handlaggare"), round_id).status_code == 403
+
+
+def test_a_report_saved_as_the_round_closes_is_refused_with_the_text_kept(app, closed_as_it_writes):
+    round_id, target = open_round(app), ion(app)
+    member = client_for(app, "kramfors", "handlaggare")
+    page = member.get(report_url(round_id, target)).get_data(as_text=True)
+    closed_as_it_writes(round_id)
+    response = save_seen(member, round_id, target, page, "Skrivet just när den stängdes.")
+    assert response.status_code == 409
+    assert typed_text(response.get_data(as_text=True)) == "Skrivet just när den stängdes."
+    with app.app_context():
+        assert not db.session.scalar(
+            select(func.count(Report.id)).where(Report.reported_at.is_not(None))
+        )
+
+
+def test_two_coordinators_closing_at_once_close_it_once(app, reported, closed_as_it_writes):
+    _, round_id, _ = reported
+    later = client_for(app, "polisen", "samordnare")
+    later.get(f"/rounds/{round_id}")
+    closed_as_it_writes(round_id)
+    response = close(later, round_id)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "Uppföljningen är stängd" in html
+    with app.app_context():
+        rnd = db.session.get(FollowUpRound, round_id)
+        assert rnd.closed_by.email == "samordnare@kramfors.example"
+        assert len(rnd.reports) == 62
+        closings = select(func.count(AuditEvent.id)).where(AuditEvent.action == "round.closed")
+        assert db.session.scalar(closings) == 1
 
 
 def test_the_annual_evaluation_records_how_the_council_worked(app):

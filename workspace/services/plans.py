@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -364,6 +364,17 @@ def responsible_organisations(areas: list[Area]) -> list[Organisation]:
     return sorted(found.values(), key=lambda org: (org.is_partner, org.name))
 
 
+def current_assignments_of(plan: Plan) -> tuple[ColumnElement[bool], ...]:
+    """Conditions for the plan's assignments none of whose area, activity or own row is
+    archived, for a query that joins Assignment, Activity and Area."""
+    return (
+        Area.plan_id == plan.id,
+        Area.archived_at.is_(None),
+        Activity.archived_at.is_(None),
+        Assignment.archived_at.is_(None),
+    )
+
+
 def responsible_in(plan: Plan) -> list[Organisation]:
     """Organisations with current assignments in the plan, in one query, for a caller that
     has not loaded the plan (`responsible_organisations` reads a loaded one)."""
@@ -376,12 +387,7 @@ def responsible_in(plan: Plan) -> list[Organisation]:
                     .join(Assignment)
                     .join(Activity)
                     .join(Area)
-                    .where(
-                        Area.plan_id == plan.id,
-                        Area.archived_at.is_(None),
-                        Activity.archived_at.is_(None),
-                        Assignment.archived_at.is_(None),
-                    )
+                    .where(*current_assignments_of(plan))
                 )
             )
             .order_by(Organisation.kind.desc(), Organisation.name)

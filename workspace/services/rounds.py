@@ -10,10 +10,9 @@ from urllib.parse import urlsplit
 
 from flask_babel import format_date, get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..i18n import day
@@ -33,21 +32,11 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
-from ..policy import Action, authorize, reports_for_partners
-from . import attachments, audit
+from ..policy import Action, RoundEntry, authorize, reports_for_partners
+from . import attachments, audit, transaction
 from .errors import StaleWrite, ValidationFailed
+from .plans import current_assignments_of
 from .text import clean
-
-
-class RoundClosed(Exception):
-    """The round is closed: its reports are a snapshot and no longer change."""
-
-
-def _ensure_open(rnd: FollowUpRound) -> None:
-    # As the database has it now: the round may have closed since the page loaded it.
-    db.session.refresh(rnd, ["closed_at"])
-    if not rnd.is_open:
-        raise RoundClosed()
 
 
 def open_round(
@@ -89,6 +78,15 @@ def open_round(
         )
     if errors:
         raise ValidationFailed(errors)
+    with transaction.write():
+        rnd = _add_round(plan, kind, title, derived, due_on, actor)
+        audit.record(actor, "round.opened", rnd, title=rnd.title, kind=rnd.kind.value)
+    return rnd
+
+
+def _add_round(
+    plan: Plan, kind: RoundKind, title: str, derived: str | None, due_on: date, actor: User
+) -> FollowUpRound:
     while True:
         try:
             with db.session.begin_nested():
@@ -96,7 +94,7 @@ def open_round(
                     plan=plan, kind=kind, title=title, due_on=due_on, opened_by=actor
                 )
                 db.session.add(rnd)
-            break
+            return rnd
         except IntegrityError:
             # Another coordinator took the title since it was checked: a derived title
             # moves on to the next free one, a typed one is the user's to change.
@@ -105,9 +103,6 @@ def open_round(
                     {"title": _("The plan already has a round with that title.")}
                 ) from None
             title = _free_title(plan, derived)
-    audit.record(actor, "round.opened", rnd, title=title, kind=rnd.kind.value)
-    db.session.commit()
-    return rnd
 
 
 def local_today() -> date:
@@ -142,6 +137,12 @@ def suggested_title(kind: RoundKind, due_on: date) -> str:
     return _("Follow-up %(month)s", month=month)
 
 
+def title_hint(kind: str | None, due_on: date | None) -> str:
+    """The title an empty field gets, for the kind and date picked so far (or their defaults)."""
+    chosen = RoundKind(kind) if kind in set(RoundKind) else RoundKind.WORKING_GROUP
+    return suggested_title(chosen, due_on or local_today())
+
+
 # The version a report has before its first save (a saved report starts at 1).
 NO_REPORT_YET = 0
 
@@ -150,6 +151,26 @@ def find_report(rnd: FollowUpRound, assignment: Assignment) -> Report | None:
     return db.session.execute(
         select(Report).where(Report.round_id == rnd.id, Report.assignment_id == assignment.id)
     ).scalar_one_or_none()
+
+
+def entry_of(report: Report) -> RoundEntry:
+    return RoundEntry(report.round, report.assignment)
+
+
+def _keep_open(
+    actor: User, action: Action, obj: object, rnd: FollowUpRound, **closing: object
+) -> None:
+    """Inside the write: update the round's row only while it is open, so a close and a change
+    to its reports take turns (`closing`: the values that close it). Closed a moment ago, the
+    policy says so."""
+    held = db.session.execute(
+        update(FollowUpRound)
+        .where(FollowUpRound.id == rnd.id, FollowUpRound.closed_at.is_(None))
+        .values(**(closing or {"closed_at": None}))
+    )
+    if held.rowcount != 1:
+        authorize(actor, action, obj)  # it re-reads the round and raises Locked
+    db.session.expire(rnd, ["closed_by"])  # the update set its column, not the relationship
 
 
 def report(
@@ -162,42 +183,55 @@ def report(
     """Save the assignment's report for the round; its status is the assignment's now.
 
     `expected_version` is the version the user saw (`NO_REPORT_YET` before the first save);
-    `StaleWrite` when the report is another now, `RoundClosed` when the round is closed."""
-    authorize(actor, Action.REPORT, assignment)
-    _ensure_open(rnd)
-    text = clean(what_was_done)
-    if not text:
-        raise ValidationFailed({"what_was_done": _("Write what was done.")})
-    if len(text) > REPORT_TEXT_MAX_LENGTH:
-        raise ValidationFailed(
-            {
-                "what_was_done": _(
-                    "The text may have at most %(max)d characters.", max=REPORT_TEXT_MAX_LENGTH
-                )
-            }
-        )
+    `StaleWrite` when the report is another now, `Locked` when the round is closed."""
+    where = RoundEntry(rnd, assignment)
+    authorize(actor, Action.REPORT, where)
+    text = _long_text("what_was_done", what_was_done, _("Write what was done."))
     entry = find_report(rnd, assignment)
     # Version 0 is what a user saw before the first save: "no report yet". It is checked
     # like any other, so the second of two first saves is a conflict, not an overwrite.
     seen = entry.version if entry else NO_REPORT_YET
     if expected_version is not None and expected_version != seen:
         raise StaleWrite()
-    if entry is None:
-        entry = Report(round=rnd, assignment=assignment)
-        db.session.add(entry)
-    entry.status = assignment.status
-    entry.what_was_done = text
-    entry.reported_by = actor
-    entry.reported_at = utcnow()
-    try:
+    # Both first saves found no report; the unique (round, assignment) refuses the later.
+    with transaction.write(conflict_on_duplicate=True):
+        _keep_open(actor, Action.REPORT, where, rnd)
+        if entry is None:
+            entry = Report(round=rnd, assignment=assignment)
+            db.session.add(entry)
+        entry.status = assignment.status
+        entry.what_was_done = text
+        entry.reported_by = actor
+        entry.reported_at = utcnow()
         db.session.flush()
         audit.record(actor, "report.saved", entry, round_id=rnd.id, assignment_id=assignment.id)
-        db.session.commit()
-    except (StaleDataError, IntegrityError) as exc:
-        # Both first saves found no report; the unique (round, assignment) refused the later.
-        db.session.rollback()
-        raise StaleWrite() from exc
     return entry
+
+
+def _long_text(name: str, value: str | None, missing: str | None) -> str:
+    """A report's or an evaluation's text, cleaned: refused when too long, or empty if
+    `missing` says why it may not be."""
+    text = clean(value)
+    if missing and not text:
+        raise ValidationFailed({name: missing})
+    if len(text) > REPORT_TEXT_MAX_LENGTH:
+        raise ValidationFailed(
+            {name: _("The text may have at most %(max)d characters.", max=REPORT_TEXT_MAX_LENGTH)}
+        )
+    return text
+
+
+def report_for_evidence(actor: User, rnd: FollowUpRound, assignment: Assignment) -> Report:
+    """The report evidence is added to: refused while the assignment has none saved yet."""
+    authorize(actor, Action.REPORT, RoundEntry(rnd, assignment))
+    entry = find_report(rnd, assignment)
+    if entry is None:
+        raise ValidationFailed({"title": _("Save the report first, then add its evidence.")})
+    return entry
+
+
+# What the evidence form sends to `add_evidence`, besides the file.
+EVIDENCE_FIELDS = ("kind", "title", "url", "source", "dated_on", "registry_number")
 
 
 def add_evidence(
@@ -215,24 +249,55 @@ def add_evidence(
 ) -> Evidence:
     """Attach what a report rests on: statistics (source and date), a report, or a decision
     (registry number), as a link, a file, or both."""
-    authorize(actor, Action.REPORT, entry.assignment)
-    _ensure_open(entry.round)
+    where = entry_of(entry)
+    authorize(actor, Action.REPORT, where)
+    evidence = _checked_evidence(
+        kind=kind,
+        title=clean(title),
+        url=clean(url) or None,
+        source=clean(source) or None,
+        dated_on=dated_on,
+        registry_number=clean(registry_number) or None,
+        has_file=upload is not None,
+    )
+    stored = attachments.store(upload, filename or "") if upload is not None else None
+    if stored:
+        evidence.attachment_key, evidence.filename = stored.key, stored.filename
+        evidence.content_type, evidence.size = stored.content_type, stored.size
+    # A file stored for evidence that is not saved is removed again.
+    discard = (lambda: attachments.discard(stored.key)) if stored else None
+    with transaction.write(on_failure=discard):
+        _keep_open(actor, Action.REPORT, where, entry.round)
+        evidence.report, evidence.added_by = entry, actor
+        db.session.add(evidence)
+        db.session.flush()
+        audit.record(
+            actor, "evidence.added", evidence, report_id=entry.id, kind=evidence.kind.value
+        )
+    return evidence
+
+
+def _checked_evidence(
+    *,
+    kind: EvidenceKind | str,
+    title: str,
+    url: str | None,
+    source: str | None,
+    dated_on: date | None,
+    registry_number: str | None,
+    has_file: bool,
+) -> Evidence:
+    """The evidence as given, not yet in the session; `ValidationFailed` naming each gap."""
     errors: dict[str, str] = {}
     try:
         kind = EvidenceKind(kind)
     except ValueError:
         errors["kind"] = _("Choose what kind of evidence it is.")
-    title, url, source, registry_number = (
-        clean(title),
-        clean(url) or None,
-        clean(source) or None,
-        clean(registry_number) or None,
-    )
     if not title:
         errors["title"] = _("Give the evidence a title.")
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
         errors["url"] = _("A link must start with https:// or http://.")
-    if not url and upload is None:
+    if not url and not has_file:
         errors["url"] = _("Give a link or attach a file.")
     if kind == EvidenceKind.STATISTICS and not (source and dated_on):
         errors["source"] = _("Statistics need their source and date.")
@@ -240,72 +305,48 @@ def add_evidence(
         errors["registry_number"] = _("A decision needs its registry number (diarienummer).")
     if errors:
         raise ValidationFailed(errors)
-    stored = attachments.store(upload, filename or "") if upload is not None else None
-    evidence = Evidence(
-        report=entry,
+    return Evidence(
         kind=kind,
         title=title[:300],
         url=url,
         source=source,
         dated_on=dated_on,
         registry_number=registry_number,
-        attachment_key=stored.key if stored else None,
-        filename=stored.filename if stored else None,
-        content_type=stored.content_type if stored else None,
-        size=stored.size if stored else None,
-        added_by=actor,
     )
-    db.session.add(evidence)
-    db.session.flush()
-    audit.record(actor, "evidence.added", evidence, report_id=entry.id, kind=kind.value)
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        if stored:
-            attachments.discard(stored.key)
-        raise
-    return evidence
 
 
 def remove_evidence(actor: User, evidence: Evidence) -> None:
-    authorize(actor, Action.REPORT, evidence.report.assignment)
-    _ensure_open(evidence.report.round)
+    where = entry_of(evidence.report)
+    authorize(actor, Action.REPORT, where)
     key = evidence.attachment_key
-    audit.record(actor, "evidence.removed", evidence, title=evidence.title)
-    db.session.delete(evidence)
-    db.session.commit()
+    with transaction.write():
+        _keep_open(actor, Action.REPORT, where, where.round)
+        audit.record(actor, "evidence.removed", evidence, title=evidence.title)
+        db.session.delete(evidence)
     if key:
         attachments.discard(key)
 
 
 def close_round(actor: User, rnd: FollowUpRound, council_evaluation: str | None = None) -> None:
     """Close the round: every assignment not reported gets a row with its status now, so
-    the round keeps a whole snapshot; reports no longer change."""
-    authorize(actor, Action.MANAGE_ROUNDS, rnd.plan)
-    _ensure_open(rnd)
-    evaluation = clean(council_evaluation)
-    if rnd.kind is RoundKind.ANNUAL_EVALUATION and not evaluation:
-        raise ValidationFailed(
-            {"council_evaluation": _("Say how the council itself has worked this year.")}
-        )
-    if len(evaluation) > REPORT_TEXT_MAX_LENGTH:
-        raise ValidationFailed(
-            {
-                "council_evaluation": _(
-                    "The text may have at most %(max)d characters.", max=REPORT_TEXT_MAX_LENGTH
-                )
-            }
-        )
-    reported = {r.assignment_id for r in rnd.reports}
-    for assignment in plan_assignments(rnd.plan):
-        if assignment.id not in reported:
-            db.session.add(Report(round=rnd, assignment=assignment, status=assignment.status))
-    rnd.council_evaluation = evaluation
-    rnd.closed_at = utcnow()
-    rnd.closed_by = actor
-    audit.record(actor, "round.closed", rnd, title=rnd.title)
-    db.session.commit()
+    the round keeps a whole snapshot; reports no longer change. Two coordinators closing at
+    once: the later is refused (`Locked`)."""
+    authorize(actor, Action.CLOSE_ROUND, rnd)
+    evaluation = _long_text(
+        "council_evaluation",
+        council_evaluation,
+        _("Say how the council itself has worked this year.")
+        if rnd.kind is RoundKind.ANNUAL_EVALUATION
+        else None,
+    )
+    with transaction.write():
+        _keep_open(actor, Action.CLOSE_ROUND, rnd, rnd, closed_at=utcnow(), closed_by_id=actor.id)
+        reported = {r.assignment_id for r in rnd.reports}
+        for assignment in plan_assignments(rnd.plan):
+            if assignment.id not in reported:
+                db.session.add(Report(round=rnd, assignment=assignment, status=assignment.status))
+        rnd.council_evaluation = evaluation
+        audit.record(actor, "round.closed", rnd, title=rnd.title)
 
 
 def plan_assignments(plan: Plan) -> list[Assignment]:
@@ -315,12 +356,7 @@ def plan_assignments(plan: Plan) -> list[Assignment]:
             select(Assignment)
             .join(Activity)
             .join(Area)
-            .where(
-                Area.plan_id == plan.id,
-                Area.archived_at.is_(None),
-                Activity.archived_at.is_(None),
-                Assignment.archived_at.is_(None),
-            )
+            .where(*current_assignments_of(plan))
             .order_by(Area.position, Activity.position, Assignment.id)
         ).scalars()
     )
@@ -379,6 +415,38 @@ class RoundView:
     @property
     def new_evidence(self) -> list[Evidence]:
         return [e for line in self.lines if line.report for e in line.report.evidence]
+
+    def entry(self, line: Line) -> RoundEntry:
+        """What `Action.REPORT` judges for the line."""
+        return RoundEntry(self.round, line.assignment)
+
+    def unreported_of(self, organisation_id: int) -> list[Line]:
+        """The organisation's own assignments not reported yet: "mine, unreported"."""
+        return [
+            line
+            for line in self.lines
+            if line.assignment.organisation.id == organisation_id
+            and not (line.report and line.report.is_reported)
+        ]
+
+    def meeting_step(self, position: int) -> MeetingStep | None:
+        """The meeting's `position`th area (from 1) in the plan's order; None past the ends."""
+        by_area = lines_by_area(self.lines)
+        areas = sorted(by_area, key=lambda area: area.position)
+        if not 1 <= position <= len(areas):
+            return None
+        area = areas[position - 1]
+        return MeetingStep(area, by_area[area], position, len(areas))
+
+
+@dataclass(frozen=True)
+class MeetingStep:
+    """One area of the round at the working group's meeting, and where it is in the walk."""
+
+    area: Area
+    lines: list[Line]
+    position: int
+    area_count: int
 
 
 def previous_round(rnd: FollowUpRound) -> FollowUpRound | None:

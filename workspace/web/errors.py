@@ -61,7 +61,7 @@ def is_database_unavailable(error: DBAPIError) -> bool:
 
 
 def _denied(error: Denied) -> Response:
-    return _page(403, _("Not allowed"), error.message)
+    return _page(error.status, _("Not allowed"), error.message)
 
 
 def _too_many(error: HTTPException) -> Response:

@@ -9,20 +9,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..extensions import db
 from ..forms import CloseRoundForm, EmptyForm, EvidenceForm, ReportForm, RoundForm
 from ..htmx import redirect_to, render
-from ..models import FollowUpRound, RoundKind
+from ..models import Assignment, FollowUpRound, Plan
 from ..policy import (
     Action,
-    Denied,
+    Locked,
+    RoundEntry,
     authorize,
-    can,
     get_evidence_or_404,
     get_plan_or_404,
     get_round_assignment_or_404,
     get_round_or_404,
-    plan_open,
 )
 from ..services import attachments, rounds
 from ..services.errors import StaleWrite, ValidationFailed
@@ -34,66 +32,30 @@ from .threads import post_in_thread
 bp = Blueprint("rounds", __name__)
 
 
-def _closed_message() -> str:
-    return _("The round is closed; its reports can no longer change.")
-
-
-def _refuse_closed_report(
-    rnd: FollowUpRound, assignment_id: int, refused_in: str, **forms: Any
-) -> Response:
-    """409 on the report page, what the user typed still in its form (`refused_in`: the
-    report, the evidence form or the evidence list), and why."""
-    context = _report_context(
-        rnd, assignment_id, refused=_closed_message(), refused_in=refused_in, **forms
-    )
-    return render("rounds/report.html", "report_form", 409, **context)
-
-
-def _refuse_report_in_closed_plan(
-    rnd: FollowUpRound, assignment: Any, refused_in: str, **forms: Any
-) -> Response | None:
-    """None when the user may report. When the plan was ended (replaced, not reopened),
-    403 on the report page with what the user typed and why; other refusals as usual."""
-    try:
-        authorize(current_user, Action.REPORT, assignment)
-    except Denied as denied:
-        if plan_open(rnd.plan):
-            raise
-        db.session.rollback()
-        context = _report_context(
-            rnd, assignment.id, refused=denied.message, refused_in=refused_in, **forms
-        )
-        return render("rounds/report.html", "report_form", 403, **context)
-    return None
-
-
 @bp.route("/plans/<int:plan_id>/rounds", methods=["GET", "POST"])
 @login_required
 def index(plan_id: int) -> Response:
-    """The plan's follow-up rounds, and for coordinators the form to open the next."""
+    """The plan's follow-up rounds, and for coordinators the form to open the next. A GET
+    may carry the kind and date picked so far: the title hint follows them."""
     plan = get_plan_or_404(current_user, plan_id)
-    # A GET may carry the kind and date picked so far: the title hint follows them.
-    form = RoundForm() if request.method == "POST" else RoundForm(formdata=request.args or None)
-    status = 200
-    if request.method == "POST":
-        authorize(current_user, Action.MANAGE_ROUNDS, plan)
+    if request.method == "GET":
+        return _round_list(plan, RoundForm(formdata=request.args or None))
+    authorize(current_user, Action.MANAGE_ROUNDS, plan)
+    form = RoundForm()
+    try:
         if form.validate():
-            try:
-                rnd = rounds.open_round(
-                    current_user,
-                    plan,
-                    form.kind.data,
-                    form.title.data,
-                    form.due_on.data,
-                    ask_if_past_due=not form.confirm_past_due.data,
-                )
-            except ValidationFailed as refused:
-                errors_onto(form, refused)
-            else:
-                flash(_("The round is open."), "info")
-                return redirect_to(url_for("rounds.show", round_id=rnd.id))
-        status = 422
-    kind = form.kind.data if form.kind.data in set(RoundKind) else RoundKind.WORKING_GROUP
+            picked = form.kind.data, form.title.data, form.due_on.data
+            rnd = rounds.open_round(
+                current_user, plan, *picked, ask_if_past_due=not form.confirm_past_due.data
+            )
+            flash(_("The round is open."), "info")
+            return redirect_to(url_for("rounds.show", round_id=rnd.id))
+    except ValidationFailed as refused:
+        errors_onto(form, refused)
+    return _round_list(plan, form, 422)
+
+
+def _round_list(plan: Plan, form: RoundForm, status: int = 200) -> Response:
     return render(
         "rounds/index.html",
         "round_list",
@@ -101,9 +63,7 @@ def index(plan_id: int) -> Response:
         plan=plan,
         rounds=rounds.rounds_of(plan),
         form=form,
-        suggestion=rounds.suggested_title(
-            RoundKind(kind), form.due_on.data or rounds.local_today()
-        ),
+        suggestion=rounds.title_hint(form.kind.data, form.due_on.data),
     )
 
 
@@ -113,20 +73,11 @@ def _round_context(
     personal_data: Any = (),
     **extra: Any,
 ) -> dict[str, Any]:
-    context = page_context.round_thread_context(rnd, comment_form, personal_data)
     overview = rounds.view(rnd)
     mine_only = request.args.get("show") == "mine-unreported"
-    lines = [
-        line
-        for line in overview.lines
-        if not mine_only
-        or (
-            line.assignment.organisation.id == current_user.organisation_id
-            and not (line.report and line.report.is_reported)
-        )
-    ]
+    lines = overview.unreported_of(current_user.organisation_id) if mine_only else overview.lines
     return {
-        **context,
+        **page_context.round_thread_context(rnd, comment_form, personal_data),
         "view": overview,
         "areas": rounds.lines_by_area(lines),
         "mine_only": mine_only,
@@ -149,23 +100,18 @@ def show(round_id: int) -> Response:
 def close(round_id: int) -> Response:
     """Close the round; its reports become a snapshot that no longer changes."""
     rnd = get_round_or_404(current_user, round_id)
-    authorize(current_user, Action.MANAGE_ROUNDS, rnd.plan)
-    form = CloseRoundForm()
-    status, extra = 422, {}
-    if not rnd.is_open:
-        # Closed meanwhile by someone else: say so on the round page, in place.
-        status, extra = 409, {"refused": _closed_message()}
-    elif form.validate():
-        try:
+    form, status, extra = CloseRoundForm(), 422, {}
+    try:
+        authorize(current_user, Action.CLOSE_ROUND, rnd)
+        if form.validate():
             rounds.close_round(current_user, rnd, form.council_evaluation.data)
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        except rounds.RoundClosed:
-            db.session.rollback()
-            status, extra = 409, {"refused": _closed_message()}
-        else:
             flash(_("The round is closed."), "info")
             return redirect_to(url_for("rounds.show", round_id=rnd.id))
+    except ValidationFailed as refused:
+        errors_onto(form, refused)
+    except Locked as refused:
+        # Closed meanwhile by someone else: say so on the round page, in place.
+        status, extra = refused.status, {"refused": refused.message}
     context = _round_context(rnd, close_form=form, **extra)
     return render("rounds/show.html", "round_body", status, **context)
 
@@ -180,24 +126,47 @@ def post_comment(round_id: int) -> Response:
     )
 
 
-def _report_context(rnd: FollowUpRound, assignment_id: int, **extra: Any) -> dict[str, Any]:
-    assignment = get_round_assignment_or_404(current_user, rnd, assignment_id)
+def _report_page(
+    rnd: FollowUpRound, assignment: Assignment, status: int = 200, **extra: Any
+) -> Response:
+    """The report page, with the forms as given in `extra` or as the report stands."""
     entry = rounds.find_report(rnd, assignment)
     form = extra.pop("form", None) or ReportForm(
         formdata=None,
         what_was_done=entry.what_was_done if entry else "",
         version=entry.version if entry else rounds.NO_REPORT_YET,
     )
-    return {
-        "round": rnd,
-        "assignment": assignment,
-        "entry": entry,
-        "form": form,
-        "evidence_form": extra.pop("evidence_form", None) or EvidenceForm(formdata=None),
-        "delete_form": EmptyForm(formdata=None),
-        "may_report": rnd.is_open and can(current_user, Action.REPORT, assignment),
+    if extra.get("conflict"):
+        # Saving again overwrites the report the user has now seen, and only that one.
+        form.version.data = entry.version if entry else rounds.NO_REPORT_YET
+        form.version.raw_data = [str(form.version.data)]
+    return render(
+        "rounds/report.html",
+        "report_form",
+        status,
+        round=rnd,
+        assignment=assignment,
+        report_entry=RoundEntry(rnd, assignment),
+        entry=entry,
+        form=form,
+        evidence_form=extra.pop("evidence_form", None) or EvidenceForm(formdata=None),
+        delete_form=EmptyForm(formdata=None),
         **extra,
-    }
+    )
+
+
+def _report_url(round_id: int, assignment_id: int) -> str:
+    return url_for("rounds.report", round_id=round_id, assignment_id=assignment_id)
+
+
+def _refused(
+    rnd: FollowUpRound, assignment: Assignment, refused: Locked, where: str, **forms: Any
+) -> Response:
+    """The report page saying why nothing changed (`where`: by the report, the evidence form
+    or the evidence list), what the user typed still in its form."""
+    return _report_page(
+        rnd, assignment, refused.status, refused=refused.message, refused_in=where, **forms
+    )
 
 
 @bp.route("/rounds/<int:round_id>/reports/<int:assignment_id>", methods=["GET", "POST"])
@@ -205,57 +174,42 @@ def _report_context(rnd: FollowUpRound, assignment_id: int, **extra: Any) -> dic
 def report(round_id: int, assignment_id: int) -> Response:
     """An assignment's report for the round: what was done, and the evidence."""
     rnd = get_round_or_404(current_user, round_id)
-    context = _report_context(rnd, assignment_id)
+    assignment = get_round_assignment_or_404(current_user, rnd, assignment_id)
     if request.method == "GET":
-        return render("rounds/report.html", "report_form", **context)
-    assignment = context["assignment"]
-    form = ReportForm()
-    if refused := _refuse_report_in_closed_plan(rnd, assignment, "report", form=form):
-        return refused
-    if not rnd.is_open:
-        return _refuse_closed_report(rnd, assignment_id, "report", form=form)
-    status, extra = 422, {}
-    if form.validate():
-        try:
+        return _report_page(rnd, assignment)
+    return _save_report(rnd, assignment)
+
+
+def _save_report(rnd: FollowUpRound, assignment: Assignment) -> Response:
+    """Save the report form: 422 with its messages, 409 when someone saved first or the
+    round has closed, 403 when the plan has ended; what the user typed is kept."""
+    form, status, extra = ReportForm(), 422, {}
+    try:
+        authorize(current_user, Action.REPORT, RoundEntry(rnd, assignment))
+        if form.validate():
             rounds.report(current_user, rnd, assignment, form.what_was_done.data, form.version.data)
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        except rounds.RoundClosed:
-            db.session.rollback()
-            return _refuse_closed_report(rnd, assignment_id, "report", form=form)
-        except Denied:
-            # The plan was ended between the check above and the save.
-            db.session.rollback()
-            db.session.refresh(rnd.plan)
-            if refused := _refuse_report_in_closed_plan(rnd, assignment, "report", form=form):
-                return refused
-            raise
-        except StaleWrite:
-            db.session.rollback()
-            status, extra = 409, {"conflict": True}
-        else:
             flash(_("The report is saved."), "info")
-            return redirect_to(
-                url_for("rounds.report", round_id=rnd.id, assignment_id=assignment.id)
-            )
-    context = _report_context(rnd, assignment_id, form=form, **extra)
-    if extra:
-        # Saving again overwrites the report the user has now seen, and only that one.
-        entry = context["entry"]
-        form.version.data = entry.version if entry else rounds.NO_REPORT_YET
-        form.version.raw_data = [str(form.version.data)]
-    return render("rounds/report.html", "report_form", status, **context)
+            return redirect_to(_report_url(rnd.id, assignment.id))
+    except ValidationFailed as refused:
+        errors_onto(form, refused)
+    except StaleWrite:
+        status, extra = 409, {"conflict": True}
+    except Locked as refused:
+        return _refused(rnd, assignment, refused, "report", form=form)
+    return _report_page(rnd, assignment, status, form=form, **extra)
 
 
 @answers_expired_page("rounds.report")
 def _report_form_again(message: str, round_id: int, assignment_id: int) -> Response:
     """The report form as the user left it, a fresh token in it, and why nothing was saved."""
     rnd = get_round_or_404(current_user, round_id)
-    context = _report_context(
-        rnd, assignment_id, form=ReportForm(), refused=message, refused_in="report"
-    )
-    authorize(current_user, Action.REPORT, context["assignment"])
-    return render("rounds/report.html", "report_form", 400, **context)
+    assignment = get_round_assignment_or_404(current_user, rnd, assignment_id)
+    form = ReportForm()
+    try:
+        authorize(current_user, Action.REPORT, RoundEntry(rnd, assignment))
+    except Locked as refused:
+        return _refused(rnd, assignment, refused, "report", form=form)
+    return _report_page(rnd, assignment, 400, form=form, refused=message, refused_in="report")
 
 
 @bp.post("/rounds/<int:round_id>/reports/<int:assignment_id>/evidence")
@@ -265,40 +219,27 @@ def add_evidence(round_id: int, assignment_id: int) -> Response:
     rnd = get_round_or_404(current_user, round_id)
     assignment = get_round_assignment_or_404(current_user, rnd, assignment_id)
     form = EvidenceForm()
-    if refused := _refuse_report_in_closed_plan(rnd, assignment, "evidence", evidence_form=form):
-        return refused
-    if not rnd.is_open:
-        return _refuse_closed_report(rnd, assignment_id, "evidence", evidence_form=form)
-    entry = rounds.find_report(rnd, assignment)
-    if entry is None:
-        form.title.errors = [_("Save the report first, then add its evidence.")]
-    elif form.validate():
-        upload = form.file.data if form.file.data and form.file.data.filename else None
-        try:
-            rounds.add_evidence(
-                current_user,
-                entry,
-                kind=form.kind.data,
-                title=form.title.data,
-                url=form.url.data,
-                source=form.source.data,
-                dated_on=form.dated_on.data,
-                registry_number=form.registry_number.data,
-                upload=upload.stream if upload else None,
-                filename=upload.filename if upload else None,
-            )
-        except ValidationFailed as refused:
-            errors_onto(form, refused)
-        except rounds.RoundClosed:
-            db.session.rollback()
-            return _refuse_closed_report(rnd, assignment_id, "evidence", evidence_form=form)
-        else:
+    try:
+        entry = rounds.report_for_evidence(current_user, rnd, assignment)
+        if form.validate():
+            rounds.add_evidence(current_user, entry, **_evidence_fields(form))
             flash(_("The evidence is added."), "info")
-            return redirect_to(
-                url_for("rounds.report", round_id=rnd.id, assignment_id=assignment.id)
-            )
-    context = _report_context(rnd, assignment_id, evidence_form=form)
-    return render("rounds/report.html", "report_form", 422, **context)
+            return redirect_to(_report_url(rnd.id, assignment.id))
+    except ValidationFailed as refused:
+        errors_onto(form, refused)
+    except Locked as refused:
+        return _refused(rnd, assignment, refused, "evidence", evidence_form=form)
+    return _report_page(rnd, assignment, 422, evidence_form=form)
+
+
+def _evidence_fields(form: EvidenceForm) -> dict[str, Any]:
+    """What the evidence form holds, as `rounds.add_evidence` takes it."""
+    upload = form.file.data if form.file.data and form.file.data.filename else None
+    return {
+        **{name: form[name].data for name in rounds.EVIDENCE_FIELDS},
+        "upload": upload.stream if upload else None,
+        "filename": upload.filename if upload else None,
+    }
 
 
 @bp.post("/evidence/<int:evidence_id>/delete")
@@ -307,19 +248,14 @@ def delete_evidence(evidence_id: int) -> Response:
     """Remove a piece of evidence (and its file) from a report in an open round."""
     evidence = get_evidence_or_404(current_user, evidence_id)
     entry = evidence.report
-    authorize(current_user, Action.REPORT, entry.assignment)
-    if not entry.round.is_open:
-        return _refuse_closed_report(entry.round, entry.assignment_id, "evidence-list")
-    if EmptyForm().validate_on_submit():
-        try:
+    try:
+        authorize(current_user, Action.REPORT, rounds.entry_of(entry))
+        if EmptyForm().validate_on_submit():
             rounds.remove_evidence(current_user, evidence)
-        except rounds.RoundClosed:
-            db.session.rollback()
-            return _refuse_closed_report(entry.round, entry.assignment_id, "evidence-list")
-        flash(_("The evidence is removed."), "info")
-    return redirect_to(
-        url_for("rounds.report", round_id=entry.round_id, assignment_id=entry.assignment_id)
-    )
+            flash(_("The evidence is removed."), "info")
+    except Locked as refused:
+        return _refused(entry.round, entry.assignment, refused, "evidence-list")
+    return redirect_to(_report_url(entry.round_id, entry.assignment_id))
 
 
 @bp.get("/evidence/<int:evidence_id>/file")
@@ -347,19 +283,16 @@ def meeting(round_id: int) -> Response:
     since the last round; decisions go into the round's thread."""
     rnd = get_round_or_404(current_user, round_id)
     overview = rounds.view(rnd)
-    by_area = rounds.lines_by_area(overview.lines)
-    areas = sorted(by_area, key=lambda area: area.position)
-    position = request.args.get("area", default=1, type=int)
-    if not 1 <= position <= len(areas):
+    step = overview.meeting_step(request.args.get("area", default=1, type=int))
+    if step is None:
         abort(404)
-    area = areas[position - 1]
     return render(
         "rounds/meeting.html",
         "meeting_body",
         **page_context.round_thread_context(rnd),
         view=overview,
-        area=area,
-        lines=by_area[area],
-        position=position,
-        area_count=len(areas),
+        area=step.area,
+        lines=step.lines,
+        position=step.position,
+        area_count=step.area_count,
     )
