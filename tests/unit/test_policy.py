@@ -30,7 +30,7 @@ LOCAL_PART = {
     Role.ADMIN: "admin",
 }
 
-# The table as DESIGN.md states it; a change to the policy must change this on purpose.
+# The table as agreed with the product owner; a change to the policy must change this on purpose.
 EXPECTED = {
     Action.VIEW_PLAN: {Role.VIEWER, Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.CHANGE_STATUS: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
@@ -47,6 +47,7 @@ EXPECTED = {
     Action.CORRECT_MEASUREMENT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.MANAGE_USERS: {Role.ADMIN},
     Action.VIEW_AUDIT_LOG: {Role.ADMIN},
+    Action.VIEW_MAIL_LOG: {Role.ADMIN},
     Action.EDIT_PLAN: {Role.COORDINATOR, Role.ADMIN},
     Action.READ_ACCESSIBILITY_REPORTS: {Role.ADMIN},
     Action.REOPEN_PLAN: {Role.COORDINATOR, Role.ADMIN},
