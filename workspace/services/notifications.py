@@ -5,6 +5,10 @@ service's `transaction.write()`, so the notification commits or rolls back with 
 that caused it. `notify_holders` addresses a function: whoever holds it today. The texts are
 rendered when shown or mailed, in the reader's language (`describe`), from a renderer each
 kind registers with `renders`.
+
+A secret a notification must carry only by mail (a one-time password link) goes in
+`params["secret_link"]`, a path on this site like `link`: renderers never put it in their
+text, so the in-app list never shows it; the mail adds it (`secret_link`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -41,6 +46,32 @@ class NotificationText:
     subject: str
     paragraphs: list[str] = field(default_factory=list)
     reason: str = ""
+
+
+# The params key of a link that is mailed but never shown in the app (see the module doc).
+SECRET_LINK = "secret_link"
+
+
+def mail_enabled() -> bool:
+    """Whether mails leave at all: a `MAIL_SERVER` is configured. Without one the UI says so
+    where it matters (a password link is then shown to the admin)."""
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def path_for(endpoint: str, *, anchor: str | None = None, **values: Any) -> str:
+    """A path on this site for a notification's `link`, built without a request (a trigger
+    may run from the command line): `url_for` without `_external`."""
+    adapter = current_app.url_map.bind(
+        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
+    )
+    path = adapter.build(endpoint, values)
+    return f"{path}#{anchor}" if anchor else path
+
+
+def secret_link(notification: Notification) -> str | None:
+    """The path a mail of this notification must carry and the app must not show."""
+    value = notification.params.get(SECRET_LINK)
+    return str(value) if value else None
 
 
 Renderer = Callable[[Notification], NotificationText]

@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize, comment_visible_to
-from . import audit, transaction
+from . import audit, transaction, watching
 from .errors import StaleWrite, ValidationFailed
 from .personal_data import find_identity_numbers
 from .text import clean
@@ -133,6 +133,7 @@ def post(
         db.session.add(comment)
         db.session.flush()
         audit.record(actor, "comment.posted", comment, visibility=visibility.value)
+        watching.commented(comment)
     return comment
 
 
