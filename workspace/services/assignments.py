@@ -77,7 +77,8 @@ def change_status(
             from_status=change.from_status.value if change.from_status else None,
             to_status=new_status.value,
         )
-        watching.status_changed(actor, change)
+        if at is None:  # back-dated history from before the workspace is not news
+            watching.status_changed(actor, change)
     return change
 
 

@@ -157,7 +157,7 @@ def _activity_changed_text(notification: Notification) -> notifications.Notifica
     if params.get("event") == "comment":
         said = _("%(who)s commented.", who=params["who"])
     else:
-        status = str(STATUS_LABELS[AssignmentStatus(params["status"])])
+        status = str(STATUS_LABELS[AssignmentStatus(params["status"])]).lower()
         said = _(
             "%(who)s changed the status of %(function)s to %(status)s.",
             who=params["who"],
