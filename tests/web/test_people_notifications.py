@@ -193,11 +193,18 @@ def test_ones_own_functions_activity_is_watched_without_a_toggle(app: Flask) -> 
     assert 'id="watch"' in page and "aria-pressed" not in page.split('id="watch"')[1][:600]
 
 
-def test_watchers_are_told_of_others_changes_and_comments(app: Flask) -> None:
+def _followed(app: Flask, *toggles: tuple[str, str]) -> int:
+    """Activity 1.1 (Alkoholhandläggare of Kramfors and Sollefteå, Polis), after its viewer
+    in each organisation named toggled "Bevaka" on or off."""
     with app.app_context():
         activity_id = assignment("kramfors", "Alkoholhandläggare").activity_id
-    _watch(app, "kramfors", "lasare", activity_id, "on")
-    _watch(app, "solleftea", "lasare", activity_id, "on")
+    for org, value in toggles:
+        _watch(app, org, "lasare", activity_id, value)
+    return activity_id
+
+
+def test_watchers_are_told_of_others_changes_and_comments(app: Flask) -> None:
+    activity_id = _followed(app, ("kramfors", "on"), ("solleftea", "on"))
     with app.test_request_context():
         elin = demo_user("solleftea", "handlaggare")
         own = assignment("solleftea", "Alkoholhandläggare")
@@ -246,10 +253,7 @@ def test_watchers_are_told_of_others_changes_and_comments(app: Flask) -> None:
 
 
 def test_one_who_stopped_following_is_told_nothing_more(app: Flask) -> None:
-    with app.app_context():
-        activity_id = assignment("kramfors", "Alkoholhandläggare").activity_id
-    _watch(app, "kramfors", "lasare", activity_id, "on")
-    _watch(app, "kramfors", "lasare", activity_id, "off")
+    _followed(app, ("kramfors", "on"), ("kramfors", "off"))
     with app.test_request_context():
         elin = demo_user("solleftea", "handlaggare")
         assignments.change_status(elin, assignment("solleftea", "Alkoholhandläggare"), "done")
