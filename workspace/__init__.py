@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from . import config as config_module
 from . import i18n
-from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, mail, migrate
 from .routing import IdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _configure(app: Flask, overrides: dict[str, Any]) -> None:
     env = {**os.environ, **{k: v for k, v in overrides.items() if isinstance(v, str)}}
     app.config.update(config_module.from_environment(app.instance_path, env))
+    app.config.update(config_module.mail_settings(env))
     app.config.update(overrides)
     if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
         # A restarted server leaves dead connections in the pool; test each one before use
@@ -84,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
+    mail.init_app(app)
 
 
 def _register_web(app: Flask) -> None:

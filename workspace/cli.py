@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from .extensions import db
 from .models import Organisation, OrganisationKind, Plan, User
-from .services import backup, demo, plans, users
+from .services import backup, demo, mailer, notifications, plans, rounds, users
 from .services.errors import ValidationFailed
 
 
@@ -234,6 +235,30 @@ def restore_command(path: Path, yes: bool) -> None:
         click.echo("The backup is from an older version: now run `flask db upgrade`.")
 
 
+@click.command("send-notifications")
+@with_appcontext
+def send_notifications() -> None:
+    """Run the time-based reminders, then mail every notification that is due (for cron or
+    a systemd timer, e.g. every minute). Safe to run twice at once, on several hosts."""
+    # An SMTP server that accepts the connection and then says nothing must not hang cron.
+    socket.setdefaulttimeout(60)
+    failed_triggers = notifications.run_scheduled(rounds.local_today())
+    if failed_triggers:
+        click.echo(f"{failed_triggers} reminder triggers failed; see the log.", err=True)
+    try:
+        report = notifications.send_due()
+    except mailer.MailConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if report.mail_off:
+        click.echo("Mail is off (MAIL_SERVER is not set): nothing was sent, the outbox is kept.")
+        return
+    where = f" to {mailer.mail_folder()}" if mailer.writes_files() else ""
+    click.echo(
+        f"Sent {report.mails} mails{where} ({report.sent} notifications); "
+        f"{report.retrying} to retry, {report.failed} failed, {report.not_mailed} not mailed."
+    )
+
+
 COMMANDS = (
     demo_data,
     create_organisation,
@@ -244,6 +269,7 @@ COMMANDS = (
     list_users,
     backup_command,
     restore_command,
+    send_notifications,
 )
 
 

@@ -74,6 +74,8 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "ACCESSIBILITY_REPORT_LIMIT": env.get("ACCESSIBILITY_REPORT_LIMIT", "10 per hour"),
         # How often an open page asks for others' changes.
         "POLL_SECONDS": _positive_int(env, "POLL_SECONDS", 15),
+        # Open rounds remind those who have not reported this many days before the due date.
+        "NOTIFY_DAYS_BEFORE_DUE": _positive_int(env, "NOTIFY_DAYS_BEFORE_DUE", 7),
     }
 
 
@@ -115,4 +117,46 @@ def _cookies(secure: bool) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+    }
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name}={raw!r} must be true or false.")
+
+
+def mail_settings(env: dict[str, str]) -> dict[str, Any]:
+    """Flask-Mail's settings and the outbox's own, from the environment.
+
+    No `MAIL_SERVER` means mail is off: `send-notifications` leaves the outbox alone (in
+    development it writes each mail to a file under instance/mail/ instead)."""
+    server = env.get("MAIL_SERVER", "").strip()
+    sender = env.get("MAIL_DEFAULT_SENDER", "").strip()
+    if server and not sender:
+        raise ConfigError(
+            "MAIL_SERVER is set but MAIL_DEFAULT_SENDER is not: set it to the address mails "
+            "come from, for example 'Samverkan <samverkan@kramfors.se>'."
+        )
+    hour = env.get("MAIL_DIGEST_HOUR", "").strip() or "7"
+    if not hour.isdigit() or int(hour) > 23:
+        raise ConfigError(f"MAIL_DIGEST_HOUR={hour!r} must be an hour from 0 to 23.")
+    return {
+        "MAIL_SERVER": server or None,
+        "MAIL_PORT": _positive_int(env, "MAIL_PORT", 25),
+        "MAIL_USE_TLS": _flag(env, "MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _flag(env, "MAIL_USE_SSL"),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", "").strip() or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", "") or None,
+        "MAIL_DEFAULT_SENDER": sender or "Samverkan <samverkan@localhost>",
+        # Whether to send is the outbox's decision (mail_enabled), not Flask-Mail's TESTING.
+        "MAIL_SUPPRESS_SEND": False,
+        # The site's address for links in mails, e.g. https://samverkan.kramfors.se; without
+        # it SERVER_NAME and PREFERRED_URL_SCHEME are used.
+        "PUBLIC_URL": env.get("PUBLIC_URL", "").strip().rstrip("/"),
+        # Daily digests go out once a day from this local hour on (BABEL_DEFAULT_TIMEZONE).
+        "MAIL_DIGEST_HOUR": int(hour),
     }

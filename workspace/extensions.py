@@ -8,6 +8,7 @@ from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -54,3 +55,5 @@ babel = Babel()
 compress = Compress()
 # Storage comes from RATELIMIT_STORAGE_URI: memory for one process, Redis for several.
 limiter = Limiter(key_func=get_remote_address)
+# Settings from MAIL_*; only `send-notifications` sends, from the outbox.
+mail = Mail()

@@ -13,6 +13,7 @@ from . import config, i18n, rich_text
 from .htmx import is_fragment_request
 from .models import NOTE_MAX_LENGTH, STATUS_LABELS, AssignmentStatus, Function
 from .policy import Action, can
+from .services import mentions
 
 
 def htmx_script() -> dict[str, Any]:
@@ -52,5 +53,6 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["file_size"] = i18n.file_size
     app.jinja_env.filters["function_names"] = function_names
     app.jinja_env.filters["rich_text"] = rich_text.render
+    app.jinja_env.filters["comment_html"] = mentions.comment_html
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

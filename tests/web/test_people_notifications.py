@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from tests.conftest import Auth
 from tests.factories import assignment, demo_user
-from workspace.extensions import db
+from tests.mail_server import SmtpServer
+from workspace.extensions import db, mail
 from workspace.models import (
     ActivityWatch,
     AssignmentStatus,
@@ -133,6 +134,30 @@ def test_with_mail_on_the_link_is_mailed_and_never_shown(app: Flask) -> None:
                 text = notifications.describe(row)
             assert secret not in " ".join([text.subject, *text.paragraphs, text.reason])
         assert secret not in row.link
+
+
+def test_the_mail_carries_the_link_and_it_works(app: Flask) -> None:
+    server = SmtpServer()
+    server.start()
+    try:
+        app.config.update(
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=server.port,
+            MAIL_DEFAULT_SENDER="samverkan@kramfors.test",
+            PUBLIC_URL="https://samverkan.kramfors.test",
+        )
+        mail.init_app(app)
+        _make_link(app)
+        result = app.test_cli_runner().invoke(args=["send-notifications"])
+        assert result.exit_code == 0, result.output
+        [message] = server.messages()
+    finally:
+        server.stop()
+    assert message["To"] == "lasare@kramfors.example"
+    plain = message.get_body(preferencelist=("plain",)).get_content()
+    assert "En länk för att välja ditt lösenord" in plain
+    token = plain.split("https://samverkan.kramfors.test/password/")[1].split()[0]
+    assert app.test_client().get(f"/password/{token}").status_code == 200
 
 
 def test_with_mail_off_the_admin_sees_the_link_and_nothing_is_mailed(app: Flask) -> None:
@@ -268,3 +293,14 @@ def test_the_watch_state_names_ones_functions(app: Flask, chosen: bool) -> None:
         state = watching.set_watching(anders, activity, chosen)
         assert [f.code for f in state.functions] == ["Alkoholhandläggare"]
         assert state.chosen is chosen and state.watching
+
+
+def test_a_watcher_the_comment_mentions_is_told_once(app: Flask) -> None:
+    _followed(app, ("kramfors", "on"))
+    with app.test_request_context():
+        elin = demo_user("solleftea", "handlaggare")
+        activity = assignment("solleftea", "Alkoholhandläggare").activity
+        threads.post(elin, activity.area.plan, activity, "Se detta @lasare@kramfors.example")
+        mentioned = [n.user.email for n in _rows(NotificationKind.MENTION)]
+        assert mentioned == ["lasare@kramfors.example"]
+        assert "lasare@kramfors.example" not in dict(_told(NotificationKind.ACTIVITY_CHANGED))

@@ -21,6 +21,11 @@ def utcnow() -> datetime:
     return _recorded_at.get() or datetime.now(UTC)
 
 
+def recording_history() -> bool:
+    """Inside `recorded_at`: what is written happened before the workspace."""
+    return _recorded_at.get() is not None
+
+
 @contextmanager
 def recorded_at(moment: datetime) -> Iterator[None]:
     """Record what the services write inside the block as done at `moment`.

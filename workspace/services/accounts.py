@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Notification, NotificationKind, PasswordLink, User
 from ..models.types import utcnow
 from ..policy import Action, authorize
-from . import audit, notifications, transaction
+from . import audit, mailer, notifications, transaction
 from .errors import ValidationFailed
 
 MIN_PASSWORD_LENGTH = 10
@@ -70,7 +70,7 @@ def _digest(token: str) -> str:
 def mails_password_link(user: User) -> bool:
     """Whether a new password link is mailed to `user` (mail is on and the account active)
     rather than shown to the admin to hand over."""
-    return notifications.mail_enabled() and user.is_active
+    return mailer.mail_enabled() and user.is_active
 
 
 def issue_password_link(actor: User, user: User) -> str:

@@ -34,7 +34,7 @@ from ..models import (
     Visibility,
 )
 from ..models.types import recorded_at, utcnow
-from . import indicators, plans, rounds, threads
+from . import indicators, plans, rounds, threads, transaction
 from .assignments import change_status
 from .organisations import appoint
 from .users import create_user, find_user
@@ -109,19 +109,20 @@ def load_demo_data() -> bool:
     if plans.find_plan(data["title"], data["period_start"]) is not None:
         return False
     plans.import_plan(data)
-    for slug, people in DEMO_PEOPLE.items():
-        organisation = db.session.execute(
-            select(Organisation).where(Organisation.slug == slug)
-        ).scalar_one()
-        for local_part, role, name, function_codes in people:
-            email = f"{local_part}@{slug}.example"
-            user = find_user(slug, email) or create_user(
-                organisation, email=email, name=name, role=role, password=DEMO_PASSWORD
-            )
-            for function in organisation.functions:
-                if function.code in function_codes:
-                    appoint(user, function)
-    db.session.commit()
+    # The people and the functions they hold, in one write.
+    with transaction.write():
+        for slug, people in DEMO_PEOPLE.items():
+            organisation = db.session.execute(
+                select(Organisation).where(Organisation.slug == slug)
+            ).scalar_one()
+            for local_part, role, name, function_codes in people:
+                email = f"{local_part}@{slug}.example"
+                user = find_user(slug, email) or create_user(
+                    organisation, email=email, name=name, role=role, password=DEMO_PASSWORD
+                )
+                for function in organisation.functions:
+                    if function.code in function_codes:
+                        appoint(user, function)
     plan = plans.find_plan(data["title"], data["period_start"])
     assert plan is not None
     now = utcnow()
@@ -471,10 +472,10 @@ def _snapshot_as_then(rnd: FollowUpRound) -> None:
     moved some assignments on recently, after these back-dated rounds. Only the demo does
     this, right after the services wrote the reports.
     """
-    for entry in rnd.reports:
-        moment = entry.reported_at or rnd.closed_at or utcnow()
-        entry.status = _status_then(entry.assignment, moment)[0]
-    db.session.commit()
+    with transaction.write():
+        for entry in rnd.reports:
+            moment = entry.reported_at or rnd.closed_at or utcnow()
+            entry.status = _status_then(entry.assignment, moment)[0]
 
 
 def _closed_round(plan: Plan, people: _People, story: YearTwo) -> FollowUpRound:

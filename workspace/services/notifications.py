@@ -8,19 +8,30 @@ kind registers with `renders`.
 
 A secret a notification must carry only by mail (a one-time password link) goes in
 `params["secret_link"]`, a path on this site like `link`: renderers never put it in their
-text, so the in-app list never shows it; the mail adds it (`secret_link`).
+text, so the in-app list never shows it; its mail links to it instead of `link`.
+
+Sending (`flask --app workspace send-notifications`, run by cron or a systemd timer): first the
+time-based triggers registered with `scheduled` (`run_scheduled`), then `send_due` mails what is
+due. Rows are claimed atomically before sending, so two runs at once never mail a row twice;
+a failure is retried with backoff and, after the last attempt, recorded as failed. A run that
+crashed leaves claimed rows behind: after `STALE_CLAIM` they are pending again (a mail that
+had left just before the crash may then be sent twice; none is ever lost).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_mail import Message
+from sqlalchemy import or_, select, update
 
 from ..extensions import db
 from ..models import (
@@ -34,8 +45,10 @@ from ..models import (
     NotificationSetting,
     User,
 )
-from ..models.types import utcnow
+from ..models.types import recording_history, utcnow
 from ..policy import may_report
+from . import mailer
+from .transaction import write
 
 
 @dataclass(frozen=True)
@@ -50,12 +63,6 @@ class NotificationText:
 
 # The params key of a link that is mailed but never shown in the app (see the module doc).
 SECRET_LINK = "secret_link"
-
-
-def mail_enabled() -> bool:
-    """Whether mails leave at all: a `MAIL_SERVER` is configured. Without one the UI says so
-    where it matters (a password link is then shown to the admin)."""
-    return bool(current_app.config.get("MAIL_SERVER"))
 
 
 def path_for(endpoint: str, *, anchor: str | None = None, **values: Any) -> str:
@@ -155,7 +162,10 @@ def notify(
         reason=reason or {},
         dedupe_key=dedupe_key,
         deliver_after=deliver_after or utcnow(),
-        mail_state=MailState.NOT_MAILED if wanted is Delivery.NEVER else MailState.PENDING,
+        # History recorded from before the workspace (the demo's past year) is not mailed.
+        mail_state=MailState.NOT_MAILED
+        if wanted is Delivery.NEVER or recording_history()
+        else MailState.PENDING,
     )
     db.session.add(notification)
     return notification
@@ -174,12 +184,16 @@ def notify_holders(
     params: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
     deliver_after: datetime | None = None,
+    exclude: Collection[int] = (),
 ) -> list[Notification]:
-    """Tell whoever holds each function today; `dedupe_key`, if given, is made unique per
+    """Tell whoever holds each function today, but not the users whose ids are in
+    `exclude` (say, the author of the change); `dedupe_key`, if given, is made unique per
     function and holder. The reason names the function."""
     written = []
     for function in functions:
         for holder in holders_who_report(function):
+            if holder.id in exclude:
+                continue
             key = f"{dedupe_key}:function={function.id}:user={holder.id}" if dedupe_key else None
             notification = notify(
                 holder,
@@ -193,3 +207,267 @@ def notify_holders(
             if notification is not None:
                 written.append(notification)
     return written
+
+
+# --- Time-based triggers -------------------------------------------------------------------
+
+Scheduled = Callable[[date], None]
+_SCHEDULED: list[Scheduled] = []
+
+
+def scheduled(function: Scheduled) -> Scheduled:
+    """Register a time-based trigger (a round's reminders…) that `send-notifications` runs
+    before sending, with today's date. It owns its transaction and must be safe to run many
+    times a day: give its notifications a `dedupe_key`."""
+    _SCHEDULED.append(function)
+    return function
+
+
+def run_scheduled(today: date) -> int:
+    """Run every registered trigger; one that fails is logged and the others still run.
+    Returns how many failed."""
+    failed = 0
+    for function in list(_SCHEDULED):
+        try:
+            function(today)
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("scheduled notification trigger %s failed", function)
+            failed += 1
+    return failed
+
+
+# --- Sending the outbox --------------------------------------------------------------------
+
+MAX_ATTEMPTS = 4
+# The wait after the 1st, 2nd and 3rd failed attempt; the 4th gives up.
+BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(minutes=120))
+# A claim older than this belongs to a run that crashed.
+STALE_CLAIM = timedelta(hours=1)
+# Rows claimed at a time: a long run never holds more than this many unsent.
+CLAIM_BATCH = 50
+
+
+@dataclass
+class SendReport:
+    """What one `send_due` run did, counted in notifications (a digest counts each row)."""
+
+    mail_off: bool = False
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    not_mailed: int = 0
+    mails: int = 0
+
+
+@dataclass
+class _Mail:
+    user_id: int
+    ids: list[int]
+    digest: bool
+
+
+def digest_cutoff(now: datetime) -> datetime:
+    """The latest daily digest time at or before `now`: MAIL_DIGEST_HOUR o'clock local time.
+    A user's daily rows go out together once the oldest was written before it, so each user
+    gets at most one digest a day, at or after that hour."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    local = now.astimezone(zone)
+    cutoff = datetime.combine(local.date(), time(current_app.config["MAIL_DIGEST_HOUR"]), zone)
+    if cutoff > local:
+        cutoff -= timedelta(days=1)
+    return cutoff
+
+
+def _due(now: datetime) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(
+                Notification.mail_state == MailState.PENDING,
+                Notification.deliver_after <= now,
+                or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+            )
+            .order_by(Notification.id)
+        )
+    )
+
+
+def _plan_mails(rows: list[Notification], now: datetime) -> tuple[list[_Mail], list[int]]:
+    """The mails to send now, and the rows that will never be mailed (recipient inactive or
+    now wanting this kind in the app only). Daily rows wait until their digest is due."""
+    mails: list[_Mail] = []
+    digests: dict[int, list[Notification]] = {}
+    never: list[int] = []
+    for row in rows:
+        wanted = delivery_for(row.user, row.kind) if row.user.is_active else Delivery.NEVER
+        if wanted is Delivery.NEVER:
+            never.append(row.id)
+        elif wanted is Delivery.DAILY:
+            digests.setdefault(row.user_id, []).append(row)
+        else:
+            mails.append(_Mail(row.user_id, [row.id], digest=False))
+    cutoff = digest_cutoff(now)
+    for user_id, daily in digests.items():
+        if min(row.deliver_after for row in daily) <= cutoff:
+            mails.append(_Mail(user_id, [row.id for row in daily], digest=True))
+    return mails, never
+
+
+def _claim(ids: list[int], run_id: str, now: datetime) -> dict[int, Notification]:
+    """Mark the rows that are still pending as this run's, atomically, and return them.
+
+    PostgreSQL locks them first and skips rows another run has locked; SQLite has one writer
+    at a time, so the guarded UPDATE alone decides. Either way a row is claimed once."""
+    with write():
+        if db.session.get_bind().dialect.name == "postgresql":
+            ids = list(
+                db.session.scalars(
+                    select(Notification.id)
+                    .where(Notification.id.in_(ids), Notification.mail_state == MailState.PENDING)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+        if ids:
+            db.session.execute(
+                update(Notification)
+                .where(Notification.id.in_(ids), Notification.mail_state == MailState.PENDING)
+                .values(mail_state=MailState.SENDING, claimed_by=run_id, claimed_at=now),
+                execution_options={"synchronize_session": False},
+            )
+    claimed = db.session.scalars(
+        select(Notification).where(
+            Notification.claimed_by == run_id, Notification.mail_state == MailState.SENDING
+        )
+    )
+    return {row.id: row for row in claimed}
+
+
+def release_stale_claims(now: datetime) -> None:
+    """Rows claimed by a run that never finished are pending again."""
+    with write():
+        db.session.execute(
+            update(Notification)
+            .where(
+                Notification.mail_state == MailState.SENDING,
+                Notification.claimed_at < now - STALE_CLAIM,
+            )
+            .values(mail_state=MailState.PENDING, claimed_by=None, claimed_at=None),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _message(rows: list[Notification], digest: bool) -> Message:
+    """The mail for one user's rows, in the user's language, from the kinds' renderers."""
+    user = rows[0].user
+    languages = current_app.config["LANGUAGES"]
+    locale = user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        items = []
+        for row in rows:
+            text = describe(row)
+            link = mailer.absolute(secret_link(row) or row.link)
+            items.append(mailer.MailItem(text.subject, text.paragraphs, text.reason, link))
+        subject = (
+            ngettext("%(num)d new notification", "%(num)d new notifications", len(items))
+            if digest
+            else items[0].subject
+        )
+        return mailer.compose(
+            user.email,
+            subject,
+            items,
+            digest=digest,
+            mandatory=not digest and rows[0].kind in MANDATORY_KINDS,
+        )
+
+
+def _record_sent(rows: list[Notification], report: SendReport) -> None:
+    with write():
+        for row in rows:
+            row.mail_state = MailState.SENT
+            row.mailed_at = utcnow()
+            row.next_attempt_at = None
+            row.claimed_by = None
+    report.sent += len(rows)
+    report.mails += 1
+
+
+def _record_failure(
+    rows: list[Notification], error: BaseException, now: datetime, report: SendReport
+) -> None:
+    """One more attempt used: try again after the backoff, or give up after the last."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    with write():
+        for row in rows:
+            row.attempts += 1
+            row.last_error = message
+            row.claimed_by = None
+            if row.attempts >= MAX_ATTEMPTS:
+                row.mail_state = MailState.FAILED
+                row.next_attempt_at = None
+                report.failed += 1
+            else:
+                row.mail_state = MailState.PENDING
+                row.next_attempt_at = now + BACKOFF[row.attempts - 1]
+                report.retrying += 1
+
+
+def _record_not_mailed(rows: Iterable[Notification], report: SendReport) -> None:
+    with write():
+        for row in rows:
+            row.mail_state = MailState.NOT_MAILED
+            row.claimed_by = None
+            report.not_mailed += 1
+
+
+def _send_batch(
+    mails: list[_Mail], claimed: dict[int, Notification], now: datetime, report: SendReport
+) -> None:
+    """Send the claimed part of each mail over one connection; every claimed row ends the
+    batch sent, pending for a retry, or failed, whatever goes wrong."""
+    waiting: list[tuple[list[Notification], bool]] = []
+    for mail in mails:
+        rows = [claimed[i] for i in mail.ids if i in claimed]
+        if rows:
+            waiting.append((rows, mail.digest))
+    try:
+        with mailer.transport() as transport:
+            while waiting:
+                rows, digest = waiting[0]
+                try:
+                    transport.send(_message(rows, digest))
+                except Exception as exc:
+                    _record_failure(rows, exc, now, report)
+                else:
+                    _record_sent(rows, report)
+                waiting.pop(0)
+    except Exception as exc:  # the server could not be reached, or went away
+        for rows, _digest in waiting:
+            _record_failure(rows, exc, now, report)
+
+
+def send_due(now: datetime | None = None, run_id: str | None = None) -> SendReport:
+    """Mail every notification that is due, once; record each outcome on its row.
+
+    Mail off (no MAIL_SERVER) leaves the outbox untouched, except in development, where the
+    mails are written to instance/mail/ and marked sent."""
+    if not mailer.mail_enabled() and not mailer.writes_files():
+        return SendReport(mail_off=True)
+    mailer.public_url()  # refuse before claiming anything if links cannot be made
+    now = now or utcnow()
+    run_id = run_id or uuid.uuid4().hex
+    report = SendReport()
+    release_stale_claims(now)
+    mails, never = _plan_mails(_due(now), now)
+    if never:
+        _record_not_mailed(_claim(never, run_id, now).values(), report)
+    batch: list[_Mail] = []
+    for mail in [*mails, None]:
+        if mail is not None:
+            batch.append(mail)
+        if batch and (mail is None or sum(len(m.ids) for m in batch) >= CLAIM_BATCH):
+            claimed = _claim([i for m in batch for i in m.ids], run_id, now)
+            _send_batch(batch, claimed, now, report)
+            batch = []
+    return report

@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..policy import Action, RoundEntry, authorize, reports_for_partners
-from . import attachments, audit, transaction
+from . import attachments, audit, round_notifications, transaction
 from .errors import StaleWrite, ValidationFailed
 from .plans import current_assignments_of
 from .text import clean
@@ -48,7 +48,8 @@ def open_round(
     *,
     ask_if_past_due: bool = False,
 ) -> FollowUpRound:
-    """A coordinator opens a round in which every assignment's organisation reports.
+    """A coordinator opens a round in which every assignment's organisation reports; the
+    holders of each function with assignments in it are told what to report, by when.
 
     Left empty, the title follows the kind and the due date, made unique within the plan.
     With `ask_if_past_due` (a person at the form who has not confirmed yet) a due date that
@@ -81,6 +82,7 @@ def open_round(
     with transaction.write():
         rnd = _add_round(plan, kind, title, derived, due_on, actor)
         audit.record(actor, "round.opened", rnd, title=rnd.title, kind=rnd.kind.value)
+        round_notifications.notify_opened(rnd)
     return rnd
 
 

@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize, comment_visible_to
-from . import audit, transaction, watching
+from . import audit, mentions, transaction, watching
 from .errors import StaleWrite, ValidationFailed
 from .personal_data import find_identity_numbers
 from .text import clean
@@ -115,7 +115,8 @@ def post(
     *,
     confirmed_no_personal_data: bool = False,
 ) -> Comment:
-    """Post a comment in the thread about `subject` and commit."""
+    """Post a comment in the thread about `subject` and commit; whoever it mentions is told
+    in the same transaction."""
     authorize(actor, Action.COMMENT, plan)
     try:
         visibility = Visibility(visibility)
@@ -133,7 +134,8 @@ def post(
         db.session.add(comment)
         db.session.flush()
         audit.record(actor, "comment.posted", comment, visibility=visibility.value)
-        watching.commented(comment)
+        mentioned = mentions.notify_mentioned(comment)
+        watching.commented(comment, told={n.user_id for n in mentioned})
     return comment
 
 
@@ -161,9 +163,12 @@ def edit(
     with transaction.write():
         _check_version(comment, expected_version)
         authorize(actor, Action.EDIT_COMMENT, comment)
+        previous_body = comment.body
         comment.body = _checked_body(body, confirmed_no_personal_data)
         comment.edited_at = utcnow()
         audit.record(actor, "comment.edited", comment)
+        # Only a mention the edit adds is news; those already there were told at posting.
+        mentions.notify_mentioned(comment, previous_body)
     return comment
 
 

@@ -8,7 +8,7 @@ may read it, in the change's own transaction; its default delivery is the daily 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from ..models import (
     User,
 )
 from ..policy import Action, authorize, can
-from . import notifications, transaction
+from . import mentions, notifications, transaction
 
 
 @dataclass(frozen=True)
@@ -133,19 +133,18 @@ def status_changed(actor: User, change: StatusChange) -> None:
     )
 
 
-def commented(comment: Comment) -> None:
+def commented(comment: Comment, *, told: Collection[int] = ()) -> None:
     """Tell the watchers of the comment's activity (if it is about one) who may read it; an
-    internal comment reaches only its own organisation's watchers (the read rule)."""
+    internal comment reaches only its own organisation's watchers (the read rule). Those
+    `told` already (the comment mentions them) hear of it once."""
     activity = comment.thread.activity
     if activity is None:
         return
     _tell_watchers(
         activity,
         comment.author,
-        lambda user: can(user, Action.READ_COMMENT, comment),
-        link=notifications.path_for(
-            "activities.show", activity_id=activity.id, anchor=f"comment-{comment.id}"
-        ),
+        lambda user: user.id not in told and can(user, Action.READ_COMMENT, comment),
+        link=mentions.comment_path(comment),
         params={"event": "comment", "who": comment.author.name},
         dedupe_key=f"activity_changed:comment={comment.id}",
     )
