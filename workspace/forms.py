@@ -45,6 +45,7 @@ from .models import (
     RoundKind,
     Visibility,
 )
+from .services.notifications import CHOOSABLE_KINDS, DELIVERY_LABELS, KIND_LABELS
 from .services.plans import OverviewFilters
 from .services.text import without_invisible
 
@@ -420,4 +421,21 @@ class AccessibilityReportForm(Form):
     contact_email = EmailField(
         _l("Your email address, if you want an answer (optional)"),
         render_kw={"autocomplete": "email"},
+    )
+
+
+class NotificationSettingsForm(Form):
+    """How the user wants each kind of notification they may choose for; the fields, one per
+    kind, are added below. Mandatory kinds have none: a forged one is not even read."""
+
+
+for _kind in CHOOSABLE_KINDS:
+    setattr(
+        NotificationSettingsForm,
+        _kind.value,
+        RadioField(
+            KIND_LABELS[_kind],
+            choices=[SelectChoice(d.value, label) for d, label in DELIVERY_LABELS.items()],
+            validators=[InputRequired(_l("Choose how you want these notifications."))],
+        ),
     )

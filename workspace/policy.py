@@ -41,6 +41,7 @@ from .models import (
     Function,
     Indicator,
     Measurement,
+    Notification,
     Organisation,
     Plan,
     Report,
@@ -68,6 +69,7 @@ class Action(StrEnum):
     CORRECT_MEASUREMENT = "correct_measurement"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
+    VIEW_MAIL_LOG = "view_mail_log"
     EDIT_PLAN = "edit_plan"
     READ_ACCESSIBILITY_REPORTS = "read_accessibility_reports"
     REOPEN_PLAN = "reopen_plan"
@@ -255,6 +257,10 @@ RULES: dict[Action, Rule] = {
     ),
     Action.VIEW_AUDIT_LOG: Rule(
         Role.ADMIN, _own_organisation, _l("Only your organisation's admins read its audit log.")
+    ),
+    # What was mailed to its users: the recipient, kind and outcome, never the text.
+    Action.VIEW_MAIL_LOG: Rule(
+        Role.ADMIN, _own_organisation, _l("Only your organisation's admins read its mail log.")
     ),
     # The plan's content (areas, activities, goals, responsible functions) is coordinated.
     Action.EDIT_PLAN: Rule(
@@ -550,4 +556,15 @@ def get_user_or_404(actor: User, user_id: int) -> User:
         select(User).where(
             User.id == user_id, User.organisation_id == bindparam("organisation_id")
         ),
+    )
+
+
+def get_notification_or_404(user: User, notification_id: int) -> Notification:
+    """One of the user's own notifications; anyone else's does not exist here."""
+    return _one_or_404(
+        user,
+        select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == bindparam("user_id")
+        ),
+        user_id=user.id,
     )

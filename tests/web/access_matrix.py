@@ -26,6 +26,7 @@ from workspace.models import (
     FollowUpRound,
     Function,
     Indicator,
+    NotificationKind,
     Organisation,
     OrganisationKind,
     Plan,
@@ -36,7 +37,15 @@ from workspace.models import (
     Visibility,
 )
 from workspace.policy import RULES, Action
-from workspace.services import accounts, content, indicators, rounds, threads, users
+from workspace.services import (
+    accounts,
+    content,
+    indicators,
+    notifications,
+    rounds,
+    threads,
+    users,
+)
 from workspace.services.organisations import ensure_organisation
 
 OWNER = "kramfors"  # owns every object the matrix requests
@@ -89,6 +98,7 @@ class Seen(Enum):
     NO_OBJECT = "the endpoint names no object"
     SHARED = "every participant of the plan (shared plan content)"
     PRIVATE = "only the owning organisation (tenant-private)"
+    RECIPIENT = "only the user it is addressed to (the owner's member): one's own notification"
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,8 @@ def _sees(seen: Seen, who: Identity) -> bool:
         return who.org in (OWNER, OTHER)
     if seen is Seen.PRIVATE:
         return who.org == OWNER
+    if seen is Seen.RECIPIENT:
+        return who.is_author
     return True
 
 
@@ -154,10 +166,10 @@ class Route:
             return Outcome.ALLOW
         if who.role is None:
             return Outcome.LOGIN
-        if guard is Open.LOGGED_IN:
-            return Outcome.ALLOW
         if not _sees(self.seen, who):
             return Outcome.HIDE
+        if guard is Open.LOGGED_IN:
+            return Outcome.ALLOW
         allowed = any(
             who.role.at_least(RULES[g.action].min_role) and _in_scope(g.scope, who) for g in guard
         )
@@ -324,6 +336,16 @@ class World:
         return user.id
 
     @cached_property
+    def notification_id(self) -> int:
+        """A notification addressed to the owner's member, and so to nobody else."""
+        recipient = self._user(AUTHOR_ROLE)
+        written = notifications.notify(
+            recipient, NotificationKind.FUNCTION_VACANT, link=f"/plans/{self.plan_id}"
+        )
+        db.session.commit()
+        return written.id
+
+    @cached_property
     def password_token(self) -> str:
         return accounts.issue_password_link(
             self._user(Role.ADMIN), db.session.get(User, self.user_id)
@@ -430,6 +452,19 @@ MATRIX: dict[str, Route] = {
     "account.set_password": Route(
         {"GET": PUBLIC, "POST": PUBLIC}, args=lambda world: {"token": world.password_token}
     ),
+    # One's own notifications and their settings; the mail log is its organisation's admins'.
+    "notifications.index": Route({"GET": LOGGED_IN}),
+    "notifications.mark_all_read": Route({"POST": LOGGED_IN}),
+    "notifications.mark_read": Route(
+        {"POST": LOGGED_IN},
+        Seen.RECIPIENT,
+        lambda world: {"notification_id": world.notification_id},
+    ),
+    "notifications.settings": Route(
+        {"GET": LOGGED_IN, "POST": LOGGED_IN},
+        body={kind.value: "daily" for kind in notifications.CHOOSABLE_KINDS},
+    ),
+    "notifications.mail_log": Route({"GET": grant(A.VIEW_MAIL_LOG, OWN)}),
     # Plans: shared by every participant.
     "plans.start": Route({"GET": LOGGED_IN}),
     "plans.index": Route({"GET": LOGGED_IN}),

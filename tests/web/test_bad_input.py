@@ -32,13 +32,16 @@ from workspace.extensions import db
 from workspace.models import (
     Aggregation,
     AssignmentStatus,
+    Delivery,
     EvidenceKind,
+    NotificationKind,
     Period,
     Role,
     RoundKind,
     Visibility,
 )
-from workspace.services import accounts, indicators, rounds, threads
+from workspace.services import accounts, indicators, notifications, rounds, threads
+from workspace.services.notifications import CHOOSABLE_KINDS
 
 settings.register_profile(
     "ci",
@@ -169,6 +172,7 @@ class Targets:
     evidence: int
     colleague: int
     token: str
+    notification: int
 
 
 @dataclass(frozen=True)
@@ -226,6 +230,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "account.set_password": Endpoint(
         lambda t: f"/password/{t.token}", {"password": text_field}, user=None
+    ),
+    "notifications.mark_read": Endpoint(lambda t: f"/notifications/{t.notification}/read", {}),
+    "notifications.mark_all_read": Endpoint(lambda t: "/notifications/read", {}),
+    "notifications.settings": Endpoint(
+        lambda t: "/account/notifications",
+        {kind.value: lambda: choice(*[d.value for d in Delivery]) for kind in CHOOSABLE_KINDS}
+        | {"password_link": lambda: choice(*[d.value for d in Delivery])},
     ),
     "activities.add_indicator": Endpoint(
         lambda t: f"/activities/{t.activity}/indicators", INDICATOR_FIELDS
@@ -375,6 +386,7 @@ def _targets(app: Flask) -> Targets:
         comment = threads.post(actor, plan, own.activity, "Ett första inlägg.", Visibility.SHARED)
         colleague = demo_user("kramfors", "lasare")
         token = accounts.issue_password_link(actor, colleague)
+        mine = notifications.notify(actor, NotificationKind.FUNCTION_VACANT, link="/plans/1")
         db.session.commit()
         return Targets(
             plan=plan.id,
@@ -388,6 +400,7 @@ def _targets(app: Flask) -> Targets:
             evidence=evidence.id,
             colleague=colleague.id,
             token=token,
+            notification=mine.id,
         )
 
 
@@ -605,6 +618,11 @@ BAD_GETS = [
     ("/admin/audit?since=%00", 400),
     ("/admin/audit?action=%00", 400),
     ("/admin/audit.csv?since=nonsense", 200),
+    ("/notifications?page=-1", 200),
+    ("/notifications?page=abc", 200),
+    (f"/notifications?page={HUGE}", 200),
+    ("/admin/mail-log?page=abc", 200),
+    (f"/admin/mail-log?page={HUGE}", 200),
     ("/login?organisation=%00&next=%00", 200),
     ("/login?next=/plans/%00", 200),
     ("/assignments/{assignment}/status/edit?next=%00", 200),

@@ -114,6 +114,7 @@ ACTION_LABELS = {
     "user.password_link_issued": _l("Password link issued"),
     "account.password_changed": _l("Password changed"),
     "account.password_set_with_link": _l("Password set with a link"),
+    "notifications.settings_changed": _l("Notification settings changed"),
     "function.appointed": _l("Function appointed"),
     "function.relieved": _l("Function relieved"),
     "assignment.status_changed": _l("Status changed"),

@@ -30,8 +30,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_mail import Message
-from sqlalchemy import or_, select, update
+from sqlalchemy import ScalarSelect, Select, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import (
@@ -47,7 +52,7 @@ from ..models import (
 )
 from ..models.types import recording_history, utcnow
 from ..policy import may_report
-from . import mailer
+from . import audit, mailer
 from .transaction import write
 
 
@@ -471,3 +476,158 @@ def send_due(now: datetime | None = None, run_id: str | None = None) -> SendRepo
             _send_batch(batch, claimed, now, report)
             batch = []
     return report
+
+
+# --- Reading them in the app, and one's own settings -----------------------------------------
+
+KIND_LABELS: dict[NotificationKind, LazyString] = {
+    NotificationKind.ROUND_OPENED: _l("A follow-up round is opened"),
+    NotificationKind.DUE_SOON: _l("A report is due soon"),
+    NotificationKind.DUE_TODAY: _l("A report is due today"),
+    NotificationKind.OVERDUE: _l("Reports are missing after the due date"),
+    NotificationKind.FUNCTION_VACANT: _l("A function is left vacant"),
+    NotificationKind.MENTION: _l("You or your function is mentioned"),
+    NotificationKind.ACTIVITY_CHANGED: _l("News on an activity you follow"),
+    NotificationKind.PASSWORD_LINK: _l("A link to set your password"),
+}
+DELIVERY_LABELS: dict[Delivery, LazyString] = {
+    Delivery.IMMEDIATE: _l("At once"),
+    Delivery.DAILY: _l("Daily digest"),
+    Delivery.NEVER: _l("Never"),
+}
+MAIL_STATE_LABELS: dict[MailState, LazyString] = {
+    MailState.PENDING: _l("Waiting to be sent"),
+    MailState.SENDING: _l("Being sent"),
+    MailState.SENT: _l("Sent"),
+    MailState.FAILED: _l("Failed"),
+    MailState.NOT_MAILED: _l("Not mailed"),
+}
+# The kinds a user chooses the delivery of, in the order the settings page lists them.
+CHOOSABLE_KINDS = [kind for kind in NotificationKind if kind not in MANDATORY_KINDS]
+
+
+def describe_in_list(notification: Notification) -> NotificationText:
+    """`describe`, or a plain line for a kind whose wording is not registered yet, so a
+    list of notifications never fails on one of them."""
+    if notification.kind in _RENDERERS:
+        return describe(notification)
+    return NotificationText(
+        str(KIND_LABELS[notification.kind]), [], reason_text(notification.reason)
+    )
+
+
+def unread_count_of(user_id: Any) -> ScalarSelect[int]:
+    """The user's unread notifications as a scalar subquery, so the user's own row and the
+    header's count come in one query."""
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def load_with_unread(user_id: int) -> tuple[User | None, int]:
+    """The user and how many notifications they have not read, in one query (the session's
+    user is loaded on every request; the header shows the count)."""
+    row = db.session.execute(
+        select(User, unread_count_of(User.id)).where(User.id == user_id)
+    ).one_or_none()
+    return (row[0], row[1]) if row is not None else (None, 0)
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(unread_count_of(user.id))) or 0
+
+
+def notifications_of(user: User) -> Select[tuple[Notification]]:
+    """The user's own notifications, newest first, for `db.paginate`."""
+    return (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def mark_read(user: User, notification: Notification) -> None:
+    """Mark one of the user's notifications read (again is a no-op)."""
+    if notification.user_id != user.id:
+        raise ValueError("not the user's notification")
+    with write():
+        if notification.read_at is None:
+            notification.read_at = utcnow()
+
+
+def mark_all_read(user: User) -> int:
+    """Mark every unread notification of the user read; how many were."""
+    with write():
+        result = db.session.execute(
+            update(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
+    return result.rowcount or 0
+
+
+def settings_of(user: User) -> dict[NotificationKind, Delivery]:
+    """How the user gets each kind they may choose for: their choice or the default."""
+    chosen = dict(
+        db.session.execute(
+            select(NotificationSetting.kind, NotificationSetting.delivery).where(
+                NotificationSetting.user_id == user.id
+            )
+        ).all()
+    )
+    return {kind: chosen.get(kind, DEFAULT_DELIVERY[kind]) for kind in CHOOSABLE_KINDS}
+
+
+def save_settings(user: User, choices: dict[NotificationKind, Delivery]) -> None:
+    """Store the user's choice per kind, with one audit row naming what changed.
+
+    Mandatory kinds are never stored: a forged choice for one is ignored, it is always mailed.
+    Each kind is its own row, written by an upsert, so saving the same choices twice changes
+    nothing, and two tabs of the same user saving at once cannot fail on each other: each
+    kind ends with the later tab's choice (last write wins per kind, as the user asked)."""
+    current = settings_of(user)
+    changed = {
+        kind: delivery
+        for kind, delivery in choices.items()
+        if kind in current and current[kind] is not delivery
+    }
+    if not changed:
+        return
+    with write():
+        for kind, delivery in changed.items():
+            db.session.execute(_upsert_setting(user.id, kind, delivery))
+        audit.record(
+            user,
+            "notifications.settings_changed",
+            user,
+            changed={kind.value: delivery.value for kind, delivery in changed.items()},
+        )
+
+
+def _upsert_setting(user_id: int, kind: NotificationKind, delivery: Delivery) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(NotificationSetting).values(user_id=user_id, kind=kind, delivery=delivery)
+    return statement.on_conflict_do_update(
+        index_elements=[NotificationSetting.user_id, NotificationSetting.kind],
+        set_={"delivery": statement.excluded.delivery},
+    )
+
+
+def mail_log(organisation_id: int) -> Select[tuple[Notification]]:
+    """What was (or is to be) mailed to the organisation's users, newest first: for its
+    admins. The rows' texts and params are not for them; the log shows only the outcome."""
+    return (
+        select(Notification)
+        .join(Notification.user)
+        .where(Notification.organisation_id == organisation_id)
+        .options(contains_eager(Notification.user))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def first_line(error: str | None) -> str:
+    """An error's first line, for a log that must not show more than that."""
+    return (error or "").strip().splitlines()[0][:200] if (error or "").strip() else ""

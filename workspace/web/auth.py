@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..forms import EmptyForm, LanguageForm, LoginForm
 from ..htmx import is_fragment_request, redirect_to, render
 from ..models import User
-from ..services import accounts, organisations, users
+from ..services import accounts, notifications, organisations, users
 from ..services.text import without_invisible
 
 bp = Blueprint("auth", __name__)
@@ -31,7 +31,11 @@ def configure_login(manager: LoginManager) -> None:
         if not user_id.isdigit():
             return None
         poll = g.get("idle_poll")
-        user = poll.load_user(int(user_id)) if poll else db.session.get(User, int(user_id))
+        if poll:
+            user = poll.load_user(int(user_id))
+        else:
+            # The header's bell count comes with the user's row: no query of its own.
+            user, g.unread_notifications = notifications.load_with_unread(int(user_id))
         if user is None or not user.active or not user.session_token:
             return None
         return user if hmac.compare_digest(user.session_token, token) else None
