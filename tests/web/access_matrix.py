@@ -506,6 +506,8 @@ MATRIX: dict[str, Route] = {
     # An activity of the owner: everyone in the plan reads it, only the owner reports on it.
     "activities.show": Route({"GET": VIEW_PLAN}, SHARED, activity),
     "activities.updates": Route({"GET": VIEW_PLAN}, SHARED, markers(activity)),
+    # Anyone who reads the activity may follow it ("Bevaka").
+    "activities.set_watching": Route({"POST": VIEW_PLAN}, SHARED, activity, body={"watch": "on"}),
     "activities.add_indicator": Route(
         {"POST": grant(A.MANAGE_INDICATORS, PARTICIPANT)}, SHARED, activity
     ),

@@ -241,6 +241,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "activities.add_indicator": Endpoint(
         lambda t: f"/activities/{t.activity}/indicators", INDICATOR_FIELDS
     ),
+    "activities.set_watching": Endpoint(
+        lambda t: f"/activities/{t.activity}/watch", {"watch": lambda: choice("on", "off")}
+    ),
     "activities.log_measurement": Endpoint(
         lambda t: f"/indicators/{t.indicator}/measurements", MEASUREMENT_FIELDS
     ),

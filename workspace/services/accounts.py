@@ -8,16 +8,15 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import PasswordLink, User
+from ..models import Notification, NotificationKind, PasswordLink, User
 from ..models.types import utcnow
 from ..policy import Action, authorize
-from . import audit, transaction
+from . import audit, mailer, notifications, transaction
 from .errors import ValidationFailed
 
 MIN_PASSWORD_LENGTH = 10
@@ -68,9 +67,16 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def mails_password_link(user: User) -> bool:
+    """Whether a new password link is mailed to `user` (mail is on and the account active)
+    rather than shown to the admin to hand over."""
+    return mailer.mail_enabled() and user.is_active
+
+
 def issue_password_link(actor: User, user: User) -> str:
     """A one-time secret for `user` to set a password, valid 48 hours. Earlier unused links
-    stop working, so only the newest one handed over counts."""
+    stop working, so only the newest one handed over counts. When `mails_password_link`,
+    the link is mailed to the user in the same transaction (the app never shows it)."""
     authorize(actor, Action.MANAGE_USERS, user)
     now = utcnow()
     token = secrets.token_urlsafe(32)
@@ -90,7 +96,37 @@ def issue_password_link(actor: User, user: User) -> str:
             )
         )
         audit.record(actor, "user.password_link_issued", user)
+        if mails_password_link(user):
+            notifications.notify(
+                user,
+                NotificationKind.PASSWORD_LINK,
+                link=notifications.path_for("account.index"),
+                params={
+                    notifications.SECRET_LINK: notifications.path_for(
+                        "account.set_password", token=token
+                    ),
+                    "organisation": user.organisation.name,
+                },
+            )
     return token
+
+
+@notifications.renders(NotificationKind.PASSWORD_LINK)
+def _password_link_text(notification: Notification) -> notifications.NotificationText:
+    # The link itself is in the mail only (`notifications.secret_link`).
+    return notifications.NotificationText(
+        _("A link to set your password"),
+        [
+            _(
+                "An admin made a one-time link for you to set your password in Samverkan. "
+                "It has been mailed to you, works once and for 48 hours."
+            )
+        ],
+        _(
+            "You get this because you have an account in %(organisation)s.",
+            organisation=notification.params.get("organisation", ""),
+        ),
+    )
 
 
 def valid_link(token: str) -> PasswordLink | None:
@@ -117,14 +153,6 @@ def set_password_with_link(token: str, password: str) -> User:
         link.user.session_token = secrets.token_urlsafe(32)
         audit.record(link.user, "account.password_set_with_link", link.user)
     return link.user
-
-
-def deliver_link(user: User, link: str) -> None:
-    """Hand the link to a mail sender when one is configured (`PASSWORD_LINK_SENDER`, a
-    callable taking the user and the link); without one the admin passes it on."""
-    sender = current_app.config.get("PASSWORD_LINK_SENDER")
-    if sender is not None:
-        sender(user, link)
 
 
 def start_session(user: User) -> None:

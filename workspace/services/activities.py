@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Activity, Indicator, Measurement, Plan, StatusChange, User
-from . import indicators, threads
+from . import indicators, threads, watching
 
 IndicatorProgress = tuple[Indicator, list[indicators.PeriodProgress]]
 
@@ -22,6 +22,7 @@ class ActivityPage:
     thread: threads.ThreadView
     indicators: list[IndicatorProgress]
     archived_indicators: list[IndicatorProgress]
+    watch: watching.WatchState
 
     @property
     def plan(self) -> Plan:
@@ -60,7 +61,7 @@ def _history(activity: Activity) -> list[StatusChange]:
 def activity_page(user: User, activity: Activity) -> ActivityPage:
     """The activity as `user` sees it (a visible one: the caller loaded it scoped): current
     and archived indicators with each period's progress, and the status history and the
-    comments the user may read on one timeline."""
+    comments the user may read on one timeline, and whether the user watches it."""
     every_indicator = _indicators(activity)
     history = _history(activity)
     return ActivityPage(
@@ -70,4 +71,5 @@ def activity_page(user: User, activity: Activity) -> ActivityPage:
         archived_indicators=[
             (i, indicators.progress(i)) for i in every_indicator if i.archived_at is not None
         ],
+        watch=watching.watch_state(user, activity),
     )

@@ -19,7 +19,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize
-from . import audit, transaction
+from . import audit, transaction, watching
 from .errors import StaleWrite, ValidationFailed
 from .text import clean
 
@@ -77,6 +77,8 @@ def change_status(
             from_status=change.from_status.value if change.from_status else None,
             to_status=new_status.value,
         )
+        if at is None:  # back-dated history from before the workspace is not news
+            watching.status_changed(actor, change)
     return change
 
 

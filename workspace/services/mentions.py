@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import g
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..policy import Action, can
 from ..rich_text import Marked, plain_runs, render
-from .notifications import NotificationText, notify, notify_holders, renders
+from .notifications import NotificationText, notify, notify_holders, path_for, renders
 from .personal_data import find_identity_numbers
 
 # Local part and domain of an address; the domain ends on a letter or digit, so the full stop
@@ -124,10 +124,7 @@ def comment_path(comment: Comment) -> str:
         endpoint, values = "rounds.show", {"round_id": thread.round_id}
     else:
         endpoint, values = "threads.discussion", {"plan_id": thread.plan_id}
-    adapter = current_app.url_map.bind(
-        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
-    )
-    return f"{adapter.build(endpoint, values)}#comment-{comment.id}"
+    return path_for(endpoint, anchor=f"comment-{comment.id}", **values)
 
 
 def _readers(comment: Comment) -> set[int]:

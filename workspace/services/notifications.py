@@ -6,6 +6,10 @@ that caused it. `notify_holders` addresses a function: whoever holds it today. T
 rendered when shown or mailed, in the reader's language (`describe`), from a renderer each
 kind registers with `renders`.
 
+A secret a notification must carry only by mail (a one-time password link) goes in
+`params["secret_link"]`, a path on this site like `link`: renderers never put it in their
+text, so the in-app list never shows it; its mail links to it instead of `link`.
+
 Sending (`flask --app workspace send-notifications`, run by cron or a systemd timer): first the
 time-based triggers registered with `scheduled` (`run_scheduled`), then `send_due` mails what is
 due. Rows are claimed atomically before sending, so two runs at once never mail a row twice;
@@ -60,6 +64,26 @@ class NotificationText:
     subject: str
     paragraphs: list[str] = field(default_factory=list)
     reason: str = ""
+
+
+# The params key of a link that is mailed but never shown in the app (see the module doc).
+SECRET_LINK = "secret_link"
+
+
+def path_for(endpoint: str, *, anchor: str | None = None, **values: Any) -> str:
+    """A path on this site for a notification's `link`, built without a request (a trigger
+    may run from the command line): `url_for` without `_external`."""
+    adapter = current_app.url_map.bind(
+        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
+    )
+    path = adapter.build(endpoint, values)
+    return f"{path}#{anchor}" if anchor else path
+
+
+def secret_link(notification: Notification) -> str | None:
+    """The path a mail of this notification must carry and the app must not show."""
+    value = notification.params.get(SECRET_LINK)
+    return str(value) if value else None
 
 
 Renderer = Callable[[Notification], NotificationText]
@@ -347,7 +371,7 @@ def _message(rows: list[Notification], digest: bool) -> Message:
         items = []
         for row in rows:
             text = describe(row)
-            link = mailer.absolute(row.link)
+            link = mailer.absolute(secret_link(row) or row.link)
             items.append(mailer.MailItem(text.subject, text.paragraphs, text.reason, link))
         subject = (
             ngettext("%(num)d new notification", "%(num)d new notifications", len(items))

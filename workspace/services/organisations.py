@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -15,14 +17,17 @@ from ..models import (
     Assignment,
     Function,
     FunctionHolding,
+    Notification,
+    NotificationKind,
     Organisation,
     OrganisationKind,
+    Role,
     User,
     function_holders,
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize, reporting_roles
-from . import audit
+from . import audit, notifications
 from .errors import ValidationFailed
 
 
@@ -219,3 +224,62 @@ def vacant_in_plan(plan_id: int) -> list[Function]:
     """The plan's tenant functions with assignments and no active holder who may report
     (partners have no users, so their functions are never vacant). One query."""
     return list(db.session.execute(_VACANT_IN_PLAN, {"plan_id": plan_id}).scalars())
+
+
+@contextmanager
+def telling_of_vacancies(organisation_id: int) -> Iterator[None]:
+    """Wrap a change of who holds what, or who may report, inside the caller's transaction:
+    each function it leaves vacant is told to the organisation's admins and coordinators
+    (`FUNCTION_VACANT`) in the same transaction. Only a function vacant after the change
+    and not before counts, so a vacancy is told once; a later one is told again."""
+    before = {f.id for f in vacant_functions(organisation_id)}
+    yield
+    db.session.flush()
+    left_vacant = [f for f in vacant_functions(organisation_id) if f.id not in before]
+    if not left_vacant:
+        return
+    moment = utcnow().isoformat()
+    told = db.session.execute(
+        select(User)
+        .where(
+            User.organisation_id == organisation_id,
+            User.active.is_(True),
+            User.role.in_([Role.ADMIN, Role.COORDINATOR]),
+        )
+        .order_by(User.id)
+    ).scalars()
+    for user in list(told):
+        for function in left_vacant:
+            notifications.notify(
+                user,
+                NotificationKind.FUNCTION_VACANT,
+                link=notifications.path_for(
+                    "admin.users_index" if user.role is Role.ADMIN else "plans.index"
+                ),
+                params={
+                    "function_id": function.id,
+                    "code": function.code,
+                    "name": function.name,
+                    "organisation": function.organisation.name,
+                },
+                reason={"role": True},
+                dedupe_key=f"function_vacant:function={function.id}:at={moment}:user={user.id}",
+            )
+
+
+@notifications.renders(NotificationKind.FUNCTION_VACANT)
+def _vacant_text(notification: Notification) -> notifications.NotificationText:
+    params = notification.params
+    return notifications.NotificationText(
+        _("%(code)s is vacant", code=params["code"]),
+        [
+            _(
+                "No active user of %(organisation)s who may report holds the function "
+                "%(code)s (%(name)s) any more, and it is responsible for assignments. "
+                "Appoint someone to it so that its work is carried on.",
+                organisation=params["organisation"],
+                code=params["code"],
+                name=params["name"],
+            )
+        ],
+    )

@@ -36,15 +36,19 @@ from ..models import (
 )
 from ..policy import Action, has_role_for
 from . import rounds, transaction
-from .notifications import NotificationText, notify, notify_holders, renders, scheduled
+from .notifications import (
+    NotificationText,
+    notify,
+    notify_holders,
+    path_for,
+    renders,
+    scheduled,
+)
 
 
 def round_path(rnd: FollowUpRound) -> str:
     """The round's page, built without a request: the step runs from the command line."""
-    adapter = current_app.url_map.bind(
-        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
-    )
-    return adapter.build("rounds.show", {"round_id": rnd.id})
+    return path_for("rounds.show", round_id=rnd.id)
 
 
 def activity_label(assignment: Assignment) -> str:

@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize, comment_visible_to
-from . import audit, mentions, transaction
+from . import audit, mentions, transaction, watching
 from .errors import StaleWrite, ValidationFailed
 from .personal_data import find_identity_numbers
 from .text import clean
@@ -134,7 +134,8 @@ def post(
         db.session.add(comment)
         db.session.flush()
         audit.record(actor, "comment.posted", comment, visibility=visibility.value)
-        mentions.notify_mentioned(comment)
+        mentioned = mentions.notify_mentioned(comment)
+        watching.commented(comment, told={n.user_id for n in mentioned})
     return comment
 
 

@@ -19,6 +19,7 @@ from .organisations import (
     ensure_organisation,
     functions_with_assignments,
     held_when_deactivated,
+    telling_of_vacancies,
 )
 from .text import clean
 
@@ -168,7 +169,7 @@ def update_user(
         for field, value in (("email", email), ("name", name), ("role", role.value))
         if str(getattr(user, field)) != str(value)
     }
-    with transaction.write():
+    with transaction.write(), telling_of_vacancies(user.organisation_id):
         user.email, user.name, user.role = email, name, role
         if changes:  # a form saved unchanged (say, only functions changed) is no user change
             audit.record(actor, "user.updated", user, changes=changes)
@@ -215,7 +216,7 @@ def set_active(
         vacant = vacated_by(user)
         if vacant:
             raise WouldLeaveVacant(vacant)
-    with transaction.write():
+    with transaction.write(), telling_of_vacancies(user.organisation_id):
         if active:
             offered = held_when_deactivated(user)
             chosen = set(restore or ())

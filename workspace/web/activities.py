@@ -18,7 +18,7 @@ from ..forms import (
     MeasurementForm,
     RemoveMeasurementForm,
 )
-from ..htmx import is_fragment_request, nothing_new, render
+from ..htmx import is_fragment_request, nothing_new, redirect_to, render
 from ..models import Indicator, User
 from ..policy import (
     Action,
@@ -27,7 +27,7 @@ from ..policy import (
     get_indicator_or_404,
     get_measurement_or_404,
 )
-from ..services import indicators, threads
+from ..services import indicators, threads, watching
 from ..services.assignments import changes_since
 from ..services.live import current_marker
 from . import live_updates, page_context
@@ -65,6 +65,17 @@ def updates(activity_id: int) -> Response:
         threads.mark_read(current_user, comments[0].thread, comments)
     page_url = url_for("activities.show", activity_id=activity.id)
     return Response(live_updates.render_updates(page_url, changes, comments, with_poller=True))
+
+
+@bp.post("/activities/<int:activity_id>/watch")
+@login_required
+def set_watching(activity_id: int) -> Response:
+    """Follow the activity ("Bevaka") or stop following it; htmx swaps the toggle in place."""
+    activity = get_activity_or_404(current_user, activity_id)
+    watch = watching.set_watching(current_user, activity, request.form.get("watch") == "on")
+    if not is_fragment_request():
+        return redirect_to(url_for("activities.show", activity_id=activity.id))
+    return render("activities/show.html", "watch", activity=activity, watch=watch)
 
 
 def _form_failed(activity_id: int, **forms: Any) -> Response:

@@ -188,9 +188,11 @@ def password_link(user_id: int) -> Response:
     user = get_user_or_404(current_user, user_id)
     if EmptyForm().validate_on_submit():
         token = accounts.issue_password_link(current_user, user)
-        link = url_for("account.set_password", token=token, _external=True)
-        accounts.deliver_link(user, link)
-        session["password_link"] = {"user_id": user.id, "link": link}
+        if accounts.mails_password_link(user):
+            session["password_link"] = {"user_id": user.id, "mailed_to": user.email}
+        else:
+            link = url_for("account.set_password", token=token, _external=True)
+            session["password_link"] = {"user_id": user.id, "link": link}
     return redirect_to(url_for("admin.show_password_link", user_id=user.id))
 
 
@@ -201,9 +203,14 @@ def show_password_link(user_id: int) -> Response:
     user = get_user_or_404(current_user, user_id)
     authorize(current_user, Action.MANAGE_USERS, user)
     pending = session.pop("password_link", None)
-    link = pending["link"] if pending and pending.get("user_id") == user.id else None
+    shown = pending if pending and pending.get("user_id") == user.id else {}
     return render(
-        "admin/password_link.html", "link", person=user, link=link, action_form=EmptyForm()
+        "admin/password_link.html",
+        "link",
+        person=user,
+        link=shown.get("link"),
+        mailed_to=shown.get("mailed_to"),
+        action_form=EmptyForm(),
     )
 
 

@@ -137,6 +137,7 @@ def activity_context(
         ),
         "indicators": page.indicators,
         "archived_indicators": page.archived_indicators,
+        "watch": page.watch,
         "indicator_form": indicator_form or IndicatorForm(formdata=None),
         "measurement_forms": {
             i.id: failed_form if i.id == failed_id else MeasurementForm(formdata=None)
