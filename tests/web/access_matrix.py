@@ -340,7 +340,10 @@ class World:
         """A notification addressed to the owner's member, and so to nobody else."""
         recipient = self._user(AUTHOR_ROLE)
         written = notifications.notify(
-            recipient, NotificationKind.FUNCTION_VACANT, link=f"/plans/{self.plan_id}"
+            recipient,
+            NotificationKind.FUNCTION_VACANT,
+            link=f"/plans/{self.plan_id}",
+            params={"code": "SBN", "name": "Samhällsbyggnadsnämnden", "organisation": "Kramfors"},
         )
         db.session.commit()
         return written.id

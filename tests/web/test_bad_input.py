@@ -386,7 +386,12 @@ def _targets(app: Flask) -> Targets:
         comment = threads.post(actor, plan, own.activity, "Ett första inlägg.", Visibility.SHARED)
         colleague = demo_user("kramfors", "lasare")
         token = accounts.issue_password_link(actor, colleague)
-        mine = notifications.notify(actor, NotificationKind.FUNCTION_VACANT, link="/plans/1")
+        mine = notifications.notify(
+            actor,
+            NotificationKind.FUNCTION_VACANT,
+            link="/plans/1",
+            params={"code": "SBN", "name": "Samhällsbyggnadsnämnden", "organisation": "Kramfors"},
+        )
         db.session.commit()
         return Targets(
             plan=plan.id,

@@ -164,5 +164,5 @@ def _activity_changed_text(notification: Notification) -> notifications.Notifica
             status=status,
         )
     return notifications.NotificationText(
-        _("%(activity)s: %(what)s", activity=params["activity"], what=said), [said]
+        _("News in the activity “%(activity)s”", activity=params["activity"]), [said]
     )
