@@ -242,11 +242,12 @@ def test_watchers_are_told_of_others_changes_and_comments(app: Flask) -> None:
             "lasare@kramfors.example",
             "lasare@solleftea.example",
         }
-        assert told["lasare@kramfors.example"] == (
-            f"{own.activity.title}: Elin Sjöberg changed the status of "
-            "Alkoholhandläggare to delayed."
-        )
+        assert told["lasare@kramfors.example"] == f"News in the activity “{own.activity.title}”"
         rows = _rows(NotificationKind.ACTIVITY_CHANGED)
+        with force_locale("en"):
+            assert notifications.describe(rows[0]).paragraphs == [
+                "Elin Sjöberg changed the status of Alkoholhandläggare to delayed."
+            ]
         reasons = {n.user.email: n.reason for n in rows}
         assert reasons["lasare@kramfors.example"] == {"watching": True}
         assert "function_id" in reasons["samordnare@kramfors.example"]
@@ -262,7 +263,8 @@ def test_watchers_are_told_of_others_changes_and_comments(app: Flask) -> None:
         assert [n.user.email for n in internal] == ["lasare@solleftea.example"]
         with force_locale("en"):
             text = notifications.describe(internal[0])
-        assert text.subject == f"{own.activity.title}: Elin Sjöberg commented."
+        assert text.subject == f"News in the activity “{own.activity.title}”"
+        assert text.paragraphs == ["Elin Sjöberg commented."]
         assert "vi väntar" not in " ".join([text.subject, *text.paragraphs])
         assert internal[0].link == f"/activities/{activity_id}#comment-{comment.id}"
 

@@ -127,13 +127,18 @@ def reason_text(reason: dict[str, Any]) -> str:
     return ""
 
 
-def delivery_for(user: User, kind: NotificationKind) -> Delivery:
-    """How the user wants this kind: their setting, or the kind's default. Mandatory kinds
-    are always mailed at once."""
+def wanted_delivery(kind: NotificationKind, chosen: Delivery | None) -> Delivery:
+    """The delivery of a kind for someone who chose `chosen` (None: nothing, the default).
+    Mandatory kinds are always mailed at once."""
     if kind in MANDATORY_KINDS:
         return Delivery.IMMEDIATE
+    return chosen or DEFAULT_DELIVERY[kind]
+
+
+def delivery_for(user: User, kind: NotificationKind) -> Delivery:
+    """How the user wants this kind: their setting, or the kind's default."""
     setting = db.session.get(NotificationSetting, (user.id, kind))
-    return setting.delivery if setting is not None else DEFAULT_DELIVERY[kind]
+    return wanted_delivery(kind, setting.delivery if setting is not None else None)
 
 
 def notify(
@@ -157,14 +162,71 @@ def notify(
         select(Notification.id).where(Notification.dedupe_key == dedupe_key)
     ):
         return None
-    wanted = delivery_for(recipient, kind)
+    return _write(
+        recipient,
+        kind,
+        delivery_for(recipient, kind),
+        link=link,
+        params=params or {},
+        reason=reason or {},
+        dedupe_key=dedupe_key,
+        deliver_after=deliver_after,
+    )
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone to tell of an event, why, and the delivery they chose for its kind (None:
+    the default), loaded together by the caller's one query."""
+
+    user: User
+    reason: dict[str, Any]
+    chosen: Delivery | None = None
+
+
+def notify_of_new_event(
+    recipients: Iterable[Recipient],
+    kind: NotificationKind,
+    *,
+    link: str,
+    params: dict[str, Any],
+    event_key: str,
+) -> None:
+    """`notify` for many recipients of an event just written (a status change, a comment):
+    its key is new, so nothing is looked up per recipient; the unique `dedupe_key` still
+    refuses a second row. Kept to one query because it runs inside every status save."""
+    for recipient in recipients:
+        if recipient.user.is_active:
+            _write(
+                recipient.user,
+                kind,
+                wanted_delivery(kind, recipient.chosen),
+                link=link,
+                params=params,
+                reason=recipient.reason,
+                dedupe_key=f"{event_key}:user={recipient.user.id}",
+                deliver_after=None,
+            )
+
+
+def _write(
+    recipient: User,
+    kind: NotificationKind,
+    wanted: Delivery,
+    *,
+    link: str,
+    params: dict[str, Any],
+    reason: dict[str, Any],
+    dedupe_key: str | None,
+    deliver_after: datetime | None,
+) -> Notification:
     notification = Notification(
         user_id=recipient.id,
         organisation_id=recipient.organisation_id,
         kind=kind,
         link=link,
-        params=params or {},
-        reason=reason or {},
+        params=params,
+        reason=reason,
         dedupe_key=dedupe_key,
         deliver_after=deliver_after or utcnow(),
         # History recorded from before the workspace (the demo's past year) is not mailed.

@@ -13,20 +13,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 
 from ..extensions import db
 from ..models import (
     STATUS_LABELS,
     Activity,
     ActivityWatch,
+    Assignment,
     AssignmentStatus,
     Comment,
     Function,
     Notification,
     NotificationKind,
+    NotificationSetting,
     StatusChange,
     User,
+    function_holders,
 )
 from ..policy import Action, authorize, can
 from . import mentions, notifications, transaction
@@ -73,21 +76,42 @@ def set_watching(actor: User, activity: Activity, watching: bool) -> WatchState:
     return watch_state(actor, activity)
 
 
-def _watchers(activity: Activity) -> dict[int, tuple[User, dict[str, Any]]]:
-    """Everyone who watches the activity, with why: holding one of its functions, or
-    following it. A holder's reason names the function."""
-    watchers: dict[int, tuple[User, dict[str, Any]]] = {}
-    for assignment in activity.current_assignments:
-        for holder in assignment.function.holders:
-            watchers.setdefault(holder.id, (holder, {"function_id": assignment.function_id}))
-    following = db.session.execute(
-        select(User)
-        .join(ActivityWatch, ActivityWatch.user_id == User.id)
-        .where(ActivityWatch.activity_id == activity.id)
-    ).scalars()
-    for user in following:
-        watchers.setdefault(user.id, (user, {"watching": True}))
-    return watchers
+def _watchers(activity: Activity) -> list[notifications.Recipient]:
+    """Everyone who watches the activity, with why (holding one of its functions, which the
+    reason names, or following it) and the delivery they chose for it: one query, since a
+    status save asks."""
+    functions = select(Assignment.function_id).where(
+        Assignment.activity_id == activity.id, Assignment.archived_at.is_(None)
+    )
+    rows = db.session.execute(
+        select(User, function_holders.c.function_id, NotificationSetting.delivery)
+        .select_from(User)
+        .outerjoin(
+            function_holders,
+            and_(
+                function_holders.c.user_id == User.id,
+                function_holders.c.function_id.in_(functions),
+            ),
+        )
+        .outerjoin(
+            ActivityWatch,
+            and_(ActivityWatch.user_id == User.id, ActivityWatch.activity_id == activity.id),
+        )
+        .outerjoin(
+            NotificationSetting,
+            and_(
+                NotificationSetting.user_id == User.id,
+                NotificationSetting.kind == NotificationKind.ACTIVITY_CHANGED,
+            ),
+        )
+        .where(or_(function_holders.c.function_id.is_not(None), ActivityWatch.user_id.is_not(None)))
+        .order_by(User.id, function_holders.c.function_id)
+    )
+    watchers: dict[int, notifications.Recipient] = {}
+    for user, function_id, chosen in rows:
+        reason = {"function_id": function_id} if function_id else {"watching": True}
+        watchers.setdefault(user.id, notifications.Recipient(user, reason, chosen))
+    return list(watchers.values())
 
 
 def _tell_watchers(
@@ -99,17 +123,13 @@ def _tell_watchers(
     params: dict[str, Any],
     dedupe_key: str,
 ) -> None:
-    for user, reason in _watchers(activity).values():
-        if user.id == actor.id or not may_read(user):
-            continue
-        notifications.notify(
-            user,
-            NotificationKind.ACTIVITY_CHANGED,
-            link=link,
-            params={"activity_id": activity.id, "activity": activity.title, **params},
-            reason=reason,
-            dedupe_key=f"{dedupe_key}:user={user.id}",
-        )
+    notifications.notify_of_new_event(
+        (w for w in _watchers(activity) if w.user.id != actor.id and may_read(w.user)),
+        NotificationKind.ACTIVITY_CHANGED,
+        link=link,
+        params={"activity_id": activity.id, "activity": activity.title, **params},
+        event_key=dedupe_key,
+    )
 
 
 def status_changed(actor: User, change: StatusChange) -> None:
