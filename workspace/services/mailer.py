@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.charset import QP, Charset
+from email.mime.text import MIMEText
 from pathlib import Path
 from typing import Protocol
 
@@ -93,13 +95,25 @@ def compose(
     headers = {"Auto-Submitted": "auto-generated"}
     if not mandatory:
         headers["List-Unsubscribe"] = f"<{absolute(SETTINGS_PATH)}>"
-    return Message(
+    return _Message(
         subject=SUBJECT_PREFIX + subject,
         recipients=[recipient],
         body=render_template(f"{template}.txt", **context),
         html=render_template(f"{template}.html", **context),
         extra_headers=headers,
     )
+
+
+class _Message(Message):
+    """A Flask-Mail message whose text parts are quoted-printable. Flask-Mail sends UTF-8 as
+    8bit, unwrapped: a line of more than 998 characters (a round's long list of activities
+    in the HTML part, a long quoted comment) breaks the SMTP limit and the server refuses
+    the mail. Quoted-printable keeps every line short and any text intact."""
+
+    def _mimetext(self, text: str | None, subtype: str = "plain") -> MIMEText:
+        charset = Charset(self.charset or "utf-8")
+        charset.body_encoding = QP
+        return MIMEText(text or "", _subtype=subtype, _charset=charset)  # type: ignore[arg-type]
 
 
 class Transport(Protocol):
