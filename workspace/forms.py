@@ -64,6 +64,10 @@ class Form(FlaskForm):
             field_class = unbound_field.field_class
             if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
                 options["filters"] = (*options.get("filters", ()), without_invisible)
+            if options.get("name") == self.csrf_field_name:
+                # The token has no label to point at: without an id, pages with several
+                # forms have no duplicate id="csrf_token".
+                options["render_kw"] = {**(options.get("render_kw") or {}), "id": False}
             return super().bind_field(form, unbound_field, options)
 
         def get_translations(self, form: Any) -> Translations:

@@ -1,13 +1,16 @@
-"""What every template may use: the policy, labels, htmx source and date formatting."""
+"""What every template may use: the policy, labels, htmx source, date formatting and the
+language of what users wrote."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
+from markupsafe import Markup, escape
 
 from . import config, i18n, rich_text
 from .htmx import is_fragment_request
@@ -35,6 +38,34 @@ def function_names(functions: Iterable[Function]) -> str:
     )
 
 
+# Plans, comments and reports are written in Swedish, whatever language the UI is shown in.
+CONTENT_LOCALE = "sv"
+
+
+def in_content_language(text: Any, block: bool = False) -> Markup:
+    """What users wrote, marked with its language when the UI speaks another (WCAG 3.1.2), so
+    a screen reader reads a Swedish title in Swedish inside the English UI. `block` for
+    content that holds paragraphs (a comment's HTML); otherwise an inline element."""
+    if text is None or text == "":
+        return Markup("")
+    if str(get_locale()) == CONTENT_LOCALE:
+        return escape(text)
+    tag = "div" if block else "span"
+    return Markup('<{0} lang="{1}">{2}</{0}>').format(tag, CONTENT_LOCALE, text)
+
+
+def time_tag(moment: datetime | None) -> Markup:
+    """A moment as a `<time>` element: the words people read ("i dag 14:32") and a machine-
+    readable value in the reader's time zone to the second, with its offset (HTML allows at
+    most three digits of a second; Python's microseconds are six)."""
+    if moment is None:
+        return Markup("")
+    if moment.tzinfo is None:  # stored as UTC
+        moment = moment.replace(tzinfo=UTC)
+    value = moment.astimezone(get_timezone()).isoformat(timespec="seconds")
+    return Markup('<time datetime="{}">{}</time>').format(value, i18n.when(moment))
+
+
 def configure(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=can,
@@ -48,6 +79,8 @@ def configure(app: Flask) -> None:
         current_locale=lambda: str(get_locale()),
     )
     app.jinja_env.filters["when"] = i18n.when
+    app.jinja_env.filters["time_tag"] = time_tag
+    app.jinja_env.filters["content"] = in_content_language
     app.jinja_env.filters["date"] = i18n.day
     app.jinja_env.filters["number"] = i18n.number
     app.jinja_env.filters["file_size"] = i18n.file_size
