@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, url_for
 from flask_babel import get_locale
 
-from . import config, i18n, rich_text
+from . import config, i18n, printing, rich_text, security
 from .htmx import is_fragment_request
 from .models import NOTE_MAX_LENGTH, STATUS_LABELS, AssignmentStatus, Function
 from .policy import Action, can
@@ -46,6 +46,8 @@ def configure(app: Flask) -> None:
         NOTE_MAX_LENGTH=NOTE_MAX_LENGTH,
         role_label=lambda role: role.label,
         current_locale=lambda: str(get_locale()),
+        style_nonce=security.style_nonce,
+        page_numbers=printing.page_numbers,
     )
     app.jinja_env.filters["when"] = i18n.when
     app.jinja_env.filters["date"] = i18n.day
@@ -54,5 +56,6 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["function_names"] = function_names
     app.jinja_env.filters["rich_text"] = rich_text.render
     app.jinja_env.filters["comment_html"] = mentions.comment_html
+    app.jinja_env.filters["css_string"] = printing.css_string
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
