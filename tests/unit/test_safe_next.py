@@ -31,6 +31,7 @@ EVIL = "evil.example"
         "/plans/1\r\nSet-Cookie: x=1",
         f"/\x00/{EVIL}",
         f"/\x7f/{EVIL}",
+        "/plans/\ud800",
         f" //{EVIL}",
         f"\t//{EVIL}",
         EVIL,

@@ -52,8 +52,22 @@ def _expired_form(message: str) -> Response | None:
         return None
 
 
-def _page(status: int, title: str, message: str, reload: bool = False) -> Response:
-    return render("errors/error.html", "error", status, title=title, message=message, reload=reload)
+def _page(
+    status: int,
+    title: str,
+    message: str,
+    reload: bool = False,
+    link: tuple[str, str] | None = None,
+) -> Response:
+    return render(
+        "errors/error.html",
+        "error",
+        status,
+        title=title,
+        message=message,
+        reload=reload,
+        link=link,
+    )
 
 
 def is_database_unavailable(error: DBAPIError) -> bool:
@@ -91,9 +105,7 @@ def _too_many(error: HTTPException) -> Response:
         link = (back, _("Back to the login page"))
     else:
         message = _("You have sent this many times in a short while. Try again later.")
-    response = render(
-        "errors/error.html", "error", 429, title=_("Too many attempts"), message=message, link=link
-    )
+    response = _page(429, _("Too many attempts"), message, link=link)
     # The same wait as the page says; Flask-Limiter keeps the later of this and its own.
     response.headers["Retry-After"] = str(minutes * 60)
     return response
