@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from . import i18n
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     _configure(app, dict(config or {}))
+    _trust_proxies(app)
     _init_extensions(app)
     _register_web(app)
     return app
@@ -71,6 +73,15 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
             "pool_pre_ping": True,
             **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
         }
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT proxies the client's address, scheme and host come from the
+    X-Forwarded-* headers they add; without it every user would share the proxy's address
+    and its login limit."""
+    count = int(app.config["TRUSTED_PROXY_COUNT"])
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _init_extensions(app: Flask) -> None:

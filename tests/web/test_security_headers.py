@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from workspace import create_app
 
 
@@ -37,7 +39,7 @@ def test_production_asks_for_https(tmp_path):
     app = create_app(
         {
             "SAMVERKAN_ENV": "production",
-            "SECRET_KEY": "x" * 40,
+            "SECRET_KEY": secrets.token_hex(32),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}",
         }
     )
