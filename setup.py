@@ -42,13 +42,15 @@ class BuildWithResources(build_py):
     """build_py, plus the resources and the compiled translations in the package."""
 
     def run(self) -> None:
-        super().run()
         if getattr(self, "editable_mode", False):
+            super().run()
             return  # an editable install reads them from the checkout
         package = Path(self.build_lib) / "workspace"
+        # A fresh tree each time: a module or template deleted since the last build stays out.
+        shutil.rmtree(package, ignore_errors=True)
+        super().run()
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "vendor")
         for name in RESOURCES:
-            shutil.rmtree(package / name, ignore_errors=True)
             shutil.copytree(ROOT / name, package / name, ignore=ignore)
         self._copy_htmx(package)
         for po in (ROOT / "workspace" / "translations").glob("*/LC_MESSAGES/*.po"):
