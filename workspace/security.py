@@ -38,7 +38,7 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.endpoint != "static":
+        if request.endpoint != "static" or response.status_code >= 400:
             # Pages, fragments, downloads and errors may all show personal data or carry a
             # CSRF token: no cache (the browser's, a proxy's, a shared computer's) keeps them.
             # Static files set their own: a year when fingerprinted (see assets.py).

@@ -87,7 +87,9 @@ def test_an_old_or_missing_fingerprint_is_not_cached_for_long(client) -> None:
 
 def test_only_files_inside_the_static_folder_are_served(client) -> None:
     for url in ("/static/css/none.css", "/static/../workspace/config.py", "/static/css"):
-        assert client.get(url).status_code == 404
+        answer = client.get(url)
+        assert answer.status_code == 404
+        assert answer.headers["Cache-Control"] == "private, no-store"
 
 
 def test_a_changed_file_gets_a_new_url(tmp_path: Path) -> None:
@@ -118,5 +120,7 @@ def test_nothing_but_static_files_is_kept_in_a_cache(client, auth: Auth) -> None
         client.get("/plans/1/archive.json"),
         client.get("/no-such-page"),
     ]
+    assert [answer.status_code for answer in answers] == [200, 303, 200, 200, 200, 404]
+    assert answers[4].mimetype == "application/json"  # a download
     for answer in answers:
         assert answer.headers["Cache-Control"] == "private, no-store", answer.request.path
