@@ -90,6 +90,8 @@ def test_only_files_inside_the_static_folder_are_served(client) -> None:
         answer = client.get(url)
         assert answer.status_code == 404
         assert answer.headers["Cache-Control"] == "private, no-store"
+    assets = Assets(str(Path(client.application.static_folder)))
+    assert assets.get("../workspace/config.py") is None and assets.get("css") is None
 
 
 def test_a_changed_file_gets_a_new_url(tmp_path: Path) -> None:
