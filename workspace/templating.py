@@ -6,10 +6,11 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, url_for
+from flask import Flask
 from flask_babel import get_locale
 
 from . import config, i18n, printing, rich_text, security
+from .assets import static_url
 from .htmx import is_fragment_request
 from .models import NOTE_MAX_LENGTH, STATUS_LABELS, AssignmentStatus, Function
 from .policy import Action, can
@@ -21,7 +22,7 @@ def htmx_script() -> dict[str, Any]:
     from flask import current_app
 
     if current_app.config["HTMX_SOURCE"] == "local":
-        return {"src": url_for("static", filename=config.HTMX_LOCAL_FILE), "integrity": None}
+        return {"src": static_url(config.HTMX_LOCAL_FILE), "integrity": None}
     return {"src": config.HTMX_CDN_URL, "integrity": config.HTMX_SRI}
 
 
@@ -42,6 +43,7 @@ def configure(app: Flask) -> None:
         AssignmentStatus=AssignmentStatus,
         STATUS_LABELS=STATUS_LABELS,
         htmx_script=htmx_script,
+        static_url=static_url,
         is_fragment=is_fragment_request,
         NOTE_MAX_LENGTH=NOTE_MAX_LENGTH,
         role_label=lambda role: role.label,
