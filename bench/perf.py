@@ -47,7 +47,7 @@ from stack_floor import StackFloor, floor_uri
 
 from workspace import create_app
 from workspace.extensions import db
-from workspace.models import Activity, Area, Assignment, Comment, Plan, StatusChange
+from workspace.models import Activity, Area, Assignment, Comment, Plan, StatusChange, User
 from workspace.services import demo, users
 from workspace.services.live import current_marker
 from workspace.web import page_context
@@ -364,7 +364,7 @@ def measure_size(uri: str, factor: int, warmup: int, repeat: int) -> SizeResult:
             .scalars()
             .first()
         )
-        plan_id, assignment_id = plan.id, assignment.id
+        plan_id, assignment_id, user_id = plan.id, assignment.id, user.id
         # Pages are measured in turn with the writes: the activity page shown is neither the
         # one whose status is saved nor the one commented on, so it keeps its size.
         activity_id, discussed_id = db.session.scalars(
@@ -398,7 +398,7 @@ def measure_size(uri: str, factor: int, warmup: int, repeat: int) -> SizeResult:
 
     def idle_marker() -> dict[str, Any]:
         with app.app_context():
-            marker = current_marker()
+            marker = current_marker(db.session.get(User, user_id), plan_id=plan_id)
         return {"query": f"since={marker.status_change}&comments={marker.comment}"}
 
     def poll(query: str) -> Any:

@@ -11,13 +11,22 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from . import i18n
 from .extensions import babel, compress, csrf, db, limiter, login_manager, mail, migrate
 from .routing import IdConverter
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+
+
+def resource_dir(name: str) -> Path:
+    """Where templates, static files and migrations are: inside the package when installed
+    from a wheel (the build copies them there), at the checkout's root otherwise."""
+    packaged = PACKAGE_DIR / name
+    return packaged if packaged.is_dir() else PROJECT_ROOT / name
 
 
 @event.listens_for(Engine, "connect")
@@ -48,12 +57,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
     )
     app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     _configure(app, dict(config or {}))
+    _trust_proxies(app)
     _init_extensions(app)
     _register_web(app)
     return app
@@ -73,14 +83,23 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
         }
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT proxies the client's address, scheme and host come from the
+    X-Forwarded-* headers they add; without it every user would share the proxy's address
+    and its login limit."""
+    count = int(app.config["TRUSTED_PROXY_COUNT"])
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,
-        default_translation_directories=str(Path(__file__).parent / "translations"),
+        default_translation_directories=str(PACKAGE_DIR / "translations"),
     )
     login_manager.init_app(app)
     limiter.init_app(app)
@@ -90,7 +109,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_web(app: Flask) -> None:
     """Request hooks, error pages, the blueprints and the commands."""
-    from . import cli, security, templating, transactions
+    from . import assets, cli, security, templating, transactions
     from .web import (
         accessibility,
         account,
@@ -110,6 +129,7 @@ def _register_web(app: Flask) -> None:
     transactions.register(app)
     auth.configure_login(login_manager)
     templating.configure(app)
+    assets.register(app)
     security.register(app)
     errors.register(app)
     for feature in (

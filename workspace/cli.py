@@ -198,7 +198,7 @@ def backup_command(path: Path, force: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Wrote a backup of {database} to {path}.")
     files = backup.copy_attachments(
-        Path(current_app.config["ATTACHMENT_DIR"]), backup.attachments_path(path)
+        Path(current_app.config["ATTACHMENT_DIR"]), backup.attachments_path(path), private=True
     )
     if files:
         click.echo(f"Copied {files} attachment files to {backup.attachments_path(path)}.")

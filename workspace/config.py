@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import string
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,12 +35,12 @@ def database_url(env: dict[str, str], instance_path: str) -> str:
     return url
 
 
-def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+def _positive_int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise ConfigError(f"{name}={raw!r} must be a whole number of at least 1.")
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ConfigError(f"{name}={raw!r} must be a whole number of at least {minimum}.")
     return int(raw)
 
 
@@ -51,6 +53,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "SECRET_KEY": _secret_key(env, environment),
         "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
         "HTMX_SOURCE": _htmx_source(env),
+        # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host. 0 trusts no
+        # such header: a client could otherwise write any address it likes into it.
+        "TRUSTED_PROXY_COUNT": _positive_int(env, "TRUSTED_PROXY_COUNT", 0, minimum=0),
         "TESTING": environment == "testing",
         **_cookies(secure=environment == "production"),
         "BABEL_DEFAULT_LOCALE": "sv",
@@ -66,7 +71,15 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         # Counts of login attempts must be shared by every worker and host in production.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
+        # Every limit of a refused request is checked, so the answer names the longest wait.
+        "RATELIMIT_FAIL_ON_FIRST_BREACH": False,
+        # Wrong passwords (OWASP): one address guessing one account is stopped soon; the
+        # account itself only at a ceiling far above what one address may try, so nobody
+        # locks a colleague out; one address trying many accounts is stopped too.
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS": env.get(
+            "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "10 per 15 minutes"
+        ),
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "100 per hour"),
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes"),
         # Where the accessibility statement tells people to write; empty shows only the form.
         "ACCESSIBILITY_CONTACT_EMAIL": env.get("ACCESSIBILITY_CONTACT_EMAIL", "").strip(),
@@ -86,18 +99,60 @@ def _environment(env: dict[str, str]) -> str:
     return environment
 
 
+# A production key must carry at least 32 random bytes (256 bits), counted by the smallest of
+# these alphabets that holds all its characters: 78 digits, 64 hex digits (what
+# `secrets.token_hex(32)` prints), 43 base64 characters (`secrets.token_urlsafe(32)`), or 39
+# characters of anything else (95 printable ones). At least 8 different characters, too.
+SECRET_KEY_BITS = 256
+SECRET_KEY_MIN_DISTINCT = 8
+_KEY_ALPHABETS = (
+    (frozenset(string.digits), 10, "digits"),
+    (frozenset(string.hexdigits), 16, "hex digits"),
+    (frozenset(string.ascii_letters + string.digits + "+/-_="), 64, "base64 characters"),
+)
+_MAKE_A_KEY = (
+    "Make one with `python3 -c 'import secrets; print(secrets.token_hex(32))'` and set "
+    "SECRET_KEY to its output, or set SAMVERKAN_ENV=development on your own machine."
+)
+
+
+def secret_key_length_needed(secret_key: str) -> tuple[int, str]:
+    """How many characters a key written like this one needs for 32 random bytes, and of what."""
+    characters = set(secret_key)
+    size, kind = next(
+        ((size, kind) for alphabet, size, kind in _KEY_ALPHABETS if characters <= alphabet),
+        (95, "characters"),
+    )
+    return math.ceil(SECRET_KEY_BITS / math.log2(size)), kind
+
+
+def secret_key_problem(secret_key: str) -> str | None:
+    """Why this key is too weak to sign production sessions, or None when it will do."""
+    if len(set(secret_key)) < SECRET_KEY_MIN_DISTINCT:
+        return f"SECRET_KEY has fewer than {SECRET_KEY_MIN_DISTINCT} different characters."
+    needed, kind = secret_key_length_needed(secret_key)
+    if len(secret_key) < needed:
+        return (
+            f"SECRET_KEY is {len(secret_key)} {kind} long; 32 random bytes written as {kind} "
+            f"take at least {needed}."
+        )
+    return None
+
+
 def _secret_key(env: dict[str, str], environment: str) -> str:
     secret_key = env.get("SECRET_KEY", "").strip()
-    if secret_key:
-        return secret_key
-    if environment == "production":
+    if environment != "production":
+        return secret_key or "development-only-not-secret"
+    if not secret_key:
         raise ConfigError(
-            "SECRET_KEY is not set. In production Samverkan refuses to start without it: "
-            "set SECRET_KEY to a long random string (for example the output of "
-            "`python -c 'import secrets; print(secrets.token_hex(32))'`), "
-            "or set SAMVERKAN_ENV=development on your own machine."
+            "SECRET_KEY is not set. In production Samverkan refuses to start without it. "
+            + _MAKE_A_KEY
         )
-    return "development-only-not-secret"
+    problem = secret_key_problem(secret_key)
+    if problem:
+        # Anyone who guesses the key can sign a session cookie for any user.
+        raise ConfigError(f"{problem} In production it must be long and random. {_MAKE_A_KEY}")
+    return secret_key
 
 
 def _htmx_source(env: dict[str, str]) -> str:

@@ -52,6 +52,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 # Pages shrink to a fifth on the wire: users are often on slow municipal or mobile networks.
+# Static files too, with gzip as well: assets.py answers them from memory, not streamed.
 compress = Compress()
 # Storage comes from RATELIMIT_STORAGE_URI: memory for one process, Redis for several.
 limiter = Limiter(key_func=get_remote_address)

@@ -26,7 +26,15 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, StopValidation
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from .models import (
     AGGREGATION_LABELS,
@@ -45,6 +53,7 @@ from .models import (
     RoundKind,
     Visibility,
 )
+from .services import audit
 from .services.notifications import CHOOSABLE_KINDS, DELIVERY_LABELS, KIND_LABELS
 from .services.plans import OverviewFilters
 from .services.text import without_invisible
@@ -360,14 +369,26 @@ class SetPasswordForm(Form):
     )
 
 
+def _audit_day(form: Form, field: DateField) -> None:
+    """A day the audit log can be narrowed to (`audit.day_start` turns it into an instant)."""
+    if field.data is not None and not audit.FIRST_DAY <= field.data <= audit.LAST_DAY:
+        raise ValidationError(
+            _l(
+                "Choose a date between %(first)s and %(last)s.",
+                first=audit.FIRST_DAY.isoformat(),
+                last=audit.LAST_DAY.isoformat(),
+            )
+        )
+
+
 class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
     user = SelectField(_l("Who"), validators=[Optional()])
     action = SelectField(_l("What"), validators=[Optional()])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional(), _audit_day])
+    until = DateField(_l("To"), validators=[Optional(), _audit_day])
 
 
 class AreaForm(Form):

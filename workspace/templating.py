@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, url_for
+from flask import Flask
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup, escape
 
-from . import config, i18n, rich_text
+from . import config, i18n, printing, rich_text, security
+from .assets import static_url
 from .htmx import is_fragment_request
 from .models import NOTE_MAX_LENGTH, STATUS_LABELS, AssignmentStatus, Function
 from .policy import Action, can
@@ -24,7 +25,7 @@ def htmx_script() -> dict[str, Any]:
     from flask import current_app
 
     if current_app.config["HTMX_SOURCE"] == "local":
-        return {"src": url_for("static", filename=config.HTMX_LOCAL_FILE), "integrity": None}
+        return {"src": static_url(config.HTMX_LOCAL_FILE), "integrity": None}
     return {"src": config.HTMX_CDN_URL, "integrity": config.HTMX_SRI}
 
 
@@ -73,10 +74,13 @@ def configure(app: Flask) -> None:
         AssignmentStatus=AssignmentStatus,
         STATUS_LABELS=STATUS_LABELS,
         htmx_script=htmx_script,
+        static_url=static_url,
         is_fragment=is_fragment_request,
         NOTE_MAX_LENGTH=NOTE_MAX_LENGTH,
         role_label=lambda role: role.label,
         current_locale=lambda: str(get_locale()),
+        style_nonce=security.style_nonce,
+        page_numbers=printing.page_numbers,
     )
     app.jinja_env.filters["when"] = i18n.when
     app.jinja_env.filters["time_tag"] = time_tag
@@ -87,5 +91,6 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["function_names"] = function_names
     app.jinja_env.filters["rich_text"] = rich_text.render
     app.jinja_env.filters["comment_html"] = mentions.comment_html
+    app.jinja_env.filters["css_string"] = printing.css_string
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

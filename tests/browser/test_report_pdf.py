@@ -65,3 +65,42 @@ def test_the_report_page_passes_an_axe_scan(
     page.goto(f"{live_server}/rounds/{round_id}/report")
     details = axe_violations(page)
     assert not details, f"axe-core found serious or critical violations:\n{details}"
+
+
+def test_every_printed_page_names_the_report_and_its_number(
+    app: Flask, live_server: str, login: LoginUi, page: Page
+) -> None:
+    with app.app_context():
+        round_id = closed_annual_round()
+    login(page, "kramfors", "lasare")
+    page.goto(f"{live_server}/rounds/{round_id}/report")
+    plan_title = page.locator(".print-report .eyebrow").text_content().split(" · ")[0].strip()
+    running_head = f"{plan_title} · {ROUND_TITLE}"
+    headings = [" ".join(h.split()) for h in page.locator("main h2, main h3").all_inner_texts()]
+    unreported_lines = page.locator(".report-unreported").count()
+    unreported = page.locator(".report-unreported__one").count()
+
+    reader = PdfReader(io.BytesIO(page.pdf(format="A4")))
+    lines = [
+        [" ".join(unicodedata.normalize("NFKC", line).split()) for line in lines]
+        for lines in (p.extract_text().splitlines() for p in reader.pages)
+    ]
+    pages = [" ".join(page_lines) for page_lines in lines]
+
+    total = len(pages)
+    assert total >= 2
+    for number, text in enumerate(pages, start=1):
+        assert f"Sida {number} av {total}" in text, f"page {number}: {text[:200]!r}"
+        # The first page opens with the title itself: a header there would say it twice.
+        assert (running_head in text) == (number > 1), f"page {number}: {text[:200]!r}"
+        body = [
+            line
+            for line in lines[number - 1]
+            if line and line not in (running_head, f"Sida {number} av {total}")
+        ]
+        # A heading (or a part of one, broken across the pages) must not end a page.
+        orphan = [h for h in headings if body[-1] in h]
+        assert number == total or not orphan, f"page {number} ends with the heading {orphan}"
+    # Those who did not report: one line per activity, not a block per assignment.
+    assert 0 < unreported_lines < unreported
+    assert " ".join(pages).count("Har inte redovisat:") == unreported_lines

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
+import string
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from workspace import create_app
-from workspace.config import ConfigError, database_url, from_environment
+from workspace.config import ConfigError, database_url, from_environment, secret_key_problem
 from workspace.extensions import db
 
 
@@ -18,12 +24,75 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 
 def test_production_cookies_are_secure(tmp_path):
-    config = from_environment(str(tmp_path), {"SECRET_KEY": "x" * 40})
+    config = from_environment(str(tmp_path), {"SECRET_KEY": secrets.token_hex(32)})
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert config["REMEMBER_COOKIE_SECURE"] and config["REMEMBER_COOKIE_HTTPONLY"]
     assert config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
     assert config["HTMX_SOURCE"] == "cdn"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "x",
+        "x" * 64,  # long, but one character
+        "abcabcabc" * 8,  # long, but three characters
+        "test-secret-key",
+        secrets.token_hex(16),  # 16 random bytes: 32 hex digits
+        secrets.token_hex(32)[:63],
+        secrets.token_urlsafe(31),  # 42 base64 characters
+        str(secrets.randbits(256))[:77],
+        "Sollefteå & Kramfors!",
+    ],
+)
+def test_production_refuses_a_key_with_less_than_32_random_bytes(tmp_path, key):
+    with pytest.raises(ConfigError, match="SECRET_KEY") as refused:
+        from_environment(str(tmp_path), {"SECRET_KEY": key})
+    assert "secrets.token_hex(32)" in str(refused.value)  # how to make one
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: secrets.token_hex(32),
+        lambda: secrets.token_hex(32).upper(),
+        lambda: secrets.token_urlsafe(32),
+        lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+        lambda: "".join(secrets.choice(string.printable[:94]) for _ in range(39)),
+        lambda: "".join(secrets.choice(string.digits) for _ in range(78)),
+    ],
+    ids=["hex", "HEX", "urlsafe", "base64", "printable", "digits"],
+)
+def test_production_accepts_keys_with_32_random_bytes_however_written(tmp_path, make):
+    for _ in range(50):
+        key = make()
+        assert secret_key_problem(key) is None, key
+    assert from_environment(str(tmp_path), {"SECRET_KEY": key})["SECRET_KEY"] == key
+
+
+@given(st.text(max_size=38))
+def test_no_key_shorter_than_39_characters_will_do(key):
+    assert secret_key_problem(key) is not None
+
+
+def test_a_weak_key_is_accepted_outside_production(tmp_path):
+    for environment in ("development", "testing"):
+        env = {"SAMVERKAN_ENV": environment, "SECRET_KEY": "x"}
+        assert from_environment(str(tmp_path), env)["SECRET_KEY"] == "x"
+
+
+@pytest.mark.parametrize("raw", ["-1", "one", "1.5"])
+def test_trusted_proxy_count_is_a_whole_number(tmp_path, raw):
+    env = {"SAMVERKAN_ENV": "testing", "TRUSTED_PROXY_COUNT": raw}
+    with pytest.raises(ConfigError, match="TRUSTED_PROXY_COUNT"):
+        from_environment(str(tmp_path), env)
+
+
+def test_no_proxy_is_trusted_unless_configured(tmp_path):
+    assert from_environment(str(tmp_path), {"SAMVERKAN_ENV": "testing"})["TRUSTED_PROXY_COUNT"] == 0
+    env = {"SAMVERKAN_ENV": "testing", "TRUSTED_PROXY_COUNT": "2"}
+    assert from_environment(str(tmp_path), env)["TRUSTED_PROXY_COUNT"] == 2
 
 
 def test_development_runs_without_a_secret_key(tmp_path):
@@ -38,7 +107,7 @@ def test_development_runs_without_a_secret_key(tmp_path):
 )
 def test_unknown_settings_are_named(tmp_path, env, message):
     with pytest.raises(ConfigError, match=message):
-        from_environment(str(tmp_path), {"SECRET_KEY": "x", **env})
+        from_environment(str(tmp_path), {"SECRET_KEY": secrets.token_hex(32), **env})
 
 
 def test_sqlite_in_the_instance_folder_by_default(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from workspace import create_app
@@ -66,6 +68,6 @@ def test_links_in_mails_are_absolute(config, expected):
 
 
 def test_production_without_a_public_address_cannot_make_links():
-    app = create_app({**BASE, "SAMVERKAN_ENV": "production"})
+    app = create_app({**BASE, "SAMVERKAN_ENV": "production", "SECRET_KEY": secrets.token_hex(32)})
     with app.app_context(), pytest.raises(mailer.MailConfigError, match="PUBLIC_URL"):
         mailer.public_url()

@@ -466,6 +466,27 @@ def test_the_audit_log_exports_as_csv(app, admin):
     assert any(row[1] == "Lina Forsberg" for row in rows[1:])
 
 
+@pytest.mark.parametrize("path", ["/admin/audit", "/admin/audit.csv"])
+@pytest.mark.parametrize(
+    ("field", "value"), [("since", "0001-01-01"), ("until", "9999-12-31"), ("since", "1899-12-31")]
+)
+def test_a_date_too_far_off_is_refused_with_the_form_kept(app, admin, path, field, value):
+    response = admin.get(f"{path}?{field}={value}&action=login.failed")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "text/html" in response.headers["Content-Type"]
+    assert "Content-Disposition" not in response.headers
+    message = "Välj ett datum mellan 1900-01-01 och 9998-12-31."
+    assert f'<p class="field__error" id="{field}-error">{message}</p>' in html
+    assert re.search(rf'<input[^>]*name="{field}"[^>]*value="{value}"', html)
+
+
+@pytest.mark.parametrize("query", ["since=1900-01-01", "until=9998-12-31"])
+def test_the_first_and_last_days_filter(app, admin, query):
+    assert admin.get(f"/admin/audit?{query}").status_code == 200
+    assert admin.get(f"/admin/audit.csv?{query}").status_code == 200
+
+
 def test_an_error_message_is_the_fields_description(app):
     client = client_for(app, "kramfors", "lasare")
     html = client.post(

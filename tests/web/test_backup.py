@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -192,6 +193,31 @@ def test_attachments_are_copied_beside_the_backup_and_put_back(sqlite_app, tmp_p
     result = run(sqlite_app, "restore", str(target), "--yes")
     assert result.exit_code == 0, result.output
     assert (files / "bevis-1").read_bytes() == b"%PDF-1.4 protokoll"
+
+
+def test_only_the_owner_may_read_the_backup_and_its_attachments(sqlite_app, tmp_path):
+    files = Path(sqlite_app.config["ATTACHMENT_DIR"])
+    files.mkdir(parents=True, exist_ok=True)
+    (files / "bevis-1").write_bytes(b"%PDF-1.4 protokoll")
+    (files / "bevis-1").chmod(0o644)
+    target = tmp_path / "kopia.sqlite3"
+    copied = tmp_path / "kopia.sqlite3.attachments"
+    copied.mkdir(mode=0o755)  # left by an older backup, made before this rule
+    previous = os.umask(0o022)  # the usual one, which leaves new files world-readable
+    try:
+        for args in (("backup", str(target)), ("backup", "--force", str(target))):
+            result = run(sqlite_app, *args)
+            assert result.exit_code == 0, result.output
+            assert stat.S_IMODE(target.stat().st_mode) == 0o600
+            assert stat.S_IMODE(copied.stat().st_mode) == 0o700
+            assert stat.S_IMODE((copied / "bevis-1").stat().st_mode) == 0o600
+        # Files put back are the live folder's like an upload, for the app's user to read.
+        (files / "bevis-1").unlink()
+        result = run(sqlite_app, "restore", str(target), "--yes")
+        assert result.exit_code == 0, result.output
+        assert stat.S_IMODE((files / "bevis-1").stat().st_mode) == 0o644
+    finally:
+        os.umask(previous)
 
 
 def test_on_postgresql_the_commands_point_to_pg_dump(tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 
 from tests.conftest import Auth
-from tests.factories import seed_plan
+from tests.factories import demo_user, seed_plan
 from workspace.extensions import db
 from workspace.services.live import current_marker
 
@@ -34,7 +34,7 @@ def test_an_idle_poll_stays_an_empty_204(app, client, auth: Auth) -> None:
     auth.login("kramfors", "handlaggare")
     with app.app_context():
         plan_id = seed_plan().id
-        marker = current_marker()
+        marker = current_marker(demo_user("kramfors", "handlaggare"), plan_id=plan_id)
         db.session.remove()
     answer = client.get(
         f"/plans/{plan_id}/updates?since={marker.status_change}&comments={marker.comment}",

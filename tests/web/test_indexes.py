@@ -46,7 +46,7 @@ def captured_selects(app: Flask, client, auth: Auth) -> list[tuple[str, object]]
         plan_id = plan.id
         target = assignment("kramfors", "ION", 1, 3)
         assignment_id, activity_id, version = target.id, target.activity_id, target.version
-        marker = current_marker()
+        marker = current_marker(demo_user("kramfors", "handlaggare"), plan_id=plan_id)
         engine = db.engine
     auth.login("kramfors", "handlaggare")
     htmx = {"HX-Request": "true", "X-CSRFToken": auth.csrf_token(f"/plans/{plan_id}")}

@@ -127,7 +127,9 @@ def test_the_report_shows_the_round_area_by_area(viewer, round_id):
     assert 'href="https://bra.se/statistik"' in kramfors
     assert "Beslut</span> Beslut om krogutbildning" in kramfors
     assert "Diarienummer KS 2012/17" in kramfors and "protokoll.pdf" in kramfors
-    assert html.count("Inte redovisad") == 60  # every other assignment, with its status then
+    # Every other assignment, with its status then, in one line per activity.
+    assert html.count('class="report-unreported__one"') == 60
+    assert 0 < html.count("Har inte redovisat:") < 60
     # The annual evaluation: the council's own evaluation, and the shared decision.
     assert "Hur rådet självt har fungerat" in html and COUNCIL_TEXT in html
     assert "Beslut och kommentarer" in html and SHARED_DECISION in html
@@ -163,6 +165,17 @@ def test_the_report_offers_printing_and_the_exports(viewer, round_id):
     assert "webbläsarens utskrift (Ctrl+P)" in html
     assert f'href="/rounds/{round_id}/report.xlsx"' in html
     assert f'href="/rounds/{round_id}/report.csv"' in html
+
+
+def test_only_the_report_may_carry_its_print_style(viewer, round_id):
+    """The running header is an inline style: its nonce is in the report's policy alone."""
+    response = viewer.get(f"/rounds/{round_id}/report")
+    nonce = re.search(r'<style nonce="([^"]+)">', response.get_data(as_text=True))[1]
+    assert f"style-src 'self' 'nonce-{nonce}';" in response.headers["Content-Security-Policy"]
+    again = viewer.get(f"/rounds/{round_id}/report")
+    assert f"'nonce-{nonce}'" not in again.headers["Content-Security-Policy"]  # new each time
+    overview = viewer.get(f"/rounds/{round_id}")
+    assert "nonce" not in overview.headers["Content-Security-Policy"]
 
 
 def test_an_open_round_is_reported_as_preliminary(app, viewer):

@@ -6,6 +6,7 @@ import io
 import re
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
@@ -516,6 +517,35 @@ def test_files_are_judged_by_their_content_not_their_name(app, reported, content
     with app.app_context():
         files = list(Path(app.config["ATTACHMENT_DIR"]).glob("*"))
         assert len(files) == (1 if ok else 0)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "downloaded_as", "content_type"),
+    [
+        (b"kommun;antal\nKramfors;12\n", "poly.html", "poly.csv", "text/csv"),
+        (PDF, "protokoll.PDF", "protokoll.PDF", "application/pdf"),
+        (PNG, "bild.jpeg", "bild.png", "image/png"),
+        (PNG, "utan-filändelse", "utan-filändelse.png", "image/png"),
+        (b"kommun;antal\nKramfors;12\n", "mätning.2012.svg", "mätning.2012.csv", "text/csv"),
+    ],
+)
+def test_a_download_is_named_by_the_type_its_content_was_found_to_be(
+    app, reported, content, name, downloaded_as, content_type
+):
+    member, round_id, target = reported
+    response = add_evidence(member, round_id, target, title="Fil", file=(io.BytesIO(content), name))
+    assert response.status_code == 303
+    with app.app_context():
+        evidence_id = db.session.execute(select(Evidence.id)).scalar_one()
+    download = member.get(f"/evidence/{evidence_id}/file")
+    assert download.status_code == 200 and download.data == content
+    assert download.mimetype == content_type
+    disposition = download.headers["Content-Disposition"]
+    assert disposition.startswith("attachment")
+    if downloaded_as.isascii():
+        assert f"filename={downloaded_as}" in disposition
+    else:
+        assert f"filename*=UTF-8''{quote(downloaded_as)}" in disposition
 
 
 def test_an_oversized_file_is_refused_with_a_message_and_nothing_stored(app, reported):

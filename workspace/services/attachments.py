@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import BinaryIO
 
 import filetype
@@ -32,6 +32,11 @@ ALLOWED = {
     "gif": "image/gif",
     "webp": "image/webp",
 }
+
+# The extension a download is named with, by the type its bytes were found to be.
+EXTENSIONS = {content_type: extension for extension, content_type in ALLOWED.items()}
+EXTENSIONS["text/csv"] = "csv"
+SAME_EXTENSION = {"jpeg": "jpg", "jpe": "jpg"}
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,19 @@ def store(upload: BinaryIO, filename: str) -> StoredFile:
     (storage_dir() / key).write_bytes(data)
     safe_name = Path(filename or "fil").name[:255] or "fil"
     return StoredFile(key=key, filename=safe_name, content_type=content_type, size=len(data))
+
+
+def download_name(filename: str | None, content_type: str | None) -> str:
+    """The name a file downloads under: the uploader's stem with the extension of the type
+    its bytes were found to be, so that `poly.html` found to be CSV comes as `poly.csv`
+    and nothing opens it as what its name claimed."""
+    extension = EXTENSIONS.get(content_type or "", "bin")
+    name = PurePath(filename or "").name
+    given = PurePath(name).suffix.lower().lstrip(".")
+    if name and SAME_EXTENSION.get(given, given) == extension:
+        return name
+    stem = PurePath(name).stem if given else name
+    return f"{stem.strip() or 'fil'}.{extension}"
 
 
 def path_of(key: str) -> Path:

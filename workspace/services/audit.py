@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import get_timezone, to_user_timezone
@@ -310,18 +310,30 @@ def events(
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .options(joinedload(AuditEvent.user))
     )
-    # pytz, from Flask-Babel: `localize` gives the day's real offset (summer time too).
-    zone = get_timezone()
     if user_id is not None:
         query = query.where(AuditEvent.user_id == user_id)
     if action:
         query = query.where(AuditEvent.action == action)
     if since is not None:
-        query = query.where(AuditEvent.created_at >= zone.localize(datetime.combine(since, time())))
+        query = query.where(AuditEvent.created_at >= day_start(since))
     if until is not None:
-        day_after = zone.localize(datetime.combine(until + timedelta(days=1), time()))
-        query = query.where(AuditEvent.created_at < day_after)
+        query = query.where(AuditEvent.created_at < day_start(until + timedelta(days=1)))
     return query
+
+
+# The days the log can be narrowed to. Far enough from year 1 and 9999 that the instant a day
+# starts at (and the next day's) is a datetime in UTC too: at the ends of that range the
+# zone's offset, or the day after, would overflow (a 500 on `?since=0001-01-01` once).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
+def day_start(day: date) -> datetime:
+    """The instant a Swedish calendar day starts at, in UTC; ValueError for a day outside
+    FIRST_DAY..LAST_DAY (and the day after it), which forms refuse first."""
+    if not FIRST_DAY <= day <= LAST_DAY + timedelta(days=1):
+        raise ValueError(f"{day} is outside {FIRST_DAY}..{LAST_DAY}")
+    # pytz, from Flask-Babel: `localize` gives the day's real offset (summer time too).
+    return get_timezone().localize(datetime.combine(day, time())).astimezone(UTC)
 
 
 def to_csv(rows: list[AuditEvent]) -> bytes:

@@ -62,19 +62,28 @@ def backup_sqlite(database: Path, target: Path, *, force: bool = False) -> None:
         raise
 
 
-def copy_attachments(source: Path, target: Path) -> int:
+def copy_attachments(source: Path, target: Path, *, private: bool = False) -> int:
     """Copy attachment files from `source` into `target`; returns how many were copied.
 
     Stored files never change once written (each upload gets a new random key), so copying
-    over existing files of the same name is safe.
+    over existing files of the same name is safe. A backup's copy is `private`: only its
+    owner may read it (folder 0700, files 0600), like the database copy beside it, whatever
+    the umask; the folder is closed before any file lands in it. Otherwise files get the
+    mode new files get (the umask), as uploads do.
     """
     if not source.is_dir():
         return 0
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(mode=0o700 if private else 0o777, parents=True, exist_ok=True)
+    if private:
+        target.chmod(0o700)
     count = 0
     for path in source.iterdir():
         if path.is_file():
-            shutil.copy2(path, target / path.name)
+            # Content only: the mode is the target's own (a restored file is readable by the
+            # app like an upload is, not 0600 as it was in the backup).
+            copied = shutil.copyfile(path, target / path.name)
+            if private:
+                os.chmod(copied, 0o600)
             count += 1
     return count
 

@@ -190,11 +190,12 @@ def notify_of_new_event(
     *,
     link: str,
     params: dict[str, Any],
-    event_key: str,
+    event_key: str | None,
 ) -> None:
-    """`notify` for many recipients of an event just written (a status change, a comment):
-    its key is new, so nothing is looked up per recipient; the unique `dedupe_key` still
-    refuses a second row. Kept to one query because it runs inside every status save."""
+    """`notify` for many recipients of an event written in the same transaction (a status
+    change, a comment): its key is new, so nothing is looked up per recipient; the unique
+    `dedupe_key` made from `event_key`, if given, still refuses a second row. Kept to one
+    statement because it runs inside every status save."""
     for recipient in recipients:
         if recipient.user.is_active:
             _write(
@@ -204,7 +205,7 @@ def notify_of_new_event(
                 link=link,
                 params=params,
                 reason=recipient.reason,
-                dedupe_key=f"{event_key}:user={recipient.user.id}",
+                dedupe_key=f"{event_key}:user={recipient.user.id}" if event_key else None,
                 deliver_after=None,
             )
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import lazyload
 
 from ..extensions import db
 from ..models import (
@@ -106,6 +107,8 @@ def _watchers(activity: Activity) -> list[notifications.Recipient]:
         )
         .where(or_(function_holders.c.function_id.is_not(None), ActivityWatch.user_id.is_not(None)))
         .order_by(User.id, function_holders.c.function_id)
+        # Telling them needs their ids, organisation ids and roles, not their organisations.
+        .options(lazyload(User.organisation))
     )
     watchers: dict[int, notifications.Recipient] = {}
     for user, function_id, chosen in rows:
@@ -121,7 +124,7 @@ def _tell_watchers(
     *,
     link: str,
     params: dict[str, Any],
-    dedupe_key: str,
+    dedupe_key: str | None,
 ) -> None:
     notifications.notify_of_new_event(
         (w for w in _watchers(activity) if w.user.id != actor.id and may_read(w.user)),
@@ -133,24 +136,28 @@ def _tell_watchers(
 
 
 def status_changed(actor: User, change: StatusChange) -> None:
-    """Tell the activity's watchers of `actor`'s status change, inside its transaction."""
-    db.session.flush()
+    """Tell the activity's watchers of `actor`'s status change, inside its transaction.
+
+    Nothing the watchers' query reads is among the change's pending writes, so they are not
+    flushed for it: the save writes everything in one flush at its commit. Its notifications
+    need no key against a second telling, being written only in the change's own transaction."""
     assignment = change.assignment
     activity = assignment.activity
     plan = activity.area.plan
-    _tell_watchers(
-        activity,
-        actor,
-        lambda user: can(user, Action.VIEW_PLAN, plan),
-        link=notifications.path_for("activities.show", activity_id=activity.id),
-        params={
-            "event": "status",
-            "who": actor.name,
-            "function": assignment.function.code,
-            "status": change.to_status.value,
-        },
-        dedupe_key=f"activity_changed:status_change={change.id}",
-    )
+    with db.session.no_autoflush:
+        _tell_watchers(
+            activity,
+            actor,
+            lambda user: can(user, Action.VIEW_PLAN, plan),
+            link=notifications.path_for("activities.show", activity_id=activity.id),
+            params={
+                "event": "status",
+                "who": actor.name,
+                "function": assignment.function.code,
+                "status": change.to_status.value,
+            },
+            dedupe_key=None,
+        )
 
 
 def commented(comment: Comment, *, told: Collection[int] = ()) -> None:

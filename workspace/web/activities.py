@@ -53,7 +53,7 @@ def updates(activity_id: int) -> Response:
     """Others' status changes and comments on this activity since the page's marker."""
     activity = get_activity_or_404(current_user, activity_id)
     since = live_updates.marker_from(request.args)
-    if current_marker() == since:
+    if current_marker(current_user, activity_id=activity.id) == since:
         return nothing_new()
     changes = changes_since(
         since.status_change, activity_id=activity.id, exclude_user_id=current_user.id

@@ -219,7 +219,28 @@ def show_password_link(user_id: int) -> Response:
 def audit_log() -> Response:
     """Who did what and when in the organisation, newest first; filterable and exportable."""
     authorize(current_user, Action.VIEW_AUDIT_LOG, current_user.organisation)
+    return _audit_page(*_audit_query())
+
+
+@bp.get("/audit.csv")
+@login_required
+def audit_csv() -> Response:
+    """The filtered audit log as CSV."""
+    authorize(current_user, Action.VIEW_AUDIT_LOG, current_user.organisation)
     form, query = _audit_query()
+    if form.errors:
+        return _audit_page(form, query)  # the filter form with its errors, not a file
+    rows = list(db.session.execute(query.limit(100_000)).scalars())
+    return send_file(
+        BytesIO(audit.to_csv(rows)),
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name="handelselogg.csv",
+    )
+
+
+def _audit_page(form: AuditFilterForm, query: Any) -> Response:
+    """The audit log page; 400 with the form's messages when a filter is not valid."""
     page = db.paginate(query, page=page_number(), per_page=AUDIT_PAGE_SIZE, error_out=False)
     filters = {k: v for k, v in request.args.items() if k != "page"}
     return render(
@@ -230,21 +251,6 @@ def audit_log() -> Response:
         page=page,
         page_url=lambda number: url_for("admin.audit_log", page=number, **filters),
         **AUDIT_WORDS,
-    )
-
-
-@bp.get("/audit.csv")
-@login_required
-def audit_csv() -> Response:
-    """The filtered audit log as CSV."""
-    authorize(current_user, Action.VIEW_AUDIT_LOG, current_user.organisation)
-    _form, query = _audit_query()
-    rows = list(db.session.execute(query.limit(100_000)).scalars())
-    return send_file(
-        BytesIO(audit.to_csv(rows)),
-        mimetype="text/csv",
-        as_attachment=True,
-        download_name="handelselogg.csv",
     )
 
 

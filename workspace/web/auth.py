@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import re
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -15,7 +19,6 @@ from ..forms import EmptyForm, LanguageForm, LoginForm
 from ..htmx import is_fragment_request, redirect_to, render
 from ..models import User
 from ..services import accounts, notifications, organisations, users
-from ..services.text import without_invisible
 
 bp = Blueprint("auth", __name__)
 
@@ -51,40 +54,63 @@ def configure_login(manager: LoginManager) -> None:
         return redirect(login_url)
 
 
+# What a browser would read as another site, or that could split the Location header: a
+# backslash (browsers take it for a slash), control characters (tabs and line breaks are
+# dropped inside a URL, so "/\t/evil.example" is "//evil.example") and lone surrogates.
+_NOT_IN_A_LOCAL_PATH = re.compile(r"[\x00-\x1f\x7f\\\ud800-\udfff]")
+
+
+def is_local_path(target: str) -> bool:
+    """A path on this site as every browser reads it: one slash, then anything but a second
+    slash (`//evil.example`, `///evil.example` are another host), no scheme, no host."""
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    if _NOT_IN_A_LOCAL_PATH.search(target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
 def safe_next(target: str | None, fallback: str | None = None) -> str:
     """Only a path on this site; anything else could send the user to a phishing page."""
-    # Control characters could split or mangle the Location header: such a target is refused.
-    if target and without_invisible(target) == target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
+    if target and is_local_path(target):
+        return target
     return fallback or url_for("plans.start")
 
 
-def _account_key() -> str:
+def _account() -> str:
     organisation = (request.form.get("organisation") or "")[:60]
-    return f"login:{organisation}:{users.normalise_email(request.form.get('email') or '')[:254]}"
+    return f"{organisation}:{users.normalise_email(request.form.get('email') or '')[:254]}"
 
 
-def _failed(response: Response) -> bool:
-    # Only failed attempts count: a user who logs in often is not an attacker.
-    return response.status_code != 303
+def _account_key() -> str:
+    return f"login:{_account()}"
+
+
+def _account_and_address_key() -> str:
+    return f"login:{_account()}:{get_remote_address()}"
+
+
+def _wrong_credentials(response: Response) -> bool:
+    # Only a wrong password counts: a user who logs in often is not an attacker, and refused
+    # (429) attempts must not push the account's shared ceiling up for everyone else.
+    return response.status_code == 401
+
+
+def _login_limit(setting: str, scope: str, key_func: Callable[[], str] | None = None) -> Any:
+    return limiter.limit(
+        lambda: current_app.config[setting],
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=_wrong_credentials,
+        scope=scope,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="login-account",
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="login-address",
-)
+@_login_limit("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "login-pair", _account_and_address_key)
+@_login_limit("LOGIN_LIMIT_PER_ACCOUNT", "login-account", _account_key)
+@_login_limit("LOGIN_LIMIT_PER_ADDRESS", "login-address")
 def login() -> Response:
     """Choose organisation, then email and password."""
     if current_user.is_authenticated:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from contextlib import suppress
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
@@ -14,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager
 from ..htmx import is_fragment_request, render
 from ..policy import Denied
 
@@ -49,8 +52,22 @@ def _expired_form(message: str) -> Response | None:
         return None
 
 
-def _page(status: int, title: str, message: str, reload: bool = False) -> Response:
-    return render("errors/error.html", "error", status, title=title, message=message, reload=reload)
+def _page(
+    status: int,
+    title: str,
+    message: str,
+    reload: bool = False,
+    link: tuple[str, str] | None = None,
+) -> Response:
+    return render(
+        "errors/error.html",
+        "error",
+        status,
+        title=title,
+        message=message,
+        reload=reload,
+        link=link,
+    )
 
 
 def is_database_unavailable(error: DBAPIError) -> bool:
@@ -64,17 +81,33 @@ def _denied(error: Denied) -> Response:
     return _page(error.status, _("Not allowed"), error.message)
 
 
+def _minutes_to_wait() -> int:
+    """Whole minutes until every limit this request broke lets the client try again."""
+    resets = [limit.window.reset_time for limit in limiter.current_limits if limit.breached]
+    return max(1, math.ceil((max(resets, default=0) - time.time()) / 60))
+
+
 def _too_many(error: HTTPException) -> Response:
+    minutes = _minutes_to_wait()
+    link = None
     # Only the login counts failures; other limits (problem reports) count every send.
     if request.endpoint == "auth.login":
-        message = _("Too many failed attempts. Wait a few minutes and try again.")
+        message = ngettext(
+            "Too many failed attempts. Try again in %(num)d minute.",
+            "Too many failed attempts. Try again in %(num)d minutes.",
+            minutes,
+        )
+        back = url_for(
+            "auth.login",
+            organisation=request.form.get("organisation"),
+            next=request.args.get("next"),
+        )
+        link = (back, _("Back to the login page"))
     else:
         message = _("You have sent this many times in a short while. Try again later.")
-    response = _page(429, _("Too many attempts"), message)
-    # Flask-Limiter's error carries Retry-After; keep it on our own page.
-    original = getattr(error, "response", None)
-    if original is not None and "Retry-After" in original.headers:
-        response.headers["Retry-After"] = original.headers["Retry-After"]
+    response = _page(429, _("Too many attempts"), message, link=link)
+    # The same wait as the page says; Flask-Limiter keeps the later of this and its own.
+    response.headers["Retry-After"] = str(minutes * 60)
     return response
 
 

@@ -42,7 +42,7 @@ def _filter_form(
 def overview_context(plan_id: int, query: Mapping[str, str]) -> dict[str, Any]:
     """What the overview's templates need: the plan narrowed by the page's own filters."""
     plan = get_plan_or_404(current_user, plan_id)
-    marker = current_marker()
+    marker = current_marker(current_user, plan_id=plan.id)
     areas = plans.load_areas(plan)
     form, filters = _filter_form(query, areas, plans.responsible_organisations(areas))
     kept = kept_filters(query)
@@ -124,7 +124,7 @@ def activity_context(
     """What the activity page's templates need: assignments, indicators with their
     progress, and the follow-up timeline. A form that failed comes back with its errors."""
     page = activities.activity_page(current_user, get_activity_or_404(current_user, activity_id))
-    marker = current_marker()
+    marker = current_marker(current_user, activity_id=activity_id)
     failed_id, failed_form = measurement_form or (None, None)
     return {
         "activity": page.activity,
@@ -159,7 +159,7 @@ def discussion_context(
 ) -> dict[str, Any]:
     """What the plan's general discussion page needs."""
     plan = get_plan_or_404(current_user, plan_id)
-    marker = current_marker()
+    marker = current_marker(current_user, plan_id=plan.id, general=True)
     return {
         **_thread_context(
             threads.thread_view(current_user, plan),

@@ -50,7 +50,7 @@ def updates(plan_id: int) -> Response:
     """Others' status changes and comments since the page's marker: 204 when there are none."""
     plan = get_plan_or_404(current_user, plan_id)
     since = live_updates.marker_from(request.args)
-    if current_marker() == since:
+    if current_marker(current_user, plan_id=plan.id) == since:
         return nothing_new()
     changes = changes_since(since.status_change, plan_id=plan.id, exclude_user_id=current_user.id)
     comments = threads.comments_since(current_user, since.comment, plan_id=plan.id)

@@ -269,7 +269,7 @@ def download(evidence_id: int) -> Response:
         attachments.path_of(evidence.attachment_key),
         mimetype=evidence.content_type,
         as_attachment=True,
-        download_name=evidence.filename,
+        download_name=attachments.download_name(evidence.filename, evidence.content_type),
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

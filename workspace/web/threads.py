@@ -123,7 +123,7 @@ def discussion_updates(plan_id: int) -> Response:
     """Others' comments in the general thread since the page's marker: 204 when none."""
     plan = get_plan_or_404(current_user, plan_id)
     since = query_int(request.args, "comments")
-    if current_marker().comment == since:
+    if current_marker(current_user, plan_id=plan.id, general=True).comment == since:
         return nothing_new()
     context = page_context.discussion_context(plan.id)
     thread = context["thread_view"].thread
