@@ -468,6 +468,8 @@ TABLES_LEFT_OUT = {
     "state; what they point to is archived where it happened",
     "notification_settings": "how each person wants to be told, not part of the plan",
     "activity_watches": "which activities a person follows: theirs, not the plan's record",
+    "facts": "the facts behind the lägesbild (step 1), some internal to one organisation; "
+    "the shared ones belong in the lägesbild's own archive, not yet in the plan's",
 }
 COLUMNS_LEFT_OUT = {
     ("users", "password_hash"): "a secret",

@@ -98,7 +98,9 @@ def _checked(
     if not texts["title"]:
         errors["title"] = _("Say what the fact is about.")
     if len(texts["text"]) > FACT_TEXT_MAX_LENGTH:
-        errors["text"] = _("The text may have at most %(max)d characters.", max=FACT_TEXT_MAX_LENGTH)
+        errors["text"] = _(
+            "The text may have at most %(max)d characters.", max=FACT_TEXT_MAX_LENGTH
+        )
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
         errors["url"] = _("A link must start with https:// or http://.")
     if kind in (FactKind.STATISTICS, FactKind.SURVEY):

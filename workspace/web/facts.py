@@ -101,6 +101,7 @@ def new(plan_id: int) -> Response:
     """Record a fact; a refusal answers in place with what the user typed."""
     plan = get_plan_or_404(current_user, plan_id)
     if request.method == "GET":
+        authorize(current_user, Action.RECORD_FACT, plan)
         return _form_page(plan, FactForm(formdata=None, year=str(_year(plan))))
     form = FactForm()
     try:
@@ -126,7 +127,7 @@ def edit(fact_id: int) -> Response:
     fact = get_fact_or_404(current_user, fact_id)
     if request.method == "GET":
         authorize(current_user, Action.EDIT_FACT, fact)
-        form = FactEditForm(formdata=None, obj=fact, year=str(fact.year), value=_typed(fact))
+        form = FactEditForm(formdata=None, data=_as_typed(fact))
         return _form_page(fact.plan, form, fact=fact)
     form, status, extra = FactEditForm(), 422, {}
     try:
@@ -144,11 +145,12 @@ def edit(fact_id: int) -> Response:
     return _form_page(fact.plan, form, status, fact=fact, **extra)
 
 
-def _typed(fact: Fact) -> str:
-    """The stored value as a Swedish user types it."""
-    if fact.value is None:
-        return ""
-    return f"{fact.value.normalize():f}".replace(".", ",")
+def _as_typed(fact: Fact) -> dict[str, Any]:
+    """The fact's fields as the form shows them; the value as a Swedish user types it."""
+    value = "" if fact.value is None else f"{fact.value.normalize():f}".replace(".", ",")
+    data = {name: getattr(fact, name) for name in facts.FACT_FIELDS}
+    kinds = {"kind": fact.kind.value, "visibility": fact.visibility.value}
+    return {**data, **kinds, "year": str(fact.year), "value": value, "version": fact.version}
 
 
 @bp.route("/facts/<int:fact_id>/remove", methods=["GET", "POST"])
