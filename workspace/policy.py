@@ -76,6 +76,7 @@ class Action(StrEnum):
     REOPEN_PLAN = "reopen_plan"
     RECORD_FACT = "record_fact"
     EDIT_FACT = "edit_fact"
+    USE_FACT = "use_fact"
 
 
 # Partners have no logins, so a coordinator of any participant reports for them: the role
@@ -98,6 +99,14 @@ class Rule:
     denied: LazyString
     plan_of: Callable[[Any], Plan] | None = None
     round_of: Callable[[Any], FollowUpRound] | None = None
+
+
+@dataclass(frozen=True)
+class FactUse:
+    """A fact taken as an indicator's value: what `USE_FACT` judges."""
+
+    fact: Fact
+    indicator: Indicator
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,16 @@ def _correct_measurement(user: User, measurement: Measurement) -> bool:
 def _edit_fact(user: User, fact: Fact) -> bool:
     """A fact stays its organisation's: others read it when shared, never change it."""
     return fact.organisation_id == user.organisation_id and participates(user, fact.plan)
+
+
+def _use_fact(user: User, use: FactUse) -> bool:
+    """Indicators are shared plan content: only a shared fact of the same plan feeds one,
+    by whoever may log the indicator's values."""
+    return (
+        use.fact.visibility is Visibility.SHARED
+        and use.fact.plan_id == use.indicator.activity.area.plan_id
+        and _permits(user, Action.MEASURE, use.indicator)
+    )
 
 
 def _read_comment(user: User, comment: Comment) -> bool:
@@ -304,6 +323,15 @@ RULES: dict[Action, Rule] = {
         _edit_fact,
         _l("Only members of the organisation that recorded the fact may change or remove it."),
         plan_of=lambda fact: fact.plan,
+    ),
+    Action.USE_FACT: Rule(
+        Role.MEMBER,
+        _use_fact,
+        _l(
+            "Only a shared fact can give an indicator its value, by members of an organisation "
+            "responsible for the activity."
+        ),
+        plan_of=lambda use: use.fact.plan,
     ),
 }
 

@@ -52,9 +52,20 @@ def upgrade():
     with op.batch_alter_table('facts', schema=None) as batch_op:
         batch_op.create_index('ix_facts_plan_id_year', ['plan_id', 'year'], unique=False)
 
+    # An indicator's value may be taken from a statistics fact.
+    with op.batch_alter_table('measurements', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('fact_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_measurements_fact_id'), ['fact_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_measurements_fact_id_facts'), 'facts', ['fact_id'], ['id'], ondelete='SET NULL')
+
 
 
 def downgrade():
+    with op.batch_alter_table('measurements', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_measurements_fact_id_facts'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_measurements_fact_id'))
+        batch_op.drop_column('fact_id')
+
     with op.batch_alter_table('facts', schema=None) as batch_op:
         batch_op.drop_index('ix_facts_plan_id_year')
 

@@ -53,6 +53,7 @@ EXPECTED = {
     Action.REOPEN_PLAN: {Role.COORDINATOR, Role.ADMIN},
     Action.RECORD_FACT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.EDIT_FACT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
+    Action.USE_FACT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
 }
 
 

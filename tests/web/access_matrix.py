@@ -326,6 +326,23 @@ class World:
     def fact_id(self) -> int:
         return self.new_fact()
 
+    @cached_property
+    def shared_fact_id(self) -> int:
+        """A shared statistic of the owner, in the unit of the owner's indicator."""
+        fact = facts.record(
+            self._user(Role.MEMBER),
+            db.session.get(Plan, self.plan_id),
+            kind="statistics",
+            visibility="shared",
+            year="2025",
+            title="Kontroller enligt tillsynsregistret",
+            source="Kommunens tillsynsregister",
+            period="2025",
+            value="4",
+            unit="st",
+        )
+        return fact.id
+
     def new_comment(self) -> int:
         """An internal comment by the owner's member on the owner's activity."""
         activity = db.session.get(Activity, self.activity_id)
@@ -643,6 +660,13 @@ MATRIX: dict[str, Route] = {
         # Removing takes the fact away: a new one for every request.
         lambda world: {"fact_id": world.new_fact()},
         body={"version": "1"},
+    ),
+    # Only a shared fact feeds an indicator, by those who log the indicator's values.
+    "facts.use_as_value": Route(
+        {"POST": grant(A.USE_FACT, OWNER_ONLY)},
+        SHARED,
+        lambda world: {"fact_id": world.shared_fact_id, "indicator_id": world.indicator_id},
+        body={"measured_on": "2025-12-31"},
     ),
     "facts.download": Route({"GET": grant(A.VIEW_PLAN, OWNER_ONLY)}, PRIVATE, fact),
     # Administration: an admin runs their own organisation and nobody else's.

@@ -330,6 +330,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "facts.edit": Endpoint(
         lambda t: f"/facts/{t.fact}/edit", {**FACT_FIELDS, "version": int_field}
     ),
+    "facts.use_as_value": Endpoint(
+        lambda t: f"/facts/{t.fact}/indicators/{t.indicator}/value", {"measured_on": date_field}
+    ),
     "facts.remove": Endpoint(lambda t: f"/facts/{t.fact}/remove", {"version": int_field}),
     "admin.new_user": Endpoint(lambda t: "/admin/users/new", USER_FIELDS),
     "admin.edit_user": Endpoint(lambda t: f"/admin/users/{t.colleague}", USER_FIELDS),

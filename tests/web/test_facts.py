@@ -185,3 +185,55 @@ def test_the_year_chooser_shows_the_chosen_year_only(app):
     html = page.get_data(as_text=True)
     assert SURVEY["title"] in html and STATISTICS["title"] not in html
     assert '<option value="2025"' in html
+
+
+def test_an_indicator_takes_its_value_from_a_fact_and_follows_its_correction(app):
+    from datetime import date
+
+    from workspace.models import Activity, Indicator, Measurement
+    from workspace.services import indicators
+
+    with app.app_context():
+        activity = db.session.get(Activity, 2)  # the police's radio-car visits
+        indicator_id = indicators.add_indicator(
+            demo_user("polisen", "samordnare"),
+            activity,
+            title="Anmälda tillgreppsbrott",
+            unit="anmälda brott",
+            target="500",
+            period="year",
+        ).id
+    fact_id = record(app, org="polisen")
+    police = client_for(app, "polisen", "handlaggare")
+    page = police.get("/plans/1/facts?year=2025").get_data(as_text=True)
+    assert "Använd som värde för Anmälda tillgreppsbrott" in page
+    url = f"/facts/{fact_id}/indicators/{indicator_id}/value"
+    assert post(police, url, measured_on="2025-12-31").status_code == 303
+    # Internal: no indicator may take it, and the page says why.
+    internal_id = record(app, org="polisen", fields={**STATISTICS, "visibility": "internal"})
+    refused = post(
+        police, f"/facts/{internal_id}/indicators/{indicator_id}/value", measured_on="2025-12-31"
+    )
+    assert refused.status_code == 403
+    # The correction of the fact shows in the indicator, and its history says so.
+    fixed = post(police, f"/facts/{fact_id}/edit", **{**STATISTICS, "value": "420"}, version="1")
+    assert fixed.status_code == 303
+    with app.app_context():
+        measurement = db.session.execute(
+            select(Measurement).where(Measurement.fact_id == fact_id)
+        ).scalar_one()
+        assert str(measurement.value) == "420.00" and measurement.measured_on == date(2025, 12, 31)
+        assert "Polisens statistik" in measurement.source
+        assert db.session.get(Indicator, indicator_id).measurements == [measurement]
+        corrected = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "measurement.corrected")
+        ).scalar_one()
+        assert corrected.details["from_fact"] == STATISTICS["title"]
+    # A fact that feeds an indicator stays shared; the value itself is corrected via the fact.
+    hidden = post(
+        police,
+        f"/facts/{fact_id}/edit",
+        **{**STATISTICS, "value": "420", "visibility": "internal"},
+        version="2",
+    )
+    assert hidden.status_code == 422

@@ -173,6 +173,8 @@ def _measurement(m: Measurement, person: _People) -> dict[str, Any]:
         "value": _decimal(m.value),
         "measured_on": _iso(m.measured_on),
         "source": m.source,
+        # The fact it was taken from (facts are not in this archive; the source names it).
+        "fact_id": m.fact_id,
         "organisation_id": m.organisation_id,
         "user_id": m.user_id,
         "user": person(m.user),

@@ -12,12 +12,24 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import FACT_TEXT_MAX_LENGTH, Fact, FactKind, Plan, User, Visibility
+from ..models import (
+    FACT_TEXT_MAX_LENGTH,
+    Activity,
+    Area,
+    Fact,
+    FactKind,
+    Indicator,
+    Measurement,
+    Plan,
+    User,
+    Visibility,
+)
 from ..models.types import utcnow
-from ..policy import Action, authorize, fact_visible_to
+from ..policy import Action, FactUse, authorize, can, fact_visible_to
 from . import attachments, audit, transaction
 from .errors import StaleWrite, ValidationFailed
 from .personal_data import find_identity_numbers
+from .rounds import local_today
 from .text import clean
 
 # What the fact form sends to `record` and `edit`, besides the file.
@@ -188,6 +200,11 @@ def edit(
         for name, new in fields.items()
         if getattr(fact, name) != new
     }
+    fed = _values_from(fact)
+    if fed and fields["visibility"] is Visibility.INTERNAL:
+        raise ValidationFailed(
+            {"visibility": _("Indicators take their values from this fact: it stays shared.")}
+        )
     replaced = _attach(fact, upload, filename)
     if replaced is not None:
         changes["filename"] = ["", fact.filename or ""]
@@ -199,6 +216,7 @@ def edit(
             setattr(fact, name, new)
         fact.updated_at, fact.updated_by_id = utcnow(), actor.id
         audit.record(actor, "fact.changed", fact, changes=changes)
+        _follow(actor, fact, fed)
     if replaced:
         attachments.discard(replaced)
     return fact
@@ -247,3 +265,107 @@ def years_of(user: User, plan: Plan, today: date) -> list[int]:
     ).scalars()
     years = {*range(plan.period_start, plan.period_end + 1), today.year, *recorded}
     return sorted(years, reverse=True)
+
+
+def _values_from(fact: Fact) -> list[Measurement]:
+    """The indicator values that stand on the fact."""
+    return list(
+        db.session.execute(
+            select(Measurement).where(
+                Measurement.fact_id == fact.id, Measurement.removed_at.is_(None)
+            )
+        ).scalars()
+    )
+
+
+def _source_of(fact: Fact) -> str:
+    return f"{fact.source} ({fact.title}, {fact.period})"[:300]
+
+
+def _follow(actor: User, fact: Fact, values: list[Measurement]) -> None:
+    """Inside the write: the values taken from the fact show its correction, each change
+    in the audit log as a correction of the value."""
+    for measurement in values:
+        new = {"value": fact.value, "source": _source_of(fact)}
+        changes = {
+            name: [_audit_text(getattr(measurement, name)), _audit_text(value)]
+            for name, value in new.items()
+            if getattr(measurement, name) != value
+        }
+        if not changes or fact.value is None:
+            continue
+        measurement.value, measurement.source = fact.value, new["source"]
+        measurement.updated_at, measurement.updated_by_id = utcnow(), actor.id
+        audit.record(
+            actor,
+            "measurement.corrected",
+            measurement,
+            changes=changes,
+            from_fact=fact.title,
+            indicator_id=measurement.indicator_id,
+        )
+
+
+def indicators_for(user: User, fact: Fact) -> list[Indicator]:
+    """The plan's indicators in use, with the fact's unit, that the fact may feed for the
+    user: what "use as the value of" offers."""
+    if fact.kind is not FactKind.STATISTICS or fact.value is None:
+        return []
+    found = db.session.execute(
+        select(Indicator)
+        .join(Activity)
+        .join(Area)
+        .where(Area.plan_id == fact.plan_id, Indicator.archived_at.is_(None))
+        .order_by(Area.position, Activity.position, Indicator.id)
+    ).scalars()
+    return [
+        i
+        for i in found
+        if i.unit.casefold() == fact.unit.casefold()
+        and can(user, Action.USE_FACT, FactUse(fact, i))
+    ]
+
+
+def use_as_value(
+    actor: User, fact: Fact, indicator: Indicator, measured_on: date | None
+) -> Measurement:
+    """Log the fact's value as the indicator's value on `measured_on`: the number is the
+    fact's, follows its corrections, and the value's source names the fact."""
+    authorize(actor, Action.USE_FACT, FactUse(fact, indicator))
+    errors: dict[str, str] = {}
+    if fact.kind is not FactKind.STATISTICS or fact.value is None:
+        errors["indicator"] = _("Only statistics with a value can give an indicator its value.")
+    elif fact.unit.casefold() != indicator.unit.casefold():
+        errors["indicator"] = _(
+            "The fact is counted in %(fact)s, the indicator in %(indicator)s.",
+            fact=fact.unit,
+            indicator=indicator.unit,
+        )
+    if measured_on is None:
+        errors["measured_on"] = _("Give the date the value applies to.")
+    elif measured_on > local_today():
+        errors["measured_on"] = _(
+            "The date is in the future: log a value once it has been measured."
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.write():
+        measurement = Measurement(
+            indicator=indicator,
+            organisation_id=actor.organisation_id,
+            user_id=actor.id,
+            value=fact.value,
+            measured_on=measured_on,
+            source=_source_of(fact),
+            fact_id=fact.id,
+        )
+        db.session.add(measurement)
+        db.session.flush()
+        audit.record(
+            actor,
+            "measurement.logged",
+            measurement,
+            indicator_id=indicator.id,
+            from_fact=fact.title,
+        )
+    return measurement

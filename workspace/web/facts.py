@@ -10,14 +10,30 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField, URLField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from ..forms import CheckedByService, Form
 from ..htmx import render
 from ..models import FACT_KIND_LABELS, VISIBILITY_LABELS, Fact, FactKind, Plan, Visibility
-from ..policy import Action, Denied, authorize, get_fact_or_404, get_plan_or_404
+from ..policy import (
+    Action,
+    Denied,
+    FactUse,
+    authorize,
+    get_fact_or_404,
+    get_indicator_or_404,
+    get_plan_or_404,
+)
 from ..services import attachments, facts
 from ..services.errors import StaleWrite, ValidationFailed
 from ..services.rounds import local_today
@@ -61,6 +77,10 @@ class RemoveFactForm(Form):
     version = IntegerField(validators=[InputRequired()], widget=HiddenField.widget)
 
 
+class UseFactForm(Form):
+    measured_on = DateField(_l("Applies to date"), validators=[CheckedByService()])
+
+
 def _year(plan: Plan) -> int:
     year = request.args.get("year", type=int)
     return year if year and facts.FIRST_YEAR <= year <= facts.LAST_YEAR else local_today().year
@@ -79,6 +99,8 @@ def index(plan_id: int) -> Response:
         year=year,
         years=facts.years_of(current_user, plan, local_today()),
         grouped=facts.facts_of(current_user, plan, year),
+        indicators_for=lambda fact: facts.indicators_for(current_user, fact),
+        use_form=UseFactForm(formdata=None, measured_on=local_today()),
     )
 
 
@@ -189,3 +211,31 @@ def download(fact_id: int) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.post("/facts/<int:fact_id>/indicators/<int:indicator_id>/value")
+@login_required
+def use_as_value(fact_id: int, indicator_id: int) -> Response:
+    """Take a shared statistic as an indicator's value: the number is entered once."""
+    fact = get_fact_or_404(current_user, fact_id)
+    indicator = get_indicator_or_404(current_user, indicator_id)
+    authorize(current_user, Action.USE_FACT, FactUse(fact, indicator))
+    form = UseFactForm()
+    try:
+        if form.validate():
+            facts.use_as_value(current_user, fact, indicator, form.measured_on.data)
+            return done(_("The value is logged from the fact."), _list_url(fact))
+    except ValidationFailed as refused:
+        errors_onto(form, refused)
+        message = next(iter(refused.errors.values()))
+    else:
+        message = _("Give the date the value applies to.")
+    return render(
+        "errors/error.html",
+        "error",
+        422,
+        title=_("Nothing was logged"),
+        message=message,
+        reload=False,
+        link=(_list_url(fact), _("Back to the facts")),
+    )
