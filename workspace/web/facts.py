@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, request, send_file, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -202,15 +202,7 @@ def download(fact_id: int) -> Response:
     fact = get_fact_or_404(current_user, fact_id)
     if not fact.attachment_key:
         abort(404)
-    response = send_file(
-        attachments.path_of(fact.attachment_key),
-        mimetype=fact.content_type,
-        as_attachment=True,
-        download_name=attachments.download_name(fact.filename, fact.content_type),
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachments.send(fact.attachment_key, fact.filename, fact.content_type)
 
 
 @bp.post("/facts/<int:fact_id>/indicators/<int:indicator_id>/value")
