@@ -237,3 +237,8 @@ def test_an_indicator_takes_its_value_from_a_fact_and_follows_its_correction(app
         version="2",
     )
     assert hidden.status_code == 422
+    # Removing the fact leaves the value as it was, no longer tied to it.
+    assert post(police, f"/facts/{fact_id}/remove", version="2").status_code == 303
+    with app.app_context():
+        kept = db.session.get(Measurement, measurement.id)
+        assert kept.fact_id is None and str(kept.value) == "420.00" and kept.removed_at is None
