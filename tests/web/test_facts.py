@@ -242,3 +242,12 @@ def test_an_indicator_takes_its_value_from_a_fact_and_follows_its_correction(app
     with app.app_context():
         kept = db.session.get(Measurement, measurement.id)
         assert kept.fact_id is None and str(kept.value) == "420.00" and kept.removed_at is None
+
+
+def test_the_audit_log_names_the_fact_and_its_changes_in_swedish(app):
+    fact_id = record(app)
+    member = client_for(app, "solleftea", "handlaggare")
+    post(member, f"/facts/{fact_id}/edit", **{**STATISTICS, "value": "415"}, version="1")
+    log = client_for(app, "solleftea", "admin").get("/admin/audit").get_data(as_text=True)
+    assert "Faktauppgift registrerad" in log and "Faktauppgift ändrad" in log
+    assert "412 → 415" in log
