@@ -37,6 +37,7 @@ from .models import (
     Assignment,
     Comment,
     Evidence,
+    Fact,
     FollowUpRound,
     Function,
     Indicator,
@@ -73,6 +74,9 @@ class Action(StrEnum):
     EDIT_PLAN = "edit_plan"
     READ_ACCESSIBILITY_REPORTS = "read_accessibility_reports"
     REOPEN_PLAN = "reopen_plan"
+    RECORD_FACT = "record_fact"
+    EDIT_FACT = "edit_fact"
+    USE_FACT = "use_fact"
 
 
 # Partners have no logins, so a coordinator of any participant reports for them: the role
@@ -95,6 +99,14 @@ class Rule:
     denied: LazyString
     plan_of: Callable[[Any], Plan] | None = None
     round_of: Callable[[Any], FollowUpRound] | None = None
+
+
+@dataclass(frozen=True)
+class FactUse:
+    """A fact taken as an indicator's value: what `USE_FACT` judges."""
+
+    fact: Fact
+    indicator: Indicator
 
 
 @dataclass(frozen=True)
@@ -153,6 +165,21 @@ def _correct_measurement(user: User, measurement: Measurement) -> bool:
         measurement.removed_at is None
         and measurement.organisation_id == user.organisation_id
         and _permits(user, Action.MEASURE, measurement.indicator)
+    )
+
+
+def _edit_fact(user: User, fact: Fact) -> bool:
+    """A fact stays its organisation's: others read it when shared, never change it."""
+    return fact.organisation_id == user.organisation_id and participates(user, fact.plan)
+
+
+def _use_fact(user: User, use: FactUse) -> bool:
+    """Indicators are shared plan content: only a shared fact of the same plan feeds one,
+    by whoever may log the indicator's values."""
+    return (
+        use.fact.visibility is Visibility.SHARED
+        and use.fact.plan_id == use.indicator.activity.area.plan_id
+        and _permits(user, Action.MEASURE, use.indicator)
     )
 
 
@@ -283,6 +310,28 @@ RULES: dict[Action, Rule] = {
         _l(
             "Only coordinators reopen a replaced plan, and only once the next plan has replaced it."
         ),
+    ),
+    # Step 1 of the cycle: each participant records the facts it brings, and only its own.
+    Action.RECORD_FACT: Rule(
+        Role.MEMBER,
+        participates,
+        _l("Viewers read the facts; members of a participating organisation record them."),
+        plan_of=lambda plan: plan,
+    ),
+    Action.EDIT_FACT: Rule(
+        Role.MEMBER,
+        _edit_fact,
+        _l("Only members of the organisation that recorded the fact may change or remove it."),
+        plan_of=lambda fact: fact.plan,
+    ),
+    Action.USE_FACT: Rule(
+        Role.MEMBER,
+        _use_fact,
+        _l(
+            "Only a shared fact can give an indicator its value, by members of an organisation "
+            "responsible for the activity."
+        ),
+        plan_of=lambda use: use.fact.plan,
     ),
 }
 
@@ -445,6 +494,12 @@ def comment_visible_to(organisation_id: Any) -> ColumnElement[bool]:
     )
 
 
+def fact_visible_to(organisation_id: Any) -> ColumnElement[bool]:
+    """SQL condition: shared facts, and internal ones of the reader's own organisation.
+    Every query that reads facts uses it, so an internal fact never leaves its organisation."""
+    return or_(Fact.visibility == Visibility.SHARED, Fact.organisation_id == organisation_id)
+
+
 # The plan and the assignment are loaded on every page and every status click: their
 # statements are built once, which saves about half a millisecond each (measured).
 _VISIBLE_PLAN = _within_plans_of(
@@ -530,6 +585,14 @@ def get_round_or_404(user: User, round_id: int) -> FollowUpRound:
 def get_evidence_or_404(user: User, evidence_id: int) -> Evidence:
     statement = select(Evidence).join(Report).join(FollowUpRound).where(Evidence.id == evidence_id)
     return _one_or_404(user, _within_plans_of(statement, FollowUpRound.plan_id))
+
+
+def get_fact_or_404(user: User, fact_id: int) -> Fact:
+    """A fact the user may read: another organisation's internal one does not exist here."""
+    statement = select(Fact).where(
+        Fact.id == fact_id, fact_visible_to(bindparam("organisation_id"))
+    )
+    return _one_or_404(user, _within_plans_of(statement, Fact.plan_id))
 
 
 def get_indicator_or_404(user: User, indicator_id: int) -> Indicator:

@@ -51,6 +51,9 @@ EXPECTED = {
     Action.EDIT_PLAN: {Role.COORDINATOR, Role.ADMIN},
     Action.READ_ACCESSIBILITY_REPORTS: {Role.ADMIN},
     Action.REOPEN_PLAN: {Role.COORDINATOR, Role.ADMIN},
+    Action.RECORD_FACT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
+    Action.EDIT_FACT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
+    Action.USE_FACT: {Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
 }
 
 

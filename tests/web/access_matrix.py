@@ -40,6 +40,7 @@ from workspace.policy import RULES, Action
 from workspace.services import (
     accounts,
     content,
+    facts,
     indicators,
     notifications,
     rounds,
@@ -303,6 +304,45 @@ class World:
     def evidence_id(self) -> int:
         return self.new_evidence()
 
+    def new_fact(self) -> int:
+        """An internal fact of the owner, with a file: nobody else may know it exists."""
+        fact = facts.record(
+            self._user(Role.MEMBER),
+            db.session.get(Plan, self.plan_id),
+            kind="statistics",
+            visibility="internal",
+            year="2025",
+            title="Anmälda tillgreppsbrott, Kramfors",
+            source="Polisens statistik",
+            period="2025",
+            value="212",
+            unit="anmälda brott",
+            upload=io.BytesIO(PDF_BYTES),
+            filename="statistik.pdf",
+        )
+        return fact.id
+
+    @cached_property
+    def fact_id(self) -> int:
+        return self.new_fact()
+
+    @cached_property
+    def shared_fact_id(self) -> int:
+        """A shared statistic of the owner, in the unit of the owner's indicator."""
+        fact = facts.record(
+            self._user(Role.MEMBER),
+            db.session.get(Plan, self.plan_id),
+            kind="statistics",
+            visibility="shared",
+            year="2025",
+            title="Kontroller enligt tillsynsregistret",
+            source="Kommunens tillsynsregister",
+            period="2025",
+            value="4",
+            unit="st",
+        )
+        return fact.id
+
     def new_comment(self) -> int:
         """An internal comment by the owner's member on the owner's activity."""
         activity = db.session.get(Activity, self.activity_id)
@@ -431,6 +471,21 @@ def round_(world: World) -> dict[str, Any]:
 def report(world: World) -> dict[str, Any]:
     world.report_id  # noqa: B018 - the report must exist for its page and evidence
     return {"round_id": world.round_id, "assignment_id": world.assignment_id}
+
+
+def fact(world: World) -> dict[str, Any]:
+    return {"fact_id": world.fact_id}
+
+
+FACT_BODY = {
+    "kind": "observation",
+    "visibility": "internal",
+    "year": "2025",
+    "title": "Nattvandrarna ser färre grupper",
+    "text": "Färre ungdomar samlas vid busstationen.",
+}
+RECORD_FACT = grant(A.RECORD_FACT, PARTICIPANT)
+EDIT_FACT = grant(A.EDIT_FACT, OWNER_ONLY)
 
 
 def comment(world: World) -> dict[str, Any]:
@@ -593,6 +648,27 @@ MATRIX: dict[str, Route] = {
     "reports.print_round": Route({"GET": VIEW_PLAN}, SHARED, round_),
     "reports.export_xlsx": Route({"GET": VIEW_PLAN}, SHARED, round_),
     "reports.export_csv": Route({"GET": VIEW_PLAN}, SHARED, round_),
+    # Facts: every participant records its own; an internal fact is its organisation's alone.
+    "facts.index": Route({"GET": VIEW_PLAN}, SHARED, plan),
+    "facts.new": Route({"GET": RECORD_FACT, "POST": RECORD_FACT}, SHARED, plan, body=FACT_BODY),
+    "facts.edit": Route(
+        {"GET": EDIT_FACT, "POST": EDIT_FACT}, PRIVATE, fact, body={**FACT_BODY, "version": "1"}
+    ),
+    "facts.remove": Route(
+        {"GET": EDIT_FACT, "POST": EDIT_FACT},
+        PRIVATE,
+        # Removing takes the fact away: a new one for every request.
+        lambda world: {"fact_id": world.new_fact()},
+        body={"version": "1"},
+    ),
+    # Only a shared fact feeds an indicator, by those who log the indicator's values.
+    "facts.use_as_value": Route(
+        {"POST": grant(A.USE_FACT, OWNER_ONLY)},
+        SHARED,
+        lambda world: {"fact_id": world.shared_fact_id, "indicator_id": world.indicator_id},
+        body={"measured_on": "2025-12-31"},
+    ),
+    "facts.download": Route({"GET": grant(A.VIEW_PLAN, OWNER_ONLY)}, PRIVATE, fact),
     # Administration: an admin runs their own organisation and nobody else's.
     "admin.users_index": Route({"GET": MANAGE_OWN_USERS}),
     "admin.new_user": Route({"GET": MANAGE_OWN_USERS, "POST": MANAGE_OWN_USERS}),

@@ -40,7 +40,7 @@ from workspace.models import (
     RoundKind,
     Visibility,
 )
-from workspace.services import accounts, indicators, notifications, rounds, threads
+from workspace.services import accounts, facts, indicators, notifications, rounds, threads
 from workspace.services.notifications import CHOOSABLE_KINDS
 
 settings.register_profile(
@@ -173,6 +173,7 @@ class Targets:
     colleague: int
     token: str
     notification: int
+    fact: int
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,19 @@ INDICATOR_FIELDS = {
     "aggregation": lambda: choice(*[a.value for a in Aggregation]),
 }
 MEASUREMENT_FIELDS = {"value": int_field, "measured_on": date_field, "source": text_field}
+FACT_FIELDS = {
+    "kind": lambda: choice("statistics", "survey", "observation"),
+    "visibility": lambda: choice(*[v.value for v in Visibility]),
+    "year": int_field,
+    "title": text_field,
+    "source": text_field,
+    "period": text_field,
+    "value": int_field,
+    "unit": text_field,
+    "text": text_field,
+    "url": lambda: choice("https://bra.se/statistik", "javascript:alert(1)"),
+    "file": file_field,
+}
 
 ENDPOINTS: dict[str, Endpoint] = {
     "auth.login": Endpoint(
@@ -312,6 +326,14 @@ ENDPOINTS: dict[str, Endpoint] = {
         },
     ),
     "rounds.delete_evidence": Endpoint(lambda t: f"/evidence/{t.evidence}/delete", {}),
+    "facts.new": Endpoint(lambda t: f"/plans/{t.plan}/facts/new", FACT_FIELDS),
+    "facts.edit": Endpoint(
+        lambda t: f"/facts/{t.fact}/edit", {**FACT_FIELDS, "version": int_field}
+    ),
+    "facts.use_as_value": Endpoint(
+        lambda t: f"/facts/{t.fact}/indicators/{t.indicator}/value", {"measured_on": date_field}
+    ),
+    "facts.remove": Endpoint(lambda t: f"/facts/{t.fact}/remove", {"version": int_field}),
     "admin.new_user": Endpoint(lambda t: "/admin/users/new", USER_FIELDS),
     "admin.edit_user": Endpoint(lambda t: f"/admin/users/{t.colleague}", USER_FIELDS),
     "admin.deactivate": Endpoint(
@@ -384,6 +406,15 @@ def _targets(app: Flask) -> Targets:
             actor, indicator, value="3", measured_on=date(2012, 4, 1), source="Egen räkning"
         )
         comment = threads.post(actor, plan, own.activity, "Ett första inlägg.", Visibility.SHARED)
+        fact = facts.record(
+            actor,
+            plan,
+            kind="observation",
+            visibility="shared",
+            year="2025",
+            title="Grupper vid busstationen",
+            text="Fler grupper fredagskvällar.",
+        )
         colleague = demo_user("kramfors", "lasare")
         token = accounts.issue_password_link(actor, colleague)
         mine = notifications.notify(
@@ -406,6 +437,7 @@ def _targets(app: Flask) -> Targets:
             colleague=colleague.id,
             token=token,
             notification=mine.id,
+            fact=fact.id,
         )
 
 
@@ -593,6 +625,11 @@ BAD_GETS = [
     (f"/rounds/{HUGE}/report.csv", 404),
     (f"/comments/{HUGE}", 404),
     (f"/evidence/{HUGE}/file", 404),
+    (f"/facts/{HUGE}/file", 404),
+    (f"/facts/{HUGE}/edit", 404),
+    ("/plans/1/facts?year=abc", 200),
+    (f"/plans/1/facts?year={HUGE}", 200),
+    ("/plans/1/facts?year=-1", 200),
     (f"/admin/users/{HUGE}", 404),
     (f"/assignments/{HUGE}/status/edit", 404),
     ("/password/%00", 404),

@@ -179,3 +179,14 @@ def test_the_open_round_fell_due_a_little_before_today(today):
     assert (story.open_due.month, story.closed_due.month) in ((4, 10), (10, 4))
     assert timedelta(days=180) < story.open_due - story.closed_due < timedelta(days=186)
     assert story.closed_closed < story.open_opened
+
+
+def test_the_demo_has_facts_for_2025_and_the_internal_one_stays_home(demo_app):
+    known = ids(demo_app)
+    url = f"/plans/{known['plan']}/facts?year=2025"
+    for_solleftea = logged_in(demo_app, "solleftea", "lasare").get(url).get_data(as_text=True)
+    for_kramfors = logged_in(demo_app, "kramfors", "lasare").get(url).get_data(as_text=True)
+    shared = "Anmälda tillgreppsbrott, Sollefteå"
+    internal = "Nedskräpning och skadegörelse vid skolan"
+    assert shared in for_solleftea and shared in for_kramfors
+    assert internal in for_solleftea and internal not in for_kramfors

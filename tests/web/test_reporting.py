@@ -43,7 +43,7 @@ from workspace.models import (
     RoundKind,
     Visibility,
 )
-from workspace.services import content, exports, indicators, rounds, threads
+from workspace.services import content, exports, facts, indicators, rounds, threads
 from workspace.services.text import neutralise
 
 SHARED_PLAN_NOTE = "Delat: arbetsgruppen träffas nästa gång i Kramfors."
@@ -368,6 +368,7 @@ def test_the_archive_holds_the_whole_plan_and_only_shared_comments(viewer, round
         "format",
         "format_version",
         "exported_at",
+        "facts",
         "plan",
         "areas",
         "rounds",
@@ -450,6 +451,8 @@ ARCHIVED_TABLES = {
     "follow_up_rounds": ["rounds"],
     "reports": ["rounds.reports"],
     "evidence": ["rounds.reports.evidence"],
+    # Shared facts only: an internal one never leaves its organisation (tested below).
+    "facts": ["facts"],
     "threads": ["plan.thread", "areas.activities.thread", "rounds.thread"],
     # Shared comments only: internal ones are left out row by row (tested below).
     "comments": [
@@ -476,6 +479,7 @@ COLUMNS_LEFT_OUT = {
     ("users", "locale"): "the language a person reads the service in, not part of the plan",
     ("evidence", "attachment_key"): "where the file lies in the file store; the archive "
     "names the file and keeps its metadata, not its bytes",
+    ("facts", "attachment_key"): "where the file lies in the file store, as for evidence",
 }
 
 
@@ -527,11 +531,35 @@ def whole_record(app, round_id) -> dict:
             measured_on=date(2011, 6, 1),
             source="RAR",
         )
+        for visibility, title in (("shared", SHARED_FACT), ("internal", INTERNAL_FACT)):
+            facts.record(
+                demo_user("polisen", "handlaggare"),
+                plan,
+                kind="statistics",
+                visibility=visibility,
+                year="2025",
+                title=title,
+                source="Polisens statistik",
+                period="2025",
+                value="412",
+                unit="anmälda brott",
+                url="https://polisen.se/statistik",
+            )
         content.archive_area(coordinator, plan.areas[-1])
         threads.post(coordinator, plan, None, SHARED_PLAN_NOTE, Visibility.SHARED)
         threads.post(coordinator, plan, None, INTERNAL_PLAN_NOTE, Visibility.INTERNAL)
     raw = client_for(app, "polisen", "samordnare").get("/plans/1/archive.json").data
     return json.loads(raw)
+
+
+SHARED_FACT = "Anmälda tillgreppsbrott, Sollefteå"
+INTERNAL_FACT = "Egen räkning av klotter, inte kvalitetssäkrad"
+
+
+def test_the_archive_has_the_shared_facts_and_never_an_internal_one(whole_record):
+    titles = [fact["title"] for fact in whole_record["facts"]]
+    assert titles == [SHARED_FACT]
+    assert INTERNAL_FACT not in json.dumps(whole_record, ensure_ascii=False)
 
 
 def test_every_table_linked_to_a_plan_is_archived_or_left_out_with_a_reason(app):

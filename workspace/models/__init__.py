@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models for the whole domain."""
 
 from .accounts import PasswordLink
+from .facts import FACT_KIND_LABELS, FACT_TEXT_MAX_LENGTH, Fact, FactKind
 from .feedback import (
     ACCESSIBILITY_DESCRIPTION_MAX_LENGTH,
     PAGE_ADDRESS_MAX_LENGTH,
@@ -62,6 +63,8 @@ __all__ = [
     "COMMENT_MAX_LENGTH",
     "DEFAULT_DELIVERY",
     "EVIDENCE_KIND_LABELS",
+    "FACT_KIND_LABELS",
+    "FACT_TEXT_MAX_LENGTH",
     "MANDATORY_KINDS",
     "NOTE_MAX_LENGTH",
     "PAGE_ADDRESS_MAX_LENGTH",
@@ -83,6 +86,8 @@ __all__ = [
     "Delivery",
     "Evidence",
     "EvidenceKind",
+    "Fact",
+    "FactKind",
     "FollowUpRound",
     "Function",
     "FunctionHolding",

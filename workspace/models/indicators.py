@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .facts import Fact
 from .organisations import Organisation, User, enum_column
 from .plans import Activity
 from .types import TimestampMixin, UTCDateTime
@@ -101,8 +102,14 @@ class Measurement(TimestampMixin, db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Taken from a shared statistics fact: its value is the fact's and follows the fact's
+    # corrections, so a number is entered once. A removed fact leaves the value as it was.
+    fact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("facts.id", ondelete="SET NULL"), index=True
+    )
 
     indicator: Mapped[Indicator] = relationship()
+    fact: Mapped[Fact | None] = relationship()
     organisation: Mapped[Organisation] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])

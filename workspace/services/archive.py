@@ -25,6 +25,7 @@ from ..models import (
     Assignment,
     Comment,
     Evidence,
+    Fact,
     FollowUpRound,
     Function,
     FunctionHolding,
@@ -35,6 +36,7 @@ from ..models import (
     StatusChange,
     Thread,
     User,
+    Visibility,
 )
 from ..models.types import utcnow
 from .round_report import shared_comments
@@ -173,6 +175,8 @@ def _measurement(m: Measurement, person: _People) -> dict[str, Any]:
         "value": _decimal(m.value),
         "measured_on": _iso(m.measured_on),
         "source": m.source,
+        # The shared fact it was taken from, in the archive's facts.
+        "fact_id": m.fact_id,
         "organisation_id": m.organisation_id,
         "user_id": m.user_id,
         "user": person(m.user),
@@ -185,6 +189,46 @@ def _measurement(m: Measurement, person: _People) -> dict[str, Any]:
         "removed_by": person(db.session.get(User, m.removed_by_id) if m.removed_by_id else None),
         "removed_at": _iso(m.removed_at),
     }
+
+
+def _fact(fact: Fact, person: _People) -> dict[str, Any]:
+    return {
+        "id": fact.id,
+        "plan_id": fact.plan_id,
+        "year": fact.year,
+        "organisation_id": fact.organisation_id,
+        "visibility": fact.visibility.value,
+        "kind": fact.kind.value,
+        "title": fact.title,
+        "source": fact.source,
+        "period": fact.period,
+        "value": _decimal(fact.value),
+        "unit": fact.unit,
+        "text": fact.text,
+        "url": fact.url,
+        # Metadata only, as for evidence: the bytes stay in the file store.
+        "filename": fact.filename,
+        "content_type": fact.content_type,
+        "size": fact.size,
+        "created_by_id": fact.created_by_id,
+        "created_by": person(fact.created_by),
+        "created_at": _iso(fact.created_at),
+        "updated_by_id": fact.updated_by_id,
+        "updated_by": person(fact.updated_by),
+        "updated_at": _iso(fact.updated_at),
+        "version": fact.version,
+    }
+
+
+def _shared_facts(plan: Plan) -> list[Fact]:
+    """The plan's facts every participant sees; an internal one never leaves its organisation."""
+    return list(
+        db.session.execute(
+            select(Fact)
+            .where(Fact.plan_id == plan.id, Fact.visibility == Visibility.SHARED)
+            .order_by(Fact.year, Fact.id)
+        ).scalars()
+    )
 
 
 def _indicator(
@@ -419,8 +463,8 @@ def plan_archive(plan: Plan) -> dict[str, Any]:
     """The whole plan for archiving: content with its archived parts and their dates,
     indicators and measurements, statuses with their full history, every round with its
     reports (a closed round's snapshot) and evidence metadata, the shared comments (never an
-    internal one), the organisations with the responsible functions and who holds them, and
-    the people named. Each record carries every column of its row under the column's name,
+    internal one), the shared facts (never an internal one), the organisations with the
+    responsible functions and who holds them, and the people named. Each record carries every column of its row under the column's name,
     except what `tests/web/test_reporting.py` lists as left out, with the reason."""
     person = _People()
     records = _Records(_load(plan), person)
@@ -431,6 +475,7 @@ def plan_archive(plan: Plan) -> dict[str, Any]:
         "plan": records.plan(plan),
         "areas": [records.area(area) for area in records.loaded.areas],
         "rounds": [records.round(rnd) for rnd in records.loaded.rounds],
+        "facts": [_fact(fact, person) for fact in _shared_facts(plan)],
     }
     # Last but one: the organisations include those of everyone named so far.
     archive["organisations"] = _organisations(plan, records.loaded.assignments, person)

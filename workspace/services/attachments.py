@@ -8,7 +8,7 @@ from pathlib import Path, PurePath
 from typing import BinaryIO
 
 import filetype
-from flask import current_app
+from flask import Response, current_app, send_file
 from flask_babel import gettext as _
 
 from .errors import ValidationFailed
@@ -111,3 +111,17 @@ def path_of(key: str) -> Path:
 
 def discard(key: str) -> None:
     path_of(key).unlink(missing_ok=True)
+
+
+def send(key: str, filename: str | None, content_type: str | None) -> Response:
+    """A stored file as a download, never shown inline: with the type its bytes were found
+    to be and a name that matches it, kept out of shared caches."""
+    response = send_file(
+        path_of(key),
+        mimetype=content_type,
+        as_attachment=True,
+        download_name=download_name(filename, content_type),
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

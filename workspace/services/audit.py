@@ -26,6 +26,7 @@ from ..models import (
     Comment,
     Evidence,
     EvidenceKind,
+    FactKind,
     FollowUpRound,
     Function,
     Indicator,
@@ -135,6 +136,9 @@ ACTION_LABELS = {
     "indicator.restored": _l("Target restored"),
     "measurement.corrected": _l("Value corrected"),
     "measurement.removed": _l("Value removed"),
+    "fact.recorded": _l("Fact recorded"),
+    "fact.changed": _l("Fact changed"),
+    "fact.removed": _l("Fact removed"),
     "plan.imported": _l("Plan imported"),
     "plan.created": _l("Plan created"),
     "plan.participants_changed": _l("Participating organisations changed"),
@@ -186,6 +190,12 @@ DETAIL_LABELS = {
     "measured_on": _l("Date"),
     "source": _l("Source"),
     "replaced_by": _l("Replaced by"),
+    # A fact's fields, and the fact a value was taken from.
+    "year": _l("Year"),
+    "text": _l("Text"),
+    "url": _l("Link"),
+    "filename": _l("File"),
+    "from_fact": _l("From the fact"),
 }
 
 # Older rows kept only the object's type and id; they are named by what it is called now.
@@ -202,6 +212,7 @@ TYPE_LABELS = {
     "Indicator": _l("Measurable target"),
     "Measurement": _l("Value"),
     "Comment": _l("Comment"),
+    "Fact": _l("Fact"),
 }
 _MODELS = {
     model.__name__: model
@@ -222,6 +233,7 @@ _MODELS = {
 }
 _PAIRED = {"role", "email", "name", "title", "goal", "status", "from_status", "to_status"}
 _PAIRED |= {"unit", "target", "period", "aggregation", "value", "measured_on", "source"}
+_PAIRED |= {"year", "text", "url", "filename", "kind", "visibility"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -247,6 +259,8 @@ def _value(key: str, value: Any) -> str:
         return str(ROUND_KIND_LABELS[RoundKind(value)])
     if key == "kind" and value in set(EvidenceKind):
         return str(EVIDENCE_KIND_LABELS[EvidenceKind(value)])
+    if key == "kind" and value in set(FactKind):
+        return FactKind(value).label
     if key == "period" and value in set(Period):
         return Period(value).label
     if key == "aggregation" and value in set(Aggregation):

@@ -34,7 +34,7 @@ from ..models import (
     Visibility,
 )
 from ..models.types import recorded_at, utcnow
-from . import indicators, plans, rounds, threads, transaction
+from . import facts, indicators, plans, rounds, threads, transaction
 from .assignments import change_status
 from .organisations import appoint
 from .users import create_user, find_user
@@ -404,6 +404,7 @@ def _tell_year_two(plan: Plan, story: YearTwo) -> None:
     opened = _open_round(plan, people, story)
     _record_changes(plan, people, [c for c in changes if c[0] >= story.open_opened])
     _indicators(plan, people, story)
+    _facts(plan, people)
     for subject, author, when, internal, text in YEAR_TWO_COMMENTS:
         about: threads.Subject
         if subject == "closed":
@@ -420,6 +421,50 @@ def _tell_year_two(plan: Plan, story: YearTwo) -> None:
                 text,
                 Visibility.INTERNAL if internal else Visibility.SHARED,
             )
+
+
+# fmt: off
+# What each organisation brought for 2025 (step 1 of the cycle): who, kind, visibility, title,
+# source, period, value, unit, text.
+DEMO_FACTS = [
+    ("handlaggare@polisen", "statistics", "shared", "Anmälda tillgreppsbrott, Sollefteå",
+     "Polisens statistik", "2025", "412", "anmälda brott", ""),
+    ("handlaggare@polisen", "statistics", "shared", "Anmälda tillgreppsbrott, Kramfors",
+     "Polisens statistik", "2025", "388", "anmälda brott", ""),
+    ("handlaggare@polisen", "statistics", "shared", "Anmält våld i offentlig miljö, Sollefteå",
+     "Polisens statistik", "2025", "57", "anmälda brott", ""),
+    ("handlaggare@polisen", "survey", "shared", "Otrygghet i centrum kvällstid",
+     "Polisens trygghetsmätning", "hösten 2025", "31", "procent av de svarande",
+     "Andelen som undviker centrum på kvällen har ökat sedan 2023."),
+    ("handlaggare@solleftea", "survey", "shared", "Utsatthet för stöld, Västernorrland",
+     "Brå:s Nationella trygghetsundersökning (NTU)", "2025", "", "",
+     "Något lägre utsatthet för stöld än riket i stort; oron för brott har ökat."),
+    ("handlaggare@kramfors", "observation", "shared", "Grupper vid busstationen",
+     "", "", "", "", "Fältassistenterna ser fler ungdomsgrupper vid busstationen "
+     "fredagskvällar, särskilt efter att fritidsgården stängt."),
+    ("handlaggare@solleftea", "observation", "internal", "Nedskräpning och skadegörelse vid skolan",
+     "", "", "", "", "Vaktmästarna rapporterar mer skadegörelse på skolgården på helgerna; "
+     "bör tas upp med fastighetsägaren innan vi delar det."),
+]
+# fmt: on
+
+
+def _facts(plan: Plan, people: _People) -> None:
+    """A handful of facts for 2025, shared and one internal, as each organisation brings them."""
+    for who, kind, visibility, title, source, period, value, unit, text in DEMO_FACTS:
+        facts.record(
+            people[who],
+            plan,
+            kind=kind,
+            visibility=visibility,
+            year="2025",
+            title=title,
+            source=source,
+            period=period,
+            value=value,
+            unit=unit,
+            text=text,
+        )
 
 
 class _People(dict[str, User]):

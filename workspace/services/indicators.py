@@ -249,6 +249,10 @@ def correct_measurement(
     corrected it since the actor read `expected_version`."""
     authorize(actor, Action.CORRECT_MEASUREMENT, measurement)
     fields = _checked_measurement(value, measured_on, source)
+    if measurement.fact is not None and fields["value"] != measurement.value:
+        raise ValidationFailed(
+            {"value": _("The value comes from a fact: correct the fact, and the value follows.")}
+        )
     if expected_version != measurement.version:
         raise StaleWrite()
     changes = _apply(measurement, fields, actor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, request, send_file, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -265,15 +265,7 @@ def download(evidence_id: int) -> Response:
     evidence = get_evidence_or_404(current_user, evidence_id)
     if not evidence.attachment_key:
         abort(404)
-    response = send_file(
-        attachments.path_of(evidence.attachment_key),
-        mimetype=evidence.content_type,
-        as_attachment=True,
-        download_name=attachments.download_name(evidence.filename, evidence.content_type),
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachments.send(evidence.attachment_key, evidence.filename, evidence.content_type)
 
 
 @bp.get("/rounds/<int:round_id>/meeting")
