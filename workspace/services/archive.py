@@ -464,8 +464,9 @@ def plan_archive(plan: Plan) -> dict[str, Any]:
     indicators and measurements, statuses with their full history, every round with its
     reports (a closed round's snapshot) and evidence metadata, the shared comments (never an
     internal one), the shared facts (never an internal one), the organisations with the
-    responsible functions and who holds them, and the people named. Each record carries every column of its row under the column's name,
-    except what `tests/web/test_reporting.py` lists as left out, with the reason."""
+    responsible functions and who holds them, and the people named. Each record carries
+    every column of its row under the column's name, except what
+    `tests/web/test_reporting.py` lists as left out, with the reason."""
     person = _People()
     records = _Records(_load(plan), person)
     archive: dict[str, Any] = {
