@@ -53,6 +53,7 @@ NOT_PAGES = {
     "reports.export_csv",
     "reports.export_xlsx",
     "rounds.download",
+    "facts.download",
     "plans.start",
     "admin.reactivate",
 }
