@@ -123,6 +123,7 @@ def _register_web(app: Flask) -> None:
         plans,
         reports,
         rounds,
+        situation,
         threads,
     )
 
@@ -145,6 +146,7 @@ def _register_web(app: Flask) -> None:
         content,
         reports,
         accessibility,
+        situation,
     ):
         app.register_blueprint(feature.bp)
     cli.register(app)

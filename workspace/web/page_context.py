@@ -19,7 +19,7 @@ from ..htmx import render
 from ..models import Area, Assignment, FollowUpRound, Organisation
 from ..models.types import utcnow
 from ..policy import get_activity_or_404, get_plan_or_404
-from ..services import activities, organisations, plans, rounds, threads
+from ..services import activities, organisations, plans, rounds, situation, threads
 from ..services.live import current_marker
 
 FILTER_KEYS = ("area", "organisation", "status")
@@ -138,6 +138,7 @@ def activity_context(
         "indicators": page.indicators,
         "archived_indicators": page.archived_indicators,
         "watch": page.watch,
+        "problems": situation.problems_of_activity(page.activity),
         "indicator_form": indicator_form or IndicatorForm(formdata=None),
         "measurement_forms": {
             i.id: failed_form if i.id == failed_id else MeasurementForm(formdata=None)
