@@ -43,6 +43,7 @@ from workspace.services import (
     indicators,
     notifications,
     rounds,
+    situation,
     threads,
     users,
 )
@@ -303,6 +304,23 @@ class World:
     def evidence_id(self) -> int:
         return self.new_evidence()
 
+    @cached_property
+    def picture_id(self) -> int:
+        """The seed plan's lägesbild of its first year, a draft."""
+        plan = seed_plan()
+        return situation.start(self._user(Role.COORDINATOR), plan, plan.period_start).id
+
+    @cached_property
+    def problem_id(self) -> int:
+        from workspace.models import SituationPicture
+
+        problem = situation.add_problem(
+            self._user(Role.MEMBER),
+            db.session.get(SituationPicture, self.picture_id),
+            situation.ProblemText("Klotter i centrum", "", set(), set()),
+        )
+        return problem.id
+
     def new_comment(self) -> int:
         """An internal comment by the owner's member on the owner's activity."""
         activity = db.session.get(Activity, self.activity_id)
@@ -390,6 +408,8 @@ REPORT = grant(A.REPORT, OWNER_ONLY)
 COMMENT = grant(A.COMMENT, PARTICIPANT)
 MANAGE_ROUNDS = grant(A.MANAGE_ROUNDS, PARTICIPANT)
 MANAGE_INDICATORS = grant(A.MANAGE_INDICATORS, PARTICIPANT)
+WRITE_SITUATION = grant(A.WRITE_SITUATION, PARTICIPANT)
+AGREE_SITUATION = grant(A.AGREE_SITUATION, PARTICIPANT)
 CORRECT_MEASUREMENT = grant(A.CORRECT_MEASUREMENT, OWNER_ONLY)
 INDICATOR_BODY = {
     "title": "Kontroller",
@@ -431,6 +451,10 @@ def round_(world: World) -> dict[str, Any]:
 def report(world: World) -> dict[str, Any]:
     world.report_id  # noqa: B018 - the report must exist for its page and evidence
     return {"round_id": world.round_id, "assignment_id": world.assignment_id}
+
+
+def picture(world: World) -> dict[str, Any]:
+    return {"picture_id": world.picture_id}
 
 
 def comment(world: World) -> dict[str, Any]:
@@ -593,6 +617,35 @@ MATRIX: dict[str, Route] = {
     "reports.print_round": Route({"GET": VIEW_PLAN}, SHARED, round_),
     "reports.export_xlsx": Route({"GET": VIEW_PLAN}, SHARED, round_),
     "reports.export_csv": Route({"GET": VIEW_PLAN}, SHARED, round_),
+    # The lägesbild: shared; participants with logins write it, coordinators agree and fix.
+    "situation.index": Route(
+        {"GET": VIEW_PLAN, "POST": grant(A.START_SITUATION, PARTICIPANT)},
+        SHARED,
+        plan,
+        body={"year": "2012"},
+    ),
+    "situation.show": Route({"GET": VIEW_PLAN}, SHARED, picture),
+    "situation.edit_section": Route(
+        {"GET": WRITE_SITUATION, "POST": WRITE_SITUATION},
+        SHARED,
+        lambda world: {"picture_id": world.picture_id, "part": "mapping"},
+        body={"body": "Text", "version": "1"},
+    ),
+    # Without the content version the user read, an allowed agreement answers 422.
+    "situation.agree": Route({"POST": AGREE_SITUATION}, SHARED, picture),
+    "situation.fix": Route({"POST": grant(A.FIX_SITUATION, PARTICIPANT)}, SHARED, picture),
+    "situation.new_problem": Route(
+        {"GET": WRITE_SITUATION, "POST": WRITE_SITUATION},
+        SHARED,
+        picture,
+        body={"title": "Klotter"},
+    ),
+    "situation.edit_problem": Route(
+        {"GET": WRITE_SITUATION, "POST": WRITE_SITUATION},
+        SHARED,
+        lambda world: {"problem_id": world.problem_id},
+        body={"title": "Klotter", "version": "1"},
+    ),
     # Administration: an admin runs their own organisation and nobody else's.
     "admin.users_index": Route({"GET": MANAGE_OWN_USERS}),
     "admin.new_user": Route({"GET": MANAGE_OWN_USERS, "POST": MANAGE_OWN_USERS}),

@@ -216,11 +216,12 @@ def linkable_areas(plan: Plan) -> list[tuple[Area, list[Activity]]]:
 def _links(
     plan: Plan, area_ids: set[int], activity_ids: set[int]
 ) -> tuple[list[Area], list[Activity]]:
-    areas = {a.id: a for a, _activities in linkable_areas(plan)}
-    activities = {a.id: a for _area, acts in linkable_areas(plan) for a in acts}
-    if not area_ids <= areas.keys() or not activity_ids <= activities.keys():
-        raise ValidationFailed({"links": _("Choose areas and activities of this plan.")})
-    return [areas[i] for i in sorted(area_ids)], [activities[i] for i in sorted(activity_ids)]
+    """The chosen areas and activities of the plan; the form offers no others, so an id of
+    anything else is dropped."""
+    linkable = linkable_areas(plan)
+    areas = [area for area, _activities in linkable if area.id in area_ids]
+    activities = [a for _area, acts in linkable for a in acts if a.id in activity_ids]
+    return areas, activities
 
 
 @dataclass(frozen=True)

@@ -144,10 +144,11 @@ def edit_section(picture_id: int, part: str) -> Response:
     return render(PAGE, "section_form", outcome.status, **context)
 
 
-def _decide(picture_id: int, decide: Any, message: str) -> Response:
+def _decide(picture_id: int, action: Action, decide: Any, message: str) -> Response:
     picture = get_picture_or_404(current_user, picture_id)
     form = ContentVersionForm()
     try:
+        authorize(current_user, action, picture)
         outcome = accepted(form, lambda: decide(current_user, picture, form.content_version.data))
     except Locked as refused:
         return render(PAGE, "content", 409, **_picture_context(picture, refused=refused.message))
@@ -166,14 +167,21 @@ def _decide(picture_id: int, decide: Any, message: str) -> Response:
 @login_required
 def agree(picture_id: int) -> Response:
     """The coordinator's organisation stands behind the lägesbild as read."""
-    return _decide(picture_id, situation.agree, _("Your organisation stands behind it."))
+    return _decide(
+        picture_id,
+        Action.AGREE_SITUATION,
+        situation.agree,
+        _("Your organisation stands behind it."),
+    )
 
 
 @bp.post("/situation/<int:picture_id>/fix")
 @login_required
 def fix(picture_id: int) -> Response:
     """Fix the agreed lägesbild: a snapshot from now on."""
-    return _decide(picture_id, situation.fix, _("The situation picture is fixed."))
+    return _decide(
+        picture_id, Action.FIX_SITUATION, situation.fix, _("The situation picture is fixed.")
+    )
 
 
 def _ids(name: str) -> set[int]:
