@@ -625,6 +625,10 @@ MATRIX: dict[str, Route] = {
         body={"year": "2012"},
     ),
     "situation.show": Route({"GET": VIEW_PLAN}, SHARED, picture),
+    "situation.updates": Route(
+        {"GET": VIEW_PLAN}, SHARED, lambda world: {"picture_id": world.picture_id, "comments": 0}
+    ),
+    "situation.post_comment": Route({"POST": COMMENT}, SHARED, picture),
     "situation.edit_section": Route(
         {"GET": WRITE_SITUATION, "POST": WRITE_SITUATION},
         SHARED,

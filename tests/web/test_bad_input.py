@@ -360,6 +360,9 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda t: f"/situation/{t.picture}/sections/mapping",
         {"body": text_field, "confirm_no_personal_data": bool_field, "version": int_field},
     ),
+    "situation.post_comment": Endpoint(
+        lambda t: f"/situation/{t.picture}/comments", COMMENT_FIELDS
+    ),
     "situation.agree": Endpoint(
         lambda t: f"/situation/{t.picture}/agree", {"content_version": int_field}
     ),

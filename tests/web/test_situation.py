@@ -205,3 +205,34 @@ def test_a_stale_problem_edit_answers_409(app, org):
     stale = post(member, f"/problems/{problem_id}", title="Min version", version=str(version))
     assert stale.status_code == 409
     assert "Min version" in stale.get_data(as_text=True)
+
+
+def test_an_internal_comment_stays_in_its_organisation(app):
+    picture_id = started(app)
+    kramfors = client_for(app, "kramfors", "handlaggare")
+    posted = post(
+        kramfors,
+        f"/situation/{picture_id}/comments",
+        body="Internt: vi behöver fler siffror.",
+        visibility="internal",
+    )
+    assert posted.status_code == 303
+    post(
+        kramfors,
+        f"/situation/{picture_id}/comments",
+        body="Delat: bra utkast.",
+        visibility="shared",
+    )
+    own = kramfors.get(f"/situation/{picture_id}").get_data(as_text=True)
+    assert "Internt: vi behöver fler siffror." in own
+    other = client_for(app, "solleftea", "handlaggare")
+    page = other.get(f"/situation/{picture_id}").get_data(as_text=True)
+    assert "Delat: bra utkast." in page
+    assert "Internt: vi behöver fler siffror." not in page
+    poll = other.get(f"/situation/{picture_id}/updates?comments=0").get_data(as_text=True)
+    assert "Internt" not in poll
+    with app.app_context():
+        picture = db.session.get(SituationPicture, picture_id)
+        assert situation.pictures_of(picture.plan)
+    general = other.get("/plans/1/discussion").get_data(as_text=True)
+    assert "Delat: bra utkast." not in general

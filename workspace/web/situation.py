@@ -8,12 +8,13 @@ from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from ..forms import CheckedByService, Form, _seen_version
-from ..htmx import render
+from ..htmx import nothing_new, render
 from ..models import Problem, SituationPart, SituationPicture
 from ..policy import (
     Action,
@@ -23,8 +24,11 @@ from ..policy import (
     get_plan_or_404,
     get_problem_or_404,
 )
-from ..services import situation
+from ..routing import query_int
+from ..services import situation, threads
+from . import page_context
 from .forms_help import Outcome, accepted, done
+from .threads import post_in_thread
 
 bp = Blueprint("situation", __name__)
 
@@ -56,6 +60,7 @@ class ProblemForm(Form):
 
 def _picture_context(picture: SituationPicture, **extra: Any) -> dict[str, Any]:
     return {
+        **page_context.situation_thread_context(picture),
         "picture": picture,
         "plan": picture.plan,
         "lines": situation.agreement_lines(picture),
@@ -90,7 +95,43 @@ def _show(picture: SituationPicture) -> str:
 def show(picture_id: int) -> Response:
     """The lägesbild: its three parts, who agreed to which version, its problems."""
     picture = get_picture_or_404(current_user, picture_id)
-    return render(PAGE, "content", **_picture_context(picture))
+    return page_context.render_and_mark_read(PAGE, "content", _picture_context(picture))
+
+
+@bp.post("/situation/<int:picture_id>/comments")
+@login_required
+def post_comment(picture_id: int) -> Response:
+    """Post in the lägesbild's thread, shared or internal to one's organisation."""
+    picture = get_picture_or_404(current_user, picture_id)
+    return post_in_thread(
+        picture.plan, picture, PAGE, lambda **extra: _comment_context(picture, **extra)
+    )
+
+
+def _comment_context(picture: SituationPicture, **extra: Any) -> dict[str, Any]:
+    thread = page_context.situation_thread_context(picture, **extra)
+    return {**_picture_context(picture), **thread}
+
+
+@bp.get("/situation/<int:picture_id>/updates")
+@login_required
+def updates(picture_id: int) -> Response:
+    """Others' comments in the lägesbild's thread since the page's marker: 204 when none."""
+    picture = get_picture_or_404(current_user, picture_id)
+    since = query_int(request.args, "comments")
+    context = page_context.situation_thread_context(picture)
+    thread = context["thread_view"].thread
+    if threads.newest_visible(current_user, thread) == since:
+        return nothing_new()
+    comments = threads.new_in_thread(current_user, thread, since)
+    threads.mark_read(current_user, thread, comments)
+    return render_block(
+        "plans/discussion.html",
+        "live_updates",
+        new_items=threads.timeline([], comments),
+        new_comments=comments,
+        **context,
+    )
 
 
 def _part(raw: str) -> SituationPart:
@@ -134,7 +175,7 @@ def edit_section(picture_id: int, part: str) -> Response:
         picture,
         section=section,
         form=form,
-        personal_data=numbers,
+        section_personal_data=numbers,
         locked=locked,
         conflict=outcome.status == 409 and not locked,
     )
