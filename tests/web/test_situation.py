@@ -236,3 +236,15 @@ def test_an_internal_comment_stays_in_its_organisation(app):
         assert situation.pictures_of(picture.plan)
     general = other.get("/plans/1/discussion").get_data(as_text=True)
     assert "Delat: bra utkast." not in general
+
+
+def test_the_demo_has_last_years_picture_partly_agreed(app):
+    from workspace.services import demo
+
+    with app.app_context():
+        demo.load_demo_history()
+        (picture,) = situation.pictures_of(seed_plan())
+        assert all(picture.section(part).body for part in SituationPart)
+        assert [len(p.activities) > 0 for p in picture.problems] == [True, True, True]
+        assert sum(line.current for line in situation.agreement_lines(picture)) == 2
+        assert not picture.is_fixed

@@ -37,6 +37,8 @@ from .personal_data import find_identity_numbers
 from .text import clean
 from .threads import PersonalDataSuspected
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 
 def pictures_of(plan: Plan) -> list[SituationPicture]:
     """The plan's lägesbilder, newest year first."""
@@ -52,13 +54,12 @@ def pictures_of(plan: Plan) -> list[SituationPicture]:
 def start(actor: User, plan: Plan, year: int | None) -> SituationPicture:
     """A coordinator starts the lägesbild of a year, its three parts empty."""
     authorize(actor, Action.START_SITUATION, plan)
-    if year is None or not plan.period_start - 1 <= year <= plan.period_end:
+    # Any year: a plan is often followed up, and its next one drafted, after its period.
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValidationFailed(
             {
                 "year": _(
-                    "Choose a year from %(first)d to %(last)d.",
-                    first=plan.period_start - 1,
-                    last=plan.period_end,
+                    "Choose a year from %(first)d to %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
                 )
             }
         )
