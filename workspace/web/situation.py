@@ -14,7 +14,7 @@ from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from ..forms import CheckedByService, Form, _seen_version
-from ..htmx import nothing_new, render
+from ..htmx import is_fragment_request, nothing_new, render
 from ..models import Problem, SituationPart, SituationPicture
 from ..policy import (
     Action,
@@ -169,6 +169,12 @@ def edit_section(picture_id: int, part: str) -> Response:
         outcome, numbers = Outcome(422), suspected.numbers
     except Locked as refused:
         outcome, locked = Outcome(409), refused.message
+    if outcome.saved and is_fragment_request():
+        # The part in place, and the agreements, which the save may have withdrawn.
+        context = _picture_context(picture, section=section, part=section.part, oob=True)
+        return Response(
+            render_block(PAGE, "section", **context) + render_block(PAGE, "agreement", **context)
+        )
     if outcome.saved:
         return done(_("Saved."), f"{_show(picture)}#section-{section.part.value}")
     context = _picture_context(
