@@ -6,19 +6,10 @@ import pytest
 
 from tests.conftest import Auth
 from tests.factories import assignment, demo_user, seed_plan
+from tests.web.test_content import client_for, post
 from workspace.extensions import db
 from workspace.models import SituationPart, SituationPicture
 from workspace.services import situation
-
-
-def client_for(app, org: str, local_part: str):
-    client = app.test_client()
-    Auth(client).login(org, local_part)
-    return client
-
-
-def post(client, path: str, **data):
-    return client.post(path, data={"csrf_token": Auth(client).csrf_token("/plans/1"), **data})
 
 
 def started(app) -> int:
