@@ -239,3 +239,19 @@ def test_the_demo_has_last_years_picture_partly_agreed(app):
         assert [len(p.activities) > 0 for p in picture.problems] == [True, True, True]
         assert sum(line.current for line in situation.agreement_lines(picture)) == 2
         assert not picture.is_fixed
+
+
+def test_the_gap_view_shows_both_failure_modes(app):
+    from workspace.services import demo
+
+    with app.app_context():
+        demo.load_demo_history()
+    viewer = client_for(app, "polisen", "lasare")
+    page = viewer.get("/plans/1/gaps").get_data(as_text=True)
+    assert "Aktiviteter som inte är kopplade till något problem" in page
+    # Linked in the demo's lägesbild, so not among the unlinked.
+    unlinked = page.split("Aktiviteter som inte är kopplade till något problem")[1].split(
+        "</section>"
+    )[0]
+    assert "Gemensamma kontroller av krogar med serveringstillstånd" not in unlinked
+    assert "Mötesplats för utstötta människor." in unlinked

@@ -20,20 +20,25 @@ from ..models import (
     SECTION_MAX_LENGTH,
     Activity,
     Area,
+    Assignment,
+    FollowUpRound,
     Organisation,
     Plan,
     Problem,
+    Report,
     SituationAgreement,
     SituationPart,
     SituationPicture,
     SituationSection,
     User,
+    problem_activities,
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize
 from . import audit, transaction
 from .errors import StaleWrite, ValidationFailed
 from .personal_data import find_identity_numbers
+from .rounds import rounds_of
 from .text import clean
 from .threads import PersonalDataSuspected
 
@@ -295,4 +300,49 @@ def problems_of_activity(activity: Activity) -> list[Problem]:
             .where(Activity.id == activity.id)
             .order_by(SituationPicture.year.desc(), Problem.position)
         ).scalars()
+    )
+
+
+# --- Gaps: Brå's two failure modes, before the meeting ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """Problems no measure addresses, activities that address no problem, and activities
+    nobody reported on in the last two follow-up rounds."""
+
+    problems_without_measure: list[Problem]
+    activities_without_problem: list[Activity]
+    activities_without_report: list[Activity]
+    rounds: list[FollowUpRound]
+
+
+def gaps(plan: Plan) -> Gaps:
+    """The plan's gaps, from the newest lägesbild's problems and the last two rounds."""
+    pictures = pictures_of(plan)
+    problems = pictures[0].problems if pictures else []
+    current = [a for _area, activities in linkable_areas(plan) for a in activities]
+    linked = set(
+        db.session.execute(
+            select(problem_activities.c.activity_id)
+            .join(Problem, Problem.id == problem_activities.c.problem_id)
+            .join(SituationPicture)
+            .where(SituationPicture.plan_id == plan.id)
+        ).scalars()
+    )
+    last_two = rounds_of(plan)[:2]
+    reported = set(
+        db.session.execute(
+            select(Assignment.activity_id)
+            .join(Report, Report.assignment_id == Assignment.id)
+            .where(Report.round_id.in_([r.id for r in last_two]), Report.reported_at.is_not(None))
+        ).scalars()
+    )
+    return Gaps(
+        problems_without_measure=[
+            p for p in problems if not any(a.archived_at is None for a in p.activities)
+        ],
+        activities_without_problem=[a for a in current if a.id not in linked],
+        activities_without_report=[a for a in current if a.id not in reported] if last_two else [],
+        rounds=last_two,
     )

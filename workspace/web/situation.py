@@ -301,3 +301,11 @@ def edit_problem(problem_id: int) -> Response:
     """Change a problem and its links, while the lägesbild is not fixed."""
     problem = get_problem_or_404(current_user, problem_id)
     return _save_problem(problem.picture, problem)
+
+
+@bp.get("/plans/<int:plan_id>/gaps")
+@login_required
+def gaps(plan_id: int) -> Response:
+    """Problems without a measure, measures without a problem, activities nobody followed up."""
+    plan = get_plan_or_404(current_user, plan_id)
+    return render("situation/gaps.html", "content", plan=plan, gaps=situation.gaps(plan))
