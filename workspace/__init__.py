@@ -124,6 +124,7 @@ def _register_web(app: Flask) -> None:
         plans,
         reports,
         rounds,
+        situation,
         threads,
     )
 
@@ -147,6 +148,7 @@ def _register_web(app: Flask) -> None:
         content,
         reports,
         accessibility,
+        situation,
     ):
         app.register_blueprint(feature.bp)
     cli.register(app)

@@ -45,8 +45,10 @@ from .models import (
     Notification,
     Organisation,
     Plan,
+    Problem,
     Report,
     Role,
+    SituationPicture,
     Thread,
     User,
     Visibility,
@@ -77,6 +79,10 @@ class Action(StrEnum):
     RECORD_FACT = "record_fact"
     EDIT_FACT = "edit_fact"
     USE_FACT = "use_fact"
+    START_SITUATION = "start_situation"
+    WRITE_SITUATION = "write_situation"
+    AGREE_SITUATION = "agree_situation"
+    FIX_SITUATION = "fix_situation"
 
 
 # Partners have no logins, so a coordinator of any participant reports for them: the role
@@ -92,13 +98,15 @@ class Rule:
     hold, such as the organisation; it need not repeat the role. `denied`: why not, when it
     does not hold. `plan_of(obj)`: the plan whose end locks the action, if any; an ended
     plan's refusal names the plan that replaced it instead of `denied`. `round_of(obj)`: the
-    follow-up round whose closing locks it, if any."""
+    follow-up round whose closing locks it, if any. `picture_of(obj)`: the lägesbild whose
+    fixing locks it, if any."""
 
     min_role: Role
     check: Callable[[User, Any], bool]
     denied: LazyString
     plan_of: Callable[[Any], Plan] | None = None
     round_of: Callable[[Any], FollowUpRound] | None = None
+    picture_of: Callable[[Any], SituationPicture] | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +218,22 @@ def _removes_comment(user: User, comment: Comment) -> bool:
 
 # What a refused removal or redaction says: the author is never refused their own comment.
 _NOT_YOURS_TO_REMOVE = _l("Only an admin of the author's organisation may remove this comment.")
+
+
+def _picture_participant(user: User, picture: SituationPicture) -> bool:
+    return participates(user, picture.plan)
+
+
+def _the_picture(picture: SituationPicture) -> SituationPicture:
+    return picture
+
+
+def _picture_plan(picture: SituationPicture) -> Plan:
+    return picture.plan
+
+
+_COORDINATORS_AGREE = _l("Only coordinators agree to and fix the situation picture.")
+
 
 # What a refused opening or closing of a follow-up round says.
 _COORDINATORS_RUN_ROUNDS = _l("Only coordinators open and close follow-up rounds.")
@@ -333,6 +357,36 @@ RULES: dict[Action, Rule] = {
         ),
         plan_of=lambda use: use.fact.plan,
     ),
+    # The lägesbild: coordinators start one a year; every participant with logins writes it
+    # while it is a draft; each organisation's coordinator agrees; a coordinator fixes it.
+    # Fixed, it is a snapshot: nothing in it changes (`picture_of`), as with a closed round.
+    Action.START_SITUATION: Rule(
+        Role.COORDINATOR,
+        participates,
+        _l("Only coordinators start a situation picture."),
+        plan_of=lambda plan: plan,
+    ),
+    Action.WRITE_SITUATION: Rule(
+        Role.MEMBER,
+        _picture_participant,
+        _l("Viewers read the situation picture but do not write it."),
+        plan_of=_picture_plan,
+        picture_of=_the_picture,
+    ),
+    Action.AGREE_SITUATION: Rule(
+        Role.COORDINATOR,
+        _picture_participant,
+        _COORDINATORS_AGREE,
+        plan_of=_picture_plan,
+        picture_of=_the_picture,
+    ),
+    Action.FIX_SITUATION: Rule(
+        Role.COORDINATOR,
+        _picture_participant,
+        _COORDINATORS_AGREE,
+        plan_of=_picture_plan,
+        picture_of=_the_picture,
+    ),
 }
 
 
@@ -363,6 +417,7 @@ def _permits(user: User, action: Action, obj: Any) -> bool:
     return (
         has_role_for(user, action)
         and (rule.round_of is None or rule.round_of(obj).is_open)
+        and (rule.picture_of is None or not rule.picture_of(obj).is_fixed)
         and rule.check(user, obj)
         and (rule.plan_of is None or plan_open(rule.plan_of(obj)))
     )
@@ -398,6 +453,10 @@ def round_closed_message() -> str:
     return _("The round is closed; its reports can no longer change.")
 
 
+def picture_fixed_message() -> str:
+    return _("The situation picture is fixed; it can no longer change.")
+
+
 def closed_message(plan: Plan) -> str:
     """Why nothing in an ended plan changes, naming the plan that replaced it."""
     if plan.replaced_by is not None:
@@ -417,12 +476,17 @@ def authorize(user: User, action: Action, obj: Any) -> None:
     if rule.round_of is not None:
         # As the database has it now: another coordinator may have closed it a moment ago.
         db.session.refresh(rule.round_of(obj), ["closed_at", "closed_by_id"])
+    if rule.picture_of is not None:
+        # Likewise: another coordinator may have fixed it since the page was loaded.
+        db.session.refresh(rule.picture_of(obj), ["fixed_at", "fixed_by_id"])
     if can(user, action, obj):
         return
     if rule.plan_of is not None and not plan_open(plan := rule.plan_of(obj)):
         raise Locked(closed_message(plan), status=403)
     if rule.round_of is not None and has_role_for(user, action) and rule.check(user, obj):
         raise Locked(round_closed_message())
+    if rule.picture_of is not None and has_role_for(user, action) and rule.check(user, obj):
+        raise Locked(picture_fixed_message())
     raise Denied(str(rule.denied))
 
 
@@ -610,6 +674,16 @@ def get_measurement_or_404(user: User, measurement_id: int) -> Measurement:
         .where(Measurement.id == measurement_id, Measurement.removed_at.is_(None))
     )
     return _one_or_404(user, _within_plans_of(statement, Area.plan_id))
+
+
+def get_picture_or_404(user: User, picture_id: int) -> SituationPicture:
+    statement = select(SituationPicture).where(SituationPicture.id == picture_id)
+    return _one_or_404(user, _within_plans_of(statement, SituationPicture.plan_id))
+
+
+def get_problem_or_404(user: User, problem_id: int) -> Problem:
+    statement = select(Problem).join(SituationPicture).where(Problem.id == problem_id)
+    return _one_or_404(user, _within_plans_of(statement, SituationPicture.plan_id))
 
 
 def get_user_or_404(actor: User, user_id: int) -> User:

@@ -44,6 +44,7 @@ from workspace.services import (
     indicators,
     notifications,
     rounds,
+    situation,
     threads,
     users,
 )
@@ -343,6 +344,23 @@ class World:
         )
         return fact.id
 
+    @cached_property
+    def picture_id(self) -> int:
+        """The seed plan's lägesbild of its first year, a draft."""
+        plan = seed_plan()
+        return situation.start(self._user(Role.COORDINATOR), plan, plan.period_start).id
+
+    @cached_property
+    def problem_id(self) -> int:
+        from workspace.models import SituationPicture
+
+        problem = situation.add_problem(
+            self._user(Role.MEMBER),
+            db.session.get(SituationPicture, self.picture_id),
+            situation.ProblemText("Klotter i centrum", "", set(), set()),
+        )
+        return problem.id
+
     def new_comment(self) -> int:
         """An internal comment by the owner's member on the owner's activity."""
         activity = db.session.get(Activity, self.activity_id)
@@ -430,6 +448,8 @@ REPORT = grant(A.REPORT, OWNER_ONLY)
 COMMENT = grant(A.COMMENT, PARTICIPANT)
 MANAGE_ROUNDS = grant(A.MANAGE_ROUNDS, PARTICIPANT)
 MANAGE_INDICATORS = grant(A.MANAGE_INDICATORS, PARTICIPANT)
+WRITE_SITUATION = grant(A.WRITE_SITUATION, PARTICIPANT)
+AGREE_SITUATION = grant(A.AGREE_SITUATION, PARTICIPANT)
 CORRECT_MEASUREMENT = grant(A.CORRECT_MEASUREMENT, OWNER_ONLY)
 INDICATOR_BODY = {
     "title": "Kontroller",
@@ -486,6 +506,10 @@ FACT_BODY = {
 }
 RECORD_FACT = grant(A.RECORD_FACT, PARTICIPANT)
 EDIT_FACT = grant(A.EDIT_FACT, OWNER_ONLY)
+
+
+def picture(world: World) -> dict[str, Any]:
+    return {"picture_id": world.picture_id}
 
 
 def comment(world: World) -> dict[str, Any]:
@@ -669,6 +693,40 @@ MATRIX: dict[str, Route] = {
         body={"measured_on": "2025-12-31"},
     ),
     "facts.download": Route({"GET": grant(A.VIEW_PLAN, OWNER_ONLY)}, PRIVATE, fact),
+    # The lägesbild: shared; participants with logins write it, coordinators agree and fix.
+    "situation.index": Route(
+        {"GET": VIEW_PLAN, "POST": grant(A.START_SITUATION, PARTICIPANT)},
+        SHARED,
+        plan,
+        body={"year": "2012"},
+    ),
+    "situation.show": Route({"GET": VIEW_PLAN}, SHARED, picture),
+    "situation.gaps": Route({"GET": VIEW_PLAN}, SHARED, plan),
+    "situation.updates": Route(
+        {"GET": VIEW_PLAN}, SHARED, lambda world: {"picture_id": world.picture_id, "comments": 0}
+    ),
+    "situation.post_comment": Route({"POST": COMMENT}, SHARED, picture),
+    "situation.edit_section": Route(
+        {"GET": WRITE_SITUATION, "POST": WRITE_SITUATION},
+        SHARED,
+        lambda world: {"picture_id": world.picture_id, "part": "mapping"},
+        body={"body": "Text", "version": "1"},
+    ),
+    # Without the content version the user read, an allowed agreement answers 422.
+    "situation.agree": Route({"POST": AGREE_SITUATION}, SHARED, picture),
+    "situation.fix": Route({"POST": grant(A.FIX_SITUATION, PARTICIPANT)}, SHARED, picture),
+    "situation.new_problem": Route(
+        {"GET": WRITE_SITUATION, "POST": WRITE_SITUATION},
+        SHARED,
+        picture,
+        body={"title": "Klotter"},
+    ),
+    "situation.edit_problem": Route(
+        {"GET": WRITE_SITUATION, "POST": WRITE_SITUATION},
+        SHARED,
+        lambda world: {"problem_id": world.problem_id},
+        body={"title": "Klotter", "version": "1"},
+    ),
     # Administration: an admin runs their own organisation and nobody else's.
     "admin.users_index": Route({"GET": MANAGE_OWN_USERS}),
     "admin.new_user": Route({"GET": MANAGE_OWN_USERS, "POST": MANAGE_OWN_USERS}),

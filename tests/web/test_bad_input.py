@@ -40,7 +40,15 @@ from workspace.models import (
     RoundKind,
     Visibility,
 )
-from workspace.services import accounts, facts, indicators, notifications, rounds, threads
+from workspace.services import (
+    accounts,
+    facts,
+    indicators,
+    notifications,
+    rounds,
+    situation,
+    threads,
+)
 from workspace.services.notifications import CHOOSABLE_KINDS
 
 settings.register_profile(
@@ -174,6 +182,8 @@ class Targets:
     token: str
     notification: int
     fact: int
+    picture: int
+    problem: int
 
 
 @dataclass(frozen=True)
@@ -206,6 +216,13 @@ INDICATOR_FIELDS = {
     "target": int_field,
     "period": lambda: choice(*[p.value for p in Period]),
     "aggregation": lambda: choice(*[a.value for a in Aggregation]),
+}
+PROBLEM_FIELDS = {
+    "title": text_field,
+    "description": text_field,
+    "areas": ids_field,
+    "activities": ids_field,
+    "confirm_no_personal_data": bool_field,
 }
 MEASUREMENT_FIELDS = {"value": int_field, "measured_on": date_field, "source": text_field}
 FACT_FIELDS = {
@@ -368,6 +385,24 @@ ENDPOINTS: dict[str, Endpoint] = {
     "content.copy_plan": Endpoint(
         lambda t: f"/plans/{t.plan}/copy", {"title": text_field, "period_start": int_field}
     ),
+    "situation.index": Endpoint(lambda t: f"/plans/{t.plan}/situation", {"year": int_field}),
+    "situation.edit_section": Endpoint(
+        lambda t: f"/situation/{t.picture}/sections/mapping",
+        {"body": text_field, "confirm_no_personal_data": bool_field, "version": int_field},
+    ),
+    "situation.post_comment": Endpoint(
+        lambda t: f"/situation/{t.picture}/comments", COMMENT_FIELDS
+    ),
+    "situation.agree": Endpoint(
+        lambda t: f"/situation/{t.picture}/agree", {"content_version": int_field}
+    ),
+    "situation.fix": Endpoint(
+        lambda t: f"/situation/{t.picture}/fix", {"content_version": int_field}
+    ),
+    "situation.new_problem": Endpoint(lambda t: f"/situation/{t.picture}/problems", PROBLEM_FIELDS),
+    "situation.edit_problem": Endpoint(
+        lambda t: f"/problems/{t.problem}", {**PROBLEM_FIELDS, "version": int_field}
+    ),
     "accessibility.statement": Endpoint(
         lambda t: "/accessibility",
         {"description": text_field, "page_address": text_field, "contact_email": text_field},
@@ -423,6 +458,10 @@ def _targets(app: Flask) -> Targets:
             link="/plans/1",
             params={"code": "SBN", "name": "Samhällsbyggnadsnämnden", "organisation": "Kramfors"},
         )
+        picture = situation.start(actor, plan, plan.period_start)
+        problem = situation.add_problem(
+            actor, picture, situation.ProblemText("Klotter", "", set(), set())
+        )
         db.session.commit()
         return Targets(
             plan=plan.id,
@@ -438,6 +477,8 @@ def _targets(app: Flask) -> Targets:
             token=token,
             notification=mine.id,
             fact=fact.id,
+            picture=picture.id,
+            problem=problem.id,
         )
 
 

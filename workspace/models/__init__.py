@@ -55,6 +55,19 @@ from .rounds import (
     Report,
     RoundKind,
 )
+from .situation import (
+    PART_LABELS,
+    PROBLEM_DESCRIPTION_MAX_LENGTH,
+    PROBLEM_TITLE_MAX_LENGTH,
+    SECTION_MAX_LENGTH,
+    Problem,
+    SituationAgreement,
+    SituationPart,
+    SituationPicture,
+    SituationSection,
+    problem_activities,
+    problem_areas,
+)
 from .threads import COMMENT_MAX_LENGTH, VISIBILITY_LABELS, Comment, ReadMarker, Thread, Visibility
 
 __all__ = [
@@ -68,9 +81,13 @@ __all__ = [
     "MANDATORY_KINDS",
     "NOTE_MAX_LENGTH",
     "PAGE_ADDRESS_MAX_LENGTH",
+    "PART_LABELS",
     "PERIOD_LABELS",
+    "PROBLEM_DESCRIPTION_MAX_LENGTH",
+    "PROBLEM_TITLE_MAX_LENGTH",
     "REPORT_TEXT_MAX_LENGTH",
     "ROUND_KIND_LABELS",
+    "SECTION_MAX_LENGTH",
     "STATUS_LABELS",
     "VISIBILITY_LABELS",
     "AccessibilityReport",
@@ -102,10 +119,15 @@ __all__ = [
     "PasswordLink",
     "Period",
     "Plan",
+    "Problem",
     "ReadMarker",
     "Report",
     "Role",
     "RoundKind",
+    "SituationAgreement",
+    "SituationPart",
+    "SituationPicture",
+    "SituationSection",
     "StatusChange",
     "Thread",
     "User",
@@ -113,4 +135,6 @@ __all__ = [
     "function_holders",
     "overall_status",
     "plan_participants",
+    "problem_activities",
+    "problem_areas",
 ]

@@ -32,17 +32,24 @@ VISIBILITY_LABELS = {
 }
 
 
-GENERAL_THREAD = "activity_id IS NULL AND round_id IS NULL"
+GENERAL_THREAD = "activity_id IS NULL AND round_id IS NULL AND situation_picture_id IS NULL"
+# At most one subject: an activity, a round or a lägesbild (none: the plan in general).
+ONE_SUBJECT = (
+    "(activity_id IS NULL OR round_id IS NULL) AND (situation_picture_id IS NULL"
+    " OR (activity_id IS NULL AND round_id IS NULL))"
+)
 
 
 class Thread(TimestampMixin, db.Model):
-    """The discussion of one activity, of one follow-up round, or of the plan in general."""
+    """The discussion of one activity, of one follow-up round, of one lägesbild, or of the
+    plan in general."""
 
     __tablename__ = "threads"
     __table_args__ = (
         UniqueConstraint("activity_id"),
         UniqueConstraint("round_id"),
-        CheckConstraint("activity_id IS NULL OR round_id IS NULL", name="one_subject"),
+        UniqueConstraint("situation_picture_id"),
+        CheckConstraint(ONE_SUBJECT, name="one_subject"),
         # One general thread per plan; SQLite and PostgreSQL both know partial indexes.
         Index(
             "uq_threads_general_per_plan",
@@ -58,6 +65,9 @@ class Thread(TimestampMixin, db.Model):
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
     round_id: Mapped[int | None] = mapped_column(
         ForeignKey("follow_up_rounds.id", ondelete="CASCADE")
+    )
+    situation_picture_id: Mapped[int | None] = mapped_column(
+        ForeignKey("situation_pictures.id", ondelete="CASCADE")
     )
 
     plan: Mapped[Plan] = relationship()

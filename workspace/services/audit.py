@@ -156,6 +156,12 @@ ACTION_LABELS = {
     "plan.closed_again": _l("Replaced plan closed again"),
     "plan.area_restored": _l("Area restored"),
     "plan.activity_restored": _l("Activity restored"),
+    "situation.started": _l("Situation picture started"),
+    "situation.section_changed": _l("Situation picture part changed"),
+    "situation.agreed": _l("Situation picture agreed"),
+    "situation.fixed": _l("Situation picture fixed"),
+    "situation.problem_added": _l("Problem named"),
+    "situation.problem_changed": _l("Problem changed"),
 }
 
 

@@ -29,12 +29,13 @@ from ..models import (
     Report,
     Role,
     RoundKind,
+    SituationPart,
     StatusChange,
     User,
     Visibility,
 )
 from ..models.types import recorded_at, utcnow
-from . import facts, indicators, plans, rounds, threads, transaction
+from . import facts, indicators, plans, rounds, situation, threads, transaction
 from .assignments import change_status
 from .organisations import appoint
 from .users import create_user, find_user
@@ -405,6 +406,7 @@ def _tell_year_two(plan: Plan, story: YearTwo) -> None:
     _record_changes(plan, people, [c for c in changes if c[0] >= story.open_opened])
     _indicators(plan, people, story)
     _facts(plan, people)
+    _situation_picture(plan, people, story)
     for subject, author, when, internal, text in YEAR_TWO_COMMENTS:
         about: threads.Subject
         if subject == "closed":
@@ -465,6 +467,54 @@ def _facts(plan: Plan, people: _People) -> None:
             unit=unit,
             text=text,
         )
+
+
+# The year's lägesbild in the law's three parts, and the problems it names with the
+# activities (area, activity position) that address them.
+SITUATION_TEXT = {
+    SituationPart.MAPPING: (
+        "Anmälda tillgreppsbrott i Sollefteå låg kvar på samma nivå som året innan. Våldet i "
+        "offentlig miljö är samlat till centrum kring krogstängning fredag och lördag natt.\n\n"
+        "Skadegörelse och klotter har ökat längs stråket mellan busstationen och torget."
+    ),
+    SituationPart.OTHER: (
+        "Polisens trygghetsmätning visar att fler kvinnor än män undviker centrum sena "
+        "kvällar. Krögarna beskriver ett bättre samarbete med ordningsvakterna."
+    ),
+    SituationPart.ANALYSIS: (
+        "Våldet hänger ihop med att många lämnar krogarna samtidigt och att det är mörkt "
+        "och glest med folk kring torget. Klottret följer av att sanering dröjer, så att "
+        "platserna lockar till mer."
+    ),
+}
+SITUATION_PROBLEMS = [
+    ("Våld i offentlig miljö kring krogstängning", "Fredag och lördag natt i centrum.",
+     [(1, 1), (1, 2), (1, 4)]),
+    ("Otrygghet i centrum sena kvällar", "Särskilt kring torget och i parkerna.", [(2, 3)]),
+    ("Klotter och skadegörelse längs stråket till torget", "", [(2, 4)]),
+]  # fmt: skip
+
+
+def _situation_picture(plan: Plan, people: _People, story: YearTwo) -> None:
+    """The previous year's lägesbild, written by both municipalities and the police in the
+    spring, agreed by two of the three organisations so far."""
+    written = story.closed_opened - timedelta(days=45)
+    with recorded_at(written):
+        picture = situation.start(people["samordnare@kramfors"], plan, story.open_due.year - 1)
+        for part, text in SITUATION_TEXT.items():
+            section = picture.section(part)
+            situation.edit_section(people["handlaggare@solleftea"], section, text, section.version)
+        for title, description, where in SITUATION_PROBLEMS:
+            activities = {_activity(plan, *at).id for at in where}
+            areas = {_activity(plan, *at).area_id for at in where}
+            situation.add_problem(
+                people["handlaggare@kramfors"],
+                picture,
+                situation.ProblemText(title, description, areas, activities),
+            )
+    with recorded_at(written + timedelta(days=7)):
+        for coordinator in ("samordnare@kramfors", "samordnare@polisen"):
+            situation.agree(people[coordinator], picture, picture.content_version)
 
 
 class _People(dict[str, User]):

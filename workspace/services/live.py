@@ -54,7 +54,11 @@ def _comment_marker(organisation_id: Any, scope: Scope) -> ScalarSelect[Any]:
     else:
         where = [Thread.plan_id == scope.plan_id]
         if scope.general:
-            where += [Thread.activity_id.is_(None), Thread.round_id.is_(None)]
+            where += [
+                Thread.activity_id.is_(None),
+                Thread.round_id.is_(None),
+                Thread.situation_picture_id.is_(None),
+            ]
     return (
         select(func.max(Comment.id))
         .join(Thread, Thread.id == Comment.thread_id)

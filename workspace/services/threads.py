@@ -19,6 +19,7 @@ from ..models import (
     FollowUpRound,
     Plan,
     ReadMarker,
+    SituationPicture,
     StatusChange,
     Thread,
     User,
@@ -44,14 +45,16 @@ class CommentRemoved(Exception):
     """The comment was deleted or redacted; there is nothing left to edit or redact."""
 
 
-# What a thread discusses: an activity, a follow-up round, or (None) the plan in general.
-Subject = Activity | FollowUpRound | None
+# What a thread discusses: an activity, a follow-up round, a lägesbild, or (None) the plan
+# in general.
+Subject = Activity | FollowUpRound | SituationPicture | None
 
 
 def _about(subject: Subject) -> dict[str, int | None]:
     return {
         "activity_id": subject.id if isinstance(subject, Activity) else None,
         "round_id": subject.id if isinstance(subject, FollowUpRound) else None,
+        "situation_picture_id": subject.id if isinstance(subject, SituationPicture) else None,
     }
 
 
@@ -245,6 +248,18 @@ def visible_comments(user: User, thread: Thread | None) -> list[Comment]:
     )
 
 
+def newest_visible(user: User, thread: Thread | None) -> int:
+    """The newest comment in the thread the user may read (0: none): a poll's marker."""
+    if thread is None:
+        return 0
+    newest = db.session.execute(
+        select(func.max(Comment.id)).where(
+            Comment.thread_id == thread.id, comment_visible_to(user.organisation_id)
+        )
+    ).scalar()
+    return newest or 0
+
+
 def comments_since(
     user: User,
     since: int,
@@ -291,6 +306,7 @@ _UNREAD_BY_ACTIVITY = (
     .where(
         Thread.plan_id == bindparam("plan_id"),
         Thread.round_id.is_(None),
+        Thread.situation_picture_id.is_(None),
         Comment.id > func.coalesce(_read_marker.c.last_read_comment_id, 0),
         Comment.author_id != bindparam("user_id"),
         Comment.deleted_at.is_(None),
@@ -379,6 +395,6 @@ def thread_view(
     if isinstance(subject, Activity):
         title, empty = _("Follow-up"), _("Nothing has been reported or discussed yet.")
     else:
-        title = _("The round's discussion") if subject is not None else _("Comments")
+        title = _("The round's discussion") if isinstance(subject, FollowUpRound) else _("Comments")
         empty = _("Nobody has written anything yet.")
     return ThreadView(plan, thread, comments, timeline(changes or [], comments), title, empty)

@@ -16,10 +16,10 @@ from werkzeug.wrappers import Response
 
 from ..forms import CommentForm, IndicatorForm, MeasurementForm, OverviewFilterForm
 from ..htmx import render
-from ..models import Area, Assignment, FollowUpRound, Organisation
+from ..models import Area, Assignment, FollowUpRound, Organisation, SituationPicture
 from ..models.types import utcnow
 from ..policy import get_activity_or_404, get_plan_or_404
-from ..services import activities, organisations, plans, rounds, threads
+from ..services import activities, organisations, plans, rounds, situation, threads
 from ..services.live import current_marker
 
 FILTER_KEYS = ("area", "organisation", "status")
@@ -138,6 +138,7 @@ def activity_context(
         "indicators": page.indicators,
         "archived_indicators": page.archived_indicators,
         "watch": page.watch,
+        "problems": situation.problems_of_activity(page.activity),
         "indicator_form": indicator_form or IndicatorForm(formdata=None),
         "measurement_forms": {
             i.id: failed_form if i.id == failed_id else MeasurementForm(formdata=None)
@@ -170,6 +171,29 @@ def discussion_context(
         ),
         "updates_url": url_for(
             "threads.discussion_updates", plan_id=plan.id, comments=marker.comment
+        ),
+    }
+
+
+def situation_thread_context(
+    picture: SituationPicture,
+    comment_form: CommentForm | None = None,
+    personal_data: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The lägesbild's own thread, for its page, with the marker its poll sends."""
+    view = threads.thread_view(current_user, picture.plan, picture)
+    return {
+        **_thread_context(
+            view,
+            url_for("situation.post_comment", picture_id=picture.id),
+            url_for("situation.show", picture_id=picture.id),
+            comment_form,
+            personal_data,
+        ),
+        "updates_url": url_for(
+            "situation.updates",
+            picture_id=picture.id,
+            comments=threads.newest_visible(current_user, view.thread),
         ),
     }
 

@@ -31,6 +31,8 @@ def _thread_page(comment: Comment) -> str:
         return url_for("activities.show", activity_id=thread.activity_id)
     if thread.round_id is not None:
         return url_for("rounds.show", round_id=thread.round_id)
+    if thread.situation_picture_id is not None:
+        return url_for("situation.show", picture_id=thread.situation_picture_id)
     return url_for("threads.discussion", plan_id=thread.plan_id)
 
 
