@@ -46,6 +46,7 @@ NOT_PAGES = {
     "activities.updates",
     "plans.updates",
     "threads.discussion_updates",
+    "situation.updates",
     "assignments.show_status",
     "threads.show_comment",
     "admin.audit_csv",

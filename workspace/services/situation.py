@@ -265,7 +265,8 @@ def add_problem(actor: User, picture: SituationPicture, given: ProblemText) -> P
     position = max((p.position for p in picture.problems), default=0) + 1
     problem = Problem(picture=picture, position=position)
     with transaction.write():
-        details = _apply(problem, picture.plan, given)
+        with db.session.no_autoflush:  # the new problem is written once it is whole
+            details = _apply(problem, picture.plan, given)
         db.session.add(problem)
         db.session.flush()
         _next_content_version(picture)
