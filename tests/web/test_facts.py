@@ -187,6 +187,16 @@ def test_the_year_chooser_shows_the_chosen_year_only(app):
     assert '<option value="2025"' in html
 
 
+def test_the_page_opens_on_the_newest_year_the_reader_has_facts_of(app):
+    record(app, fields={**SURVEY, "year": "2024"})
+    record(app, fields={**OBSERVATION, "year": "2025"})  # internal to Sollefteå
+    page = client_for(app, "kramfors", "lasare").get("/plans/1/facts")
+    html = page.get_data(as_text=True)
+    assert "Faktauppgifter 2024" in html and SURVEY["title"] in html
+    own = client_for(app, "solleftea", "lasare").get("/plans/1/facts").get_data(as_text=True)
+    assert "Faktauppgifter 2025" in own and OBSERVATION["title"] in own
+
+
 def test_an_indicator_takes_its_value_from_a_fact_and_follows_its_correction(app):
     from datetime import date
 

@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import (
@@ -254,6 +254,15 @@ def facts_of(user: User, plan: Plan, year: int) -> dict[FactKind, list[Fact]]:
     ).scalars():
         grouped[fact.kind].append(fact)
     return {kind: grouped[kind] for kind in FactKind if grouped[kind]}
+
+
+def newest_year(user: User, plan: Plan) -> int | None:
+    """The newest year with a fact the user may read."""
+    return db.session.scalar(
+        select(func.max(Fact.year)).where(
+            Fact.plan_id == plan.id, fact_visible_to(user.organisation_id)
+        )
+    )
 
 
 def years_of(user: User, plan: Plan, today: date) -> list[int]:

@@ -82,8 +82,12 @@ class UseFactForm(Form):
 
 
 def _year(plan: Plan) -> int:
+    """The year asked for; else the newest with facts (gathered the year after, mostly), else
+    this year."""
     year = request.args.get("year", type=int)
-    return year if year and facts.FIRST_YEAR <= year <= facts.LAST_YEAR else local_today().year
+    if year and facts.FIRST_YEAR <= year <= facts.LAST_YEAR:
+        return year
+    return facts.newest_year(current_user, plan) or local_today().year
 
 
 @bp.get("/plans/<int:plan_id>/facts")
