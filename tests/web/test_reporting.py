@@ -41,9 +41,10 @@ from workspace.models import (
     Indicator,
     Measurement,
     RoundKind,
+    SituationPart,
     Visibility,
 )
-from workspace.services import content, exports, facts, indicators, rounds, threads
+from workspace.services import content, exports, facts, indicators, rounds, situation, threads
 from workspace.services.text import neutralise
 
 SHARED_PLAN_NOTE = "Delat: arbetsgruppen träffas nästa gång i Kramfors."
@@ -369,13 +370,14 @@ def test_the_archive_holds_the_whole_plan_and_only_shared_comments(viewer, round
         "format_version",
         "exported_at",
         "facts",
+        "situation_pictures",
         "plan",
         "areas",
         "rounds",
         "organisations",
         "people",
     }
-    assert archive["format"] == "samverkan-plan-archive" and archive["format_version"] == 2
+    assert archive["format"] == "samverkan-plan-archive" and archive["format_version"] == 3
     assert datetime.fromisoformat(archive["exported_at"]).tzinfo is not None
 
     plan = archive["plan"]
@@ -453,12 +455,24 @@ ARCHIVED_TABLES = {
     "evidence": ["rounds.reports.evidence"],
     # Shared facts only: an internal one never leaves its organisation (tested below).
     "facts": ["facts"],
-    "threads": ["plan.thread", "areas.activities.thread", "rounds.thread"],
+    "situation_pictures": ["situation_pictures"],
+    "situation_sections": ["situation_pictures.sections"],
+    "situation_agreements": ["situation_pictures.agreements"],
+    "problems": ["situation_pictures.problems"],
+    "problem_areas": ["situation_pictures.problems.areas"],
+    "problem_activities": ["situation_pictures.problems.activities"],
+    "threads": [
+        "plan.thread",
+        "areas.activities.thread",
+        "rounds.thread",
+        "situation_pictures.thread",
+    ],
     # Shared comments only: internal ones are left out row by row (tested below).
     "comments": [
         "plan.thread.comments",
         "areas.activities.thread.comments",
         "rounds.thread.comments",
+        "situation_pictures.thread.comments",
     ],
 }
 # Tables linked to a plan that the archive leaves out on purpose, and why.
@@ -471,21 +485,8 @@ TABLES_LEFT_OUT = {
     "state; what they point to is archived where it happened",
     "notification_settings": "how each person wants to be told, not part of the plan",
     "activity_watches": "which activities a person follows: theirs, not the plan's record",
-    # Not archived yet: the lägesbild joins the archive with the annual evaluation (#19).
-    **dict.fromkeys(
-        (
-            "situation_pictures",
-            "situation_sections",
-            "situation_agreements",
-            "problems",
-            "problem_areas",
-            "problem_activities",
-        ),
-        "the lägesbild and its problems, not in the archive yet (#19 item 4 adds them)",
-    ),
 }
 COLUMNS_LEFT_OUT = {
-    ("threads", "situation_picture_id"): "the lägesbild it discusses, not archived yet (#19)",
     ("users", "password_hash"): "a secret",
     ("users", "session_token"): "a secret: part of every login cookie",
     ("users", "email"): "shown only to the person's own organisation's admins",
@@ -561,12 +562,47 @@ def whole_record(app, round_id) -> dict:
         content.archive_area(coordinator, plan.areas[-1])
         threads.post(coordinator, plan, None, SHARED_PLAN_NOTE, Visibility.SHARED)
         threads.post(coordinator, plan, None, INTERNAL_PLAN_NOTE, Visibility.INTERNAL)
+        _agreed_situation_picture(plan, coordinator)
     raw = client_for(app, "polisen", "samordnare").get("/plans/1/archive.json").data
     return json.loads(raw)
 
 
+def _agreed_situation_picture(plan, coordinator) -> None:
+    """A lägesbild with a section written, a problem linked to an area and an activity, one
+    organisation's agreement and a shared and an internal comment."""
+    picture = situation.start(coordinator, plan, 2025)
+    section = picture.section(SituationPart.MAPPING)
+    situation.edit_section(coordinator, section, SITUATION_TEXT, section.version)
+    situation.add_problem(
+        coordinator,
+        picture,
+        situation.ProblemText(
+            "Våld i offentlig miljö kring krogstängning", "", {plan.areas[0].id}, {2}
+        ),
+    )
+    situation.agree(coordinator, picture, picture.content_version)
+    threads.post(coordinator, plan, picture, SHARED_SITUATION_NOTE, Visibility.SHARED)
+    threads.post(coordinator, plan, picture, INTERNAL_SITUATION_NOTE, Visibility.INTERNAL)
+
+
+SITUATION_TEXT = "Anmälda våldsbrott i centrum ökade under 2025."
+SHARED_SITUATION_NOTE = "Vi tar med trygghetsmätningen i nästa version."
+INTERNAL_SITUATION_NOTE = "Internt: siffrorna för Ådalen är osäkra."
 SHARED_FACT = "Anmälda tillgreppsbrott, Sollefteå"
 INTERNAL_FACT = "Egen räkning av klotter, inte kvalitetssäkrad"
+
+
+def test_the_archive_has_the_lagesbild_and_only_its_shared_comments(whole_record):
+    (picture,) = whole_record["situation_pictures"]
+    assert picture["year"] == 2025
+    assert SITUATION_TEXT in [section["body"] for section in picture["sections"]]
+    (problem,) = picture["problems"]
+    assert [link["activity_id"] for link in problem["activities"]] == [2]
+    assert [a["content_version"] for a in picture["agreements"]] == [picture["content_version"]]
+    assert [c["body"] for c in picture["thread"]["comments"]] == [SHARED_SITUATION_NOTE]
+    assert INTERNAL_SITUATION_NOTE not in json.dumps(whole_record, ensure_ascii=False)
+    # The plan's own thread is still the plan's, not the lägesbild's.
+    assert SHARED_PLAN_NOTE in [c["body"] for c in whole_record["plan"]["thread"]["comments"]]
 
 
 def test_the_archive_has_the_shared_facts_and_never_an_internal_one(whole_record):
@@ -603,7 +639,7 @@ def test_every_column_of_an_archived_table_is_in_the_archive(app, whole_record):
 
 
 def test_the_archive_keeps_archived_content_with_its_date_and_the_indicators(whole_record):
-    assert whole_record["format_version"] == 2
+    assert whole_record["format_version"] == 3
     *current, archived = whole_record["areas"]
     assert all(area["archived_at"] is None for area in current)
     assert datetime.fromisoformat(archived["archived_at"]).tzinfo is not None

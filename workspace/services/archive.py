@@ -1,5 +1,6 @@
-"""The plan's JSON archive: every record of the plan, its rounds, shared comments and the
-people and organisations they name, each with every column under the column's name.
+"""The plan's JSON archive: every record of the plan, its rounds, its lägesbilder, shared
+comments and the people and organisations they name, each with every column under the
+column's name.
 
 Like reports and exports it leaves the organisation, so it holds shared comments only
 (`round_report.shared_comments`).
@@ -32,7 +33,9 @@ from ..models import (
     Indicator,
     Measurement,
     Plan,
+    Problem,
     Report,
+    SituationPicture,
     StatusChange,
     Thread,
     User,
@@ -46,7 +49,8 @@ _Row = TypeVar("_Row")
 ARCHIVE_FORMAT = "samverkan-plan-archive"
 # 2: every column of every record under its column's name; indicators, measurements,
 # archived dates, organisations, functions with their holders, and the people named.
-ARCHIVE_VERSION = 2
+# 3: the shared facts and the lägesbilder with their problems and threads.
+ARCHIVE_VERSION = 3
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -112,6 +116,7 @@ def _thread(
         "plan_id": thread.plan_id,
         "activity_id": thread.activity_id,
         "round_id": thread.round_id,
+        "situation_picture_id": thread.situation_picture_id,
         "created_at": _iso(thread.created_at),
         "comments": [_comment(c, person) for c in comments],
     }
@@ -274,6 +279,8 @@ class _Loaded:
     threads: dict[tuple[int | None, int | None], Thread]
     comments: dict[int, list[Comment]]
     rounds: list[FollowUpRound]
+    pictures: list[SituationPicture]
+    picture_threads: dict[int, Thread]
 
 
 def _load(plan: Plan) -> _Loaded:
@@ -314,11 +321,22 @@ def _load(plan: Plan) -> _Loaded:
         threads={
             (thread.activity_id, thread.round_id): thread
             for thread in db.session.execute(
-                select(Thread).where(Thread.plan_id == plan.id)
+                select(Thread).where(
+                    Thread.plan_id == plan.id, Thread.situation_picture_id.is_(None)
+                )
             ).scalars()
         },
         comments=comments,
         rounds=_rounds(plan),
+        pictures=_pictures(plan),
+        picture_threads={
+            thread.situation_picture_id: thread
+            for thread in db.session.execute(
+                select(Thread).where(
+                    Thread.plan_id == plan.id, Thread.situation_picture_id.is_not(None)
+                )
+            ).scalars()
+        },
     )
 
 
@@ -348,6 +366,22 @@ def _rounds(plan: Plan) -> list[FollowUpRound]:
                 .selectinload(Report.evidence)
                 .selectinload(Evidence.added_by),
                 selectinload(FollowUpRound.reports).selectinload(Report.reported_by),
+            )
+        ).scalars()
+    )
+
+
+def _pictures(plan: Plan) -> list[SituationPicture]:
+    return list(
+        db.session.execute(
+            select(SituationPicture)
+            .where(SituationPicture.plan_id == plan.id)
+            .order_by(SituationPicture.year)
+            .options(
+                selectinload(SituationPicture.sections),
+                selectinload(SituationPicture.agreements),
+                selectinload(SituationPicture.problems).selectinload(Problem.areas),
+                selectinload(SituationPicture.problems).selectinload(Problem.activities),
             )
         ).scalars()
     )
@@ -458,12 +492,75 @@ class _Records:
             "thread": self.thread(None, rnd.id),
         }
 
+    def picture(self, picture: SituationPicture) -> dict[str, Any]:
+        thread = self.loaded.picture_threads.get(picture.id)
+        return {
+            "id": picture.id,
+            "plan_id": picture.plan_id,
+            "year": picture.year,
+            "created_at": _iso(picture.created_at),
+            "created_by_id": picture.created_by_id,
+            "created_by": self.person(
+                db.session.get(User, picture.created_by_id) if picture.created_by_id else None
+            ),
+            "content_version": picture.content_version,
+            "fixed_at": _iso(picture.fixed_at),
+            "fixed_by_id": picture.fixed_by_id,
+            "fixed_by": self.person(picture.fixed_by),
+            "sections": [
+                {
+                    "id": section.id,
+                    "picture_id": section.picture_id,
+                    "part": section.part.value,
+                    "body": section.body,
+                    "version": section.version,
+                    "updated_at": _iso(section.updated_at),
+                    "updated_by_id": section.updated_by_id,
+                    "updated_by": self.person(section.updated_by),
+                }
+                for section in picture.sections
+            ],
+            "agreements": [
+                {
+                    "id": agreement.id,
+                    "picture_id": agreement.picture_id,
+                    "organisation_id": agreement.organisation_id,
+                    "user_id": agreement.user_id,
+                    "user": self.person(agreement.user),
+                    "content_version": agreement.content_version,
+                    "agreed_at": _iso(agreement.agreed_at),
+                }
+                for agreement in sorted(picture.agreements, key=lambda a: a.organisation_id)
+            ],
+            "problems": [self.problem(problem) for problem in picture.problems],
+            "thread": _thread(
+                thread, self.loaded.comments[thread.id] if thread else [], self.person
+            ),
+        }
+
+    def problem(self, problem: Problem) -> dict[str, Any]:
+        return {
+            "id": problem.id,
+            "picture_id": problem.picture_id,
+            "position": problem.position,
+            "title": problem.title,
+            "description": problem.description,
+            "version": problem.version,
+            "created_at": _iso(problem.created_at),
+            "areas": [{"problem_id": problem.id, "area_id": area.id} for area in problem.areas],
+            "activities": [
+                {"problem_id": problem.id, "activity_id": activity.id}
+                for activity in problem.activities
+            ],
+        }
+
 
 def plan_archive(plan: Plan) -> dict[str, Any]:
     """The whole plan for archiving: content with its archived parts and their dates,
     indicators and measurements, statuses with their full history, every round with its
     reports (a closed round's snapshot) and evidence metadata, the shared comments (never an
-    internal one), the shared facts (never an internal one), the organisations with the
+    internal one), the shared facts (never an internal one), each year's lägesbild with its
+    sections, agreements and problems with their links, the organisations with the
     responsible functions and who holds them, and the people named. Each record carries
     every column of its row under the column's name, except what
     `tests/web/test_reporting.py` lists as left out, with the reason."""
@@ -477,6 +574,7 @@ def plan_archive(plan: Plan) -> dict[str, Any]:
         "areas": [records.area(area) for area in records.loaded.areas],
         "rounds": [records.round(rnd) for rnd in records.loaded.rounds],
         "facts": [_fact(fact, person) for fact in _shared_facts(plan)],
+        "situation_pictures": [records.picture(p) for p in records.loaded.pictures],
     }
     # Last but one: the organisations include those of everyone named so far.
     archive["organisations"] = _organisations(plan, records.loaded.assignments, person)
