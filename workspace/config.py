@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 # The htmx build every page loads. Bump version and hash together: the browser refuses a
 # CDN file whose hash differs, and tests serve the local copy under the CDN URL to prove it.
 HTMX_VERSION = "4.0.1"
@@ -51,6 +53,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
     return {
         "SAMVERKAN_ENV": environment,
         "SECRET_KEY": _secret_key(env, environment),
+        # Encrypt the organisations' login client secrets; without them a key derived from
+        # SECRET_KEY does, and a new SECRET_KEY then means entering the secrets again.
+        "LOGIN_SECRET_KEYS": _login_secret_keys(env),
         "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
         "HTMX_SOURCE": _htmx_source(env),
         # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host. 0 trusts no
@@ -153,6 +158,22 @@ def _secret_key(env: dict[str, str], environment: str) -> str:
         # Anyone who guesses the key can sign a session cookie for any user.
         raise ConfigError(f"{problem} In production it must be long and random. {_MAKE_A_KEY}")
     return secret_key
+
+
+def _login_secret_keys(env: dict[str, str]) -> list[bytes]:
+    """Fernet keys, comma-separated: the first encrypts, each decrypts (to rotate, put the
+    new key first and keep the old one until the secrets are written again)."""
+    keys = [key.strip() for key in env.get("LOGIN_SECRET_KEYS", "").split(",") if key.strip()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as exc:
+            raise ConfigError(
+                "LOGIN_SECRET_KEYS must be Fernet keys (32 random bytes in URL-safe base64): "
+                'python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())"'
+            ) from exc
+    return [key.encode() for key in keys]
 
 
 def _htmx_source(env: dict[str, str]) -> str:

@@ -6,7 +6,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_decimal, format_time, get_timezone, ngettext
+from flask_babel import (
+    format_date,
+    format_decimal,
+    format_time,
+    get_locale,
+    get_timezone,
+    ngettext,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -63,3 +70,11 @@ def file_size(size: int) -> str:
     if size < 1024 * 1024:
         return _("%(size)s kB", size=format_decimal(size / 1024, "#,##0.#"))
     return _("%(size)s MB", size=format_decimal(size / (1024 * 1024), "#,##0.#"))
+
+
+def genitive(name: str) -> str:
+    """A name as owner, in the reader's language: "Kramfors kommuns" in Swedish (no added s
+    after s, x or z), "Kramfors kommun's" in English."""
+    if str(get_locale()) == "sv":
+        return name if name[-1:].lower() in ("s", "x", "z") else f"{name}s"
+    return f"{name}'s"

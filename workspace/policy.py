@@ -40,6 +40,7 @@ from .models import (
     Fact,
     FollowUpRound,
     Function,
+    IdentityProvider,
     Indicator,
     Measurement,
     Notification,
@@ -83,6 +84,8 @@ class Action(StrEnum):
     WRITE_SITUATION = "write_situation"
     AGREE_SITUATION = "agree_situation"
     FIX_SITUATION = "fix_situation"
+    MANAGE_LOGIN = "manage_login"
+    LOG_IN_WITH_PASSWORD = "log_in_with_password"
 
 
 # Partners have no logins, so a coordinator of any participant reports for them: the role
@@ -157,6 +160,12 @@ def _own_organisation(user: User, obj: Any) -> bool:
     """Something of the user's own organisation: a user, a function, or the organisation."""
     organisation_id = obj.id if isinstance(obj, Organisation) else obj.organisation_id
     return organisation_id == user.organisation_id
+
+
+def _password_login(user: User, provider: IdentityProvider | None) -> bool:
+    """Without its own login an organisation's users use passwords; with it, as its admin
+    chose, and its admins always (break-glass, for when the provider is down)."""
+    return provider is None or provider.password_login or user.role is Role.ADMIN
 
 
 def _measure(user: User, indicator: Indicator) -> bool:
@@ -312,6 +321,16 @@ RULES: dict[Action, Rule] = {
     # What was mailed to its users: the recipient, kind and outcome, never the text.
     Action.VIEW_MAIL_LOG: Rule(
         Role.ADMIN, _own_organisation, _l("Only your organisation's admins read its mail log.")
+    ),
+    # The organisation's own login (OpenID Connect): its admins set it up, for it alone.
+    Action.MANAGE_LOGIN: Rule(
+        Role.ADMIN, _own_organisation, _l("Only your organisation's admins set up its login.")
+    ),
+    # Judged on the provider of the user's organisation (None: it has none).
+    Action.LOG_IN_WITH_PASSWORD: Rule(
+        Role.VIEWER,
+        _password_login,
+        _l("Your organisation signs in with its own login: use its button on this page."),
     ),
     # The plan's content (areas, activities, goals, responsible functions) is coordinated.
     Action.EDIT_PLAN: Rule(

@@ -88,6 +88,7 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["date"] = i18n.day
     app.jinja_env.filters["number"] = i18n.number
     app.jinja_env.filters["file_size"] = i18n.file_size
+    app.jinja_env.filters["genitive"] = i18n.genitive
     app.jinja_env.filters["function_names"] = function_names
     app.jinja_env.filters["rich_text"] = rich_text.render
     app.jinja_env.filters["comment_html"] = mentions.comment_html

@@ -8,6 +8,7 @@ from .feedback import (
     AccessibilityReport,
 )
 from .history import NOTE_MAX_LENGTH, AppendOnlyError, AuditEvent, StatusChange
+from .identity import CLIENT_ID_MAX_LENGTH, ISSUER_MAX_LENGTH, IdentityProvider
 from .indicators import (
     AGGREGATION_LABELS,
     PERIOD_LABELS,
@@ -73,11 +74,13 @@ from .threads import COMMENT_MAX_LENGTH, VISIBILITY_LABELS, Comment, ReadMarker,
 __all__ = [
     "ACCESSIBILITY_DESCRIPTION_MAX_LENGTH",
     "AGGREGATION_LABELS",
+    "CLIENT_ID_MAX_LENGTH",
     "COMMENT_MAX_LENGTH",
     "DEFAULT_DELIVERY",
     "EVIDENCE_KIND_LABELS",
     "FACT_KIND_LABELS",
     "FACT_TEXT_MAX_LENGTH",
+    "ISSUER_MAX_LENGTH",
     "MANDATORY_KINDS",
     "NOTE_MAX_LENGTH",
     "PAGE_ADDRESS_MAX_LENGTH",
@@ -108,6 +111,7 @@ __all__ = [
     "FollowUpRound",
     "Function",
     "FunctionHolding",
+    "IdentityProvider",
     "Indicator",
     "MailState",
     "Measurement",

@@ -177,6 +177,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("organisation_id", "email"),
         UniqueConstraint("id", "organisation_id"),
+        # One person at one identity provider is one user of the workspace.
+        UniqueConstraint("login_issuer", "login_subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -189,6 +191,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     # Part of every session and remember-me cookie: changing it logs the user out everywhere.
     session_token: Mapped[str | None] = mapped_column(String(64))
+    # Who the user is at their organisation's identity provider (`iss` + `sub` of its ID
+    # token), bound at their first login there.
+    login_issuer: Mapped[str | None] = mapped_column(String(500))
+    login_subject: Mapped[str | None] = mapped_column(String(255))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     functions: Mapped[list[Function]] = relationship(

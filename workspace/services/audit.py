@@ -162,6 +162,10 @@ ACTION_LABELS = {
     "situation.fixed": _l("Situation picture fixed"),
     "situation.problem_added": _l("Problem named"),
     "situation.problem_changed": _l("Problem changed"),
+    "login.refused": _l("Login refused"),
+    "login.bound": _l("Login linked to the organisation's own login"),
+    "login_provider.configured": _l("Organisation's own login set up"),
+    "login_provider.removed": _l("Organisation's own login removed"),
 }
 
 
@@ -202,6 +206,32 @@ DETAIL_LABELS = {
     "url": _l("Link"),
     "filename": _l("File"),
     "from_fact": _l("From the fact"),
+    # Logins, and the organisation's own login.
+    "method": _l("Way in"),
+    "break_glass": _l("Admin's password while the organisation's own login is required"),
+    "issuer": _l("Issuer"),
+    "client": _l("Client id"),
+    "subject": _l("Identity at the provider"),
+    "secret_changed": _l("Client secret changed"),
+    "password_login": _l("Password login allowed"),
+    "creates_unknown_users": _l("Unknown people become viewers"),
+    "by": _l("By"),
+}
+LOGIN_METHODS = {"password": _l("Password"), "provider": _l("The organisation's own login")}
+CHANGED_BY = {"admin": _l("An admin"), "operator": _l("An operator, at the command line")}
+REFUSAL_REASONS = {
+    "password_login_off": _l("The organisation signs in with its own login"),
+    "unknown": _l("No user with that e-mail address"),
+    "email_not_verified": _l("The provider has not confirmed the e-mail address"),
+    "bound_to_another": _l("The user is linked to another identity"),
+    "other_organisation": _l("A user of another organisation"),
+    "deactivated": _l("The user is deactivated"),
+    "issuer": _l("Another issuer than the organisation's"),
+    "unreachable": _l("The provider did not answer"),
+    "state": _l("The login's state did not match (another window, or too late)"),
+    "code": _l("The provider refused the code (expired or used)"),
+    "cancelled": _l("Cancelled at the provider"),
+    "token": _l("The ID token did not pass the checks (signature, issuer, audience, time)"),
 }
 
 # Older rows kept only the object's type and id; they are named by what it is called now.
@@ -273,6 +303,15 @@ def _value(key: str, value: Any) -> str:
         return Aggregation(value).label
     if key == "direction":
         return str(_("up") if value < 0 else _("down"))
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    for labels_key, labels in (
+        ("method", LOGIN_METHODS),
+        ("by", CHANGED_BY),
+        ("reason", REFUSAL_REASONS),
+    ):
+        if key == labels_key and value in labels:
+            return str(labels[value])
     if isinstance(value, str) and _ISO_DATE.match(value):
         return day(date.fromisoformat(value))
     return str(value)

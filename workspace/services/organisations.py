@@ -31,6 +31,14 @@ from . import audit, notifications
 from .errors import ValidationFailed
 
 
+def tenant_by_slug(slug: str) -> Organisation | None:
+    return db.session.execute(
+        select(Organisation).where(
+            Organisation.slug == slug, Organisation.kind == OrganisationKind.TENANT
+        )
+    ).scalar_one_or_none()
+
+
 def tenants() -> list[Organisation]:
     """Organisations whose people log in, for the login page."""
     return list(

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Function, Organisation, OrganisationKind, Role, User
-from ..policy import Action, authorize, may_report
+from ..models import Function, IdentityProvider, Organisation, OrganisationKind, Role, User
+from ..policy import Action, authorize, can, may_report
 from . import accounts, audit, transaction
 from .errors import StaleWrite, ValidationFailed
 from .organisations import (
@@ -250,7 +250,8 @@ def find_user(organisation_slug: str, email: str) -> User | None:
 def authenticate(organisation_slug: str, email: str, password: str) -> User | None:
     """The active user with these credentials, or None; records the attempt in the audit log.
 
-    Every failure looks the same to the caller, so nobody learns which part was wrong.
+    Every failure looks the same to the caller, so nobody learns which part was wrong. Right
+    credentials of a user whose organisation has switched password login off raise `Denied`.
     """
     user = find_user(organisation_slug, email)
     if user is None:
@@ -262,6 +263,25 @@ def authenticate(organisation_slug: str, email: str, password: str) -> User | No
         with transaction.write():
             audit.record(None, "login.failed", user, organisation_id=user.organisation_id)
         return None
+    provider = db.session.execute(
+        select(IdentityProvider).where(IdentityProvider.organisation_id == user.organisation_id)
+    ).scalar_one_or_none()
+    if not can(user, Action.LOG_IN_WITH_PASSWORD, provider):
+        with transaction.write():
+            audit.record(
+                None,
+                "login.refused",
+                user,
+                organisation_id=user.organisation_id,
+                method="password",
+                reason="password_login_off",
+            )
+        authorize(user, Action.LOG_IN_WITH_PASSWORD, provider)
     with transaction.write():
-        audit.record(user, "login", user)
+        # An admin's password while the organisation signs in through its provider: the
+        # break-glass way in, for when the provider is down.
+        break_glass = provider is not None and not provider.password_login
+        audit.record(
+            user, "login", user, method="password", **({"break_glass": True} if break_glass else {})
+        )
     return user

@@ -1,4 +1,5 @@
-"""Logging in per organisation, logging out, choosing the language."""
+"""Logging in per organisation (with a password, or through the organisation's own login),
+logging out, choosing the language."""
 
 from __future__ import annotations
 
@@ -8,17 +9,24 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client import MismatchingStateError
+from authlib.integrations.flask_client import OAuthError
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from ..extensions import limiter
 from ..forms import EmptyForm, LanguageForm, LoginForm
 from ..htmx import is_fragment_request, redirect_to, render
-from ..models import User
-from ..services import accounts, notifications, organisations, users
+from ..i18n import genitive
+from ..models import IdentityProvider, User
+from ..policy import Denied
+from ..services import accounts, identity, notifications, organisations, users
 
 bp = Blueprint("auth", __name__)
 
@@ -118,11 +126,13 @@ def login() -> Response:
     form = _login_form()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render("auth/login.html", "login_form", status, form=form, error=None)
-    user = users.authenticate(form.organisation.data, form.email.data, form.password.data)
+        return _login_page(form, status)
+    try:
+        user = users.authenticate(form.organisation.data, form.email.data, form.password.data)
+    except Denied as refused:  # the right password, but the organisation's own login rules
+        return _login_page(form, 403, error=refused.message)
     if user is None:
-        error = _("The organisation, email or password is wrong.")
-        return render("auth/login.html", "login_form", 401, form=form, error=error)
+        return _login_page(form, 401, error=_("The organisation, email or password is wrong."))
     return _logged_in(user, remember=bool(form.remember.data))
 
 
@@ -134,13 +144,127 @@ def _login_form() -> LoginForm:
     return form
 
 
-def _logged_in(user: User, remember: bool) -> Response:
+def _login_page(form: LoginForm, status: int, error: str | None = None) -> Response:
+    """The login form, led by the organisations' own logins: the chosen organisation's
+    alone once one is chosen, each one's before that."""
+    providers = identity.providers_by_organisation()
+    offered = [org for org in organisations.tenants() if org.id in providers]
+    if form.organisation.data:
+        offered = [org for org in offered if org.slug == form.organisation.data]
+    return render(
+        "auth/login.html", "login_form", status, form=form, error=error, own_logins=offered
+    )
+
+
+def _logged_in(user: User, remember: bool, next_url: str | None = None) -> Response:
     """A fresh session for the user, then the page they asked for (303)."""
-    next_url = safe_next(request.args.get("next"))
+    next_url = safe_next(next_url or request.args.get("next"))
     accounts.start_session(user)
     session.clear()
     login_user(user, remember=remember)
     return redirect(next_url, 303)
+
+
+# --- The organisation's own login (OpenID Connect) ------------------------------------------
+
+
+def _provider_or_404(slug: str) -> IdentityProvider:
+    organisation = organisations.tenant_by_slug(slug)
+    provider = identity.provider_of(organisation) if organisation else None
+    if provider is None:
+        abort(404)
+    return provider
+
+
+def _callback_url(provider: IdentityProvider) -> str:
+    return url_for("auth.provider_callback", slug=provider.organisation.slug, _external=True)
+
+
+@bp.get("/login/<slug>/provider")
+def provider_login(slug: str) -> Response:
+    """Off to the organisation's provider, with `state`, `nonce` and a PKCE challenge kept in
+    the session for the way back."""
+    provider = _provider_or_404(slug)
+    session["login_next"] = safe_next(request.args.get("next"))
+    try:
+        return identity.client(provider).authorize_redirect(_callback_url(provider))
+    except (requests.RequestException, ValueError, RuntimeError, identity.SecretUnreadable):
+        return _provider_failed(provider, "unreachable")
+
+
+@bp.get("/login/<slug>/provider/callback")
+def provider_callback(slug: str) -> Response:
+    """Back from the provider: the code for tokens, the ID token verified, then the user it
+    names, or a page that says what went wrong (and nobody is logged in)."""
+    provider = _provider_or_404(slug)
+    try:
+        token = identity.client(provider).authorize_access_token(leeway=identity.CLOCK_SKEW_SECONDS)
+    except MismatchingStateError:
+        return _provider_failed(provider, "state")
+    except OAuthError as error:
+        return _provider_failed(provider, "cancelled" if error.error == "access_denied" else "code")
+    except (requests.RequestException, identity.SecretUnreadable):
+        return _provider_failed(provider, "unreachable")
+    except (AuthlibBaseError, JoseError, ValueError, KeyError, RuntimeError):
+        return _provider_failed(provider, "token")
+    if not token.get("userinfo") or not token.get("id_token"):
+        return _provider_failed(provider, "token")
+    try:
+        user = identity.sign_in(provider, dict(token["userinfo"]))
+    except identity.SignInRefused as refused:
+        return _provider_page(provider, 403, _("You cannot log in"), refused.message)
+    response = _logged_in(user, remember=False, next_url=session.get("login_next"))
+    # For the logout, which ends the provider's session too.
+    session["provider_id_token"] = token["id_token"]
+    return response
+
+
+def _provider_failed(provider: IdentityProvider, reason: str) -> Response:
+    identity.record_failure(provider, reason)
+    session.pop("login_next", None)
+    name = provider.organisation.name
+    messages = {
+        "unreachable": (
+            502,
+            _(
+                "%(genitive)s login does not answer. Try again in a while; if it goes on, "
+                "tell your IT department.",
+                genitive=genitive(name),
+            ),
+        ),
+        "state": (
+            400,
+            _("The login was started in another window or took too long. Start it again here."),
+        ),
+        "code": (
+            400,
+            _("The login had expired or was already used. Start it again here."),
+        ),
+        "cancelled": (400, _("The login was cancelled. Start it again when you want to.")),
+        "token": (
+            400,
+            _(
+                "The answer from %(genitive)s login could not be verified, so nobody was "
+                "logged in. Try again; if it goes on, tell your IT department (a wrong key or "
+                "clock).",
+                genitive=genitive(name),
+            ),
+        ),
+    }
+    status, message = messages[reason]
+    return _provider_page(provider, status, _("The login did not go through"), message)
+
+
+def _provider_page(provider: IdentityProvider, status: int, title: str, message: str) -> Response:
+    back = url_for("auth.login", organisation=provider.organisation.slug)
+    return render(
+        "errors/error.html",
+        "error",
+        status,
+        title=title,
+        message=message,
+        link=(back, _("Back to the login")),
+    )
 
 
 @bp.post("/logout")
@@ -148,10 +272,16 @@ def _logged_in(user: User, remember: bool) -> Response:
 def logout() -> Response:
     """Log out and forget the session."""
     if EmptyForm().validate_on_submit():
+        provider = identity.provider_of(current_user.organisation)
+        id_token = session.get("provider_id_token")
         accounts.end_sessions(current_user)
         logout_user()
         session.clear()
         flash(_("You are logged out."), "info")
+        after = url_for("auth.login", _external=True)
+        if provider is not None and id_token:
+            # The provider's session ends too, when it offers that.
+            return redirect_to(identity.end_session_url(provider, id_token, after) or after)
     return redirect_to(url_for("auth.login"))
 
 
