@@ -5,6 +5,7 @@ signing in at it over plain HTTP as a browser would: its login form, then its co
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -12,7 +13,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -123,3 +124,19 @@ def _form_action(html: str) -> str:
     found = _FORM_ACTION.search(html)
     assert found, html[:500]
     return found.group(1)
+
+
+_shared: Provider | None = None
+
+
+def shared_provider() -> Provider:
+    """One provider for the whole test run, for tests that only need the app's first steps
+    towards it (the access matrix); stopped when the run ends."""
+    global _shared
+    if _shared is None:
+        stack = ExitStack()
+        _shared = stack.enter_context(
+            running_provider(["http://localhost/login/kramfors/provider/callback"])
+        )
+        atexit.register(stack.close)
+    return _shared

@@ -35,6 +35,7 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
+from wtforms.widgets import PasswordInput
 
 from .models import (
     AGGREGATION_LABELS,
@@ -464,3 +465,22 @@ for _kind in CHOOSABLE_KINDS:
             validators=[InputRequired(_l("Choose how you want these notifications."))],
         ),
     )
+
+
+class LoginProviderForm(Form):
+    """The organisation's own login, as its admin sets it up."""
+
+    issuer = URLField(_l("Issuer"), validators=[CheckedByService()])
+    client_id = StringField(_l("Client id"), validators=[CheckedByService()])
+    # Kept on a refused save, as everything the admin typed is; never shown once stored.
+    client_secret = PasswordField(
+        _l("Client secret"), widget=PasswordInput(hide_value=False), validators=[Optional()]
+    )
+    password_login = BooleanField(
+        _l("The organisation's users may also log in with a password"), default=True
+    )
+    creates_unknown_users = BooleanField(
+        _l("People the login vouches for, whom Samverkan does not know, become viewers")
+    )
+    # Empty: none was set up when the page was read.
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])

@@ -150,3 +150,40 @@ def test_pooled_connections_to_a_server_are_checked_before_use(tmp_path):
         with app.app_context():
             assert db.engine.pool._pre_ping is pinged
             db.engine.dispose()
+
+
+def test_login_secret_keys_must_be_fernet_keys(tmp_path):
+    from cryptography.fernet import Fernet
+
+    good, older = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    dev = {"SAMVERKAN_ENV": "development"}
+    config = from_environment(str(tmp_path), {**dev, "LOGIN_SECRET_KEYS": f"{good}, {older}"})
+    assert config["LOGIN_SECRET_KEYS"] == [good.encode(), older.encode()]
+    assert from_environment(str(tmp_path), dev)["LOGIN_SECRET_KEYS"] == []
+    with pytest.raises(ConfigError, match="LOGIN_SECRET_KEYS must be Fernet keys"):
+        from_environment(str(tmp_path), {**dev, "LOGIN_SECRET_KEYS": "not-a-key"})
+
+
+def test_a_rotated_login_secret_key_still_reads_the_old_secrets(tmp_path):
+    from cryptography.fernet import Fernet
+
+    from workspace.services import identity
+
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    app = create_app(
+        {
+            "SAMVERKAN_ENV": "testing",
+            "SECRET_KEY": secrets.token_hex(32),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "LOGIN_SECRET_KEYS": [old],
+        }
+    )
+    with app.app_context():
+        stored = identity.encrypt_secret("the client secret")
+    app.config["LOGIN_SECRET_KEYS"] = [new, old]
+    with app.app_context():
+        provider = type("Stored", (), {"client_secret_encrypted": stored})()
+        assert identity.client_secret(provider) == "the client secret"
+    app.config["LOGIN_SECRET_KEYS"] = [new]
+    with app.app_context(), pytest.raises(identity.SecretUnreadable):
+        identity.client_secret(provider)

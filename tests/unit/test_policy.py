@@ -48,6 +48,8 @@ EXPECTED = {
     Action.MANAGE_USERS: {Role.ADMIN},
     Action.VIEW_AUDIT_LOG: {Role.ADMIN},
     Action.VIEW_MAIL_LOG: {Role.ADMIN},
+    Action.MANAGE_LOGIN: {Role.ADMIN},
+    Action.LOG_IN_WITH_PASSWORD: {Role.VIEWER, Role.MEMBER, Role.COORDINATOR, Role.ADMIN},
     Action.EDIT_PLAN: {Role.COORDINATOR, Role.ADMIN},
     Action.READ_ACCESSIBILITY_REPORTS: {Role.ADMIN},
     Action.REOPEN_PLAN: {Role.COORDINATOR, Role.ADMIN},

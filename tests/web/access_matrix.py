@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.factories import PASSWORD, PDF_BYTES, demo_user, seed_plan
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, shared_provider
 from workspace.extensions import db
 from workspace.models import (
     Activity,
@@ -41,6 +42,7 @@ from workspace.services import (
     accounts,
     content,
     facts,
+    identity,
     indicators,
     notifications,
     rounds,
@@ -188,6 +190,17 @@ class World:
     @cached_property
     def plan_id(self) -> int:
         return seed_plan().id
+
+    @cached_property
+    def own_login_slug(self) -> str:
+        """The owner, with its own login at a real OpenID provider."""
+        organisation = db.session.execute(
+            select(Organisation).where(Organisation.slug == OWNER)
+        ).scalar_one()
+        issuer = shared_provider().issuer
+        settings = identity.ProviderSettings(issuer, CLIENT_ID, CLIENT_SECRET)
+        identity.configure(None, organisation, settings)
+        return OWNER
 
     @cached_property
     def area_id(self) -> int:
@@ -443,6 +456,7 @@ REOPEN_PLAN = grant(A.REOPEN_PLAN, PARTICIPANT)
 MANAGE_USERS = grant(A.MANAGE_USERS, OWNER_ONLY)
 MANAGE_OWN_USERS = grant(A.MANAGE_USERS, OWN)
 AUDIT = grant(A.VIEW_AUDIT_LOG, OWN)
+MANAGE_LOGIN = grant(A.MANAGE_LOGIN, OWN)
 CHANGE_STATUS = grant(A.CHANGE_STATUS, OWNER_ONLY)
 REPORT = grant(A.REPORT, OWNER_ONLY)
 COMMENT = grant(A.COMMENT, PARTICIPANT)
@@ -529,6 +543,9 @@ MATRIX: dict[str, Route] = {
     # Logging in, out, the language and one's own account.
     "auth.login": Route({"GET": PUBLIC, "POST": PUBLIC}),
     "auth.logout": Route({"POST": LOGGED_IN}),
+    # Anyone may start the owner's own login, and come back from it (without a state: 400).
+    "auth.provider_login": Route({"GET": PUBLIC}, args=lambda w: {"slug": w.own_login_slug}),
+    "auth.provider_callback": Route({"GET": PUBLIC}, args=lambda w: {"slug": w.own_login_slug}),
     "auth.set_language": Route({"POST": PUBLIC}, body={"locale": "sv"}),
     "account.index": Route({"GET": LOGGED_IN, "POST": LOGGED_IN}),
     "account.set_password": Route(
@@ -736,6 +753,8 @@ MATRIX: dict[str, Route] = {
     "admin.password_link": Route({"POST": MANAGE_USERS}, PRIVATE, person),
     "admin.show_password_link": Route({"GET": MANAGE_USERS}, PRIVATE, person),
     "admin.audit_log": Route({"GET": AUDIT}),
+    "admin.own_login": Route({"GET": MANAGE_LOGIN, "POST": MANAGE_LOGIN}),
+    "admin.remove_own_login": Route({"GET": MANAGE_LOGIN, "POST": MANAGE_LOGIN}),
     "admin.audit_csv": Route({"GET": AUDIT}),
     # The accessibility statement and its problem reports: about the service, not a tenant.
     "accessibility.statement": Route(

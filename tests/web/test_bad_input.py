@@ -28,6 +28,7 @@ from sqlalchemy import select, text
 
 from tests.conftest import csrf_token_from
 from tests.factories import assignment, demo_user, seed_plan
+from tests.oidc_provider import shared_provider
 from workspace.extensions import db
 from workspace.models import (
     Aggregation,
@@ -360,6 +361,19 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda t: f"/admin/users/{t.colleague}/reactivate", {"functions": ids_field}
     ),
     "admin.password_link": Endpoint(lambda t: f"/admin/users/{t.colleague}/password-link", {}),
+    "admin.own_login": Endpoint(
+        lambda t: "/admin/login",
+        {
+            # Random text, or the address of a real provider that answers.
+            "issuer": lambda: st.one_of(text_field(), st.builds(lambda: shared_provider().issuer)),
+            "client_id": text_field,
+            "client_secret": text_field,
+            "password_login": bool_field,
+            "creates_unknown_users": bool_field,
+            "version": int_field,
+        },
+    ),
+    "admin.remove_own_login": Endpoint(lambda t: "/admin/login/remove", CONFIRM_FIELDS),
     "content.edit_plan": Endpoint(lambda t: f"/plans/{t.plan}/content", {"title": text_field}),
     "content.rename_area": Endpoint(
         lambda t: f"/areas/{t.area}/title", {"title": text_field, "version": int_field}

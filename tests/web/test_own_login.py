@@ -276,3 +276,139 @@ def test_another_organisations_slug_has_no_provider(client, kramfors_login):
     assert client.get("/login/polisen/provider").status_code == 404
     assert client.get("/login/nobody/provider").status_code == 404
     assert client.get("/login/polisen/provider/callback?code=x&state=y").status_code == 404
+
+
+def test_an_operator_sets_the_provider_at_the_command_line(app, provider, monkeypatch):
+    runner = app.test_cli_runner()
+    base = ["set-identity-provider", "kramfors", "--issuer", provider.issuer]
+    prompted = runner.invoke(args=[*base, "--client-id", CLIENT_ID], input=f"{CLIENT_SECRET}\n")
+    assert prompted.exit_code == 0, prompted.output
+    assert CLIENT_SECRET not in prompted.output  # never echoed
+    assert "/login/kramfors/provider/callback" in prompted.output  # what IT registers
+    monkeypatch.setenv("KRAMFORS_OIDC_SECRET", "another-secret")
+    from_env = runner.invoke(
+        args=[
+            *base,
+            "--client-id",
+            "samverkan-2",
+            "--client-secret-env",
+            "KRAMFORS_OIDC_SECRET",
+            "--no-password-login",
+        ]
+    )
+    assert from_env.exit_code == 0, from_env.output
+    with app.app_context():
+        stored = identity.provider_of(_kramfors())
+        assert stored.client_id == "samverkan-2" and not stored.password_login
+        assert identity.client_secret(stored) == "another-secret"
+    disabled = runner.invoke(args=["set-identity-provider", "kramfors", "--disable"])
+    assert disabled.exit_code == 0
+    with app.app_context():
+        assert identity.provider_of(_kramfors()) is None
+    changes = [e.details for e in audit_rows(app, "login_provider.configured")]
+    assert [c["client"] for c in changes] == [CLIENT_ID, "samverkan-2"]
+    assert all(c["by"] == "operator" for c in changes)
+    assert "secret" not in str(changes).replace("secret_changed", "")
+    assert audit_rows(app, "login_provider.removed")
+
+
+def test_the_command_refuses_an_issuer_that_does_not_answer(app):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "set-identity-provider",
+            "kramfors",
+            "--issuer",
+            "http://127.0.0.1:9",
+            "--client-id",
+            "x",
+        ],
+        input="secret\n",
+    )
+    assert result.exit_code != 0
+    assert "openid-configuration" in result.output
+
+
+def test_an_admin_sets_up_the_own_login_in_the_browser_form(app, provider):
+    admin = app.test_client()
+    Auth(admin).login("kramfors", "admin")
+    page = admin.get("/admin/login").get_data(as_text=True)
+    assert "Egen inloggning" in page
+    assert "http://localhost/login/kramfors/provider/callback" in page  # what IT registers
+    form = {
+        "csrf_token": csrf_token_from(page),
+        "issuer": provider.issuer,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "password_login": "y",
+        "version": "",
+    }
+    saved = admin.post("/admin/login", data=form)
+    assert saved.status_code == 303
+    page = admin.get("/admin/login").get_data(as_text=True)
+    assert provider.issuer in page and CLIENT_SECRET not in page
+    assert "En hemlighet är sparad" in page
+    with app.app_context():
+        assert identity.provider_of(_kramfors()).updated_by_id is not None
+    # The police's admin sees only the police's own login.
+    police = app.test_client()
+    Auth(police).login("polisen", "admin")
+    assert provider.issuer not in police.get("/admin/login").get_data(as_text=True)
+
+
+def test_a_refused_setup_keeps_what_the_admin_typed(app, provider):
+    admin = app.test_client()
+    Auth(admin).login("kramfors", "admin")
+    form = {
+        "csrf_token": Auth(admin).csrf_token("/admin/login"),
+        "issuer": "http://127.0.0.1:9",
+        "client_id": "typed-client",
+        "client_secret": "typed-secret",
+        "version": "",
+    }
+    refused = admin.post("/admin/login", data=form)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Ingen OpenID Connect-tjänst svarade" in page
+    assert 'value="typed-client"' in page and 'value="typed-secret"' in page
+
+
+def test_two_admins_setting_up_at_once_the_later_sees_a_conflict(app, provider):
+    first, second = app.test_client(), app.test_client()
+    Auth(first).login("kramfors", "admin")
+    Auth(second).login("kramfors", "admin")
+    token_first = Auth(first).csrf_token("/admin/login")
+    token_second = Auth(second).csrf_token("/admin/login")  # both read: nothing set up
+    base = {"issuer": provider.issuer, "client_secret": CLIENT_SECRET, "version": ""}
+    assert (
+        first.post(
+            "/admin/login", data={**base, "csrf_token": token_first, "client_id": "first"}
+        ).status_code
+        == 303
+    )
+    late = second.post(
+        "/admin/login", data={**base, "csrf_token": token_second, "client_id": "second"}
+    )
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert "klient-id first" in page and 'value="second"' in page
+    with app.app_context():
+        assert identity.provider_of(_kramfors()).client_id == "first"
+
+
+def test_only_admins_set_up_the_own_login(app, provider):
+    coordinator = app.test_client()
+    Auth(coordinator).login("kramfors", "samordnare")
+    assert coordinator.get("/admin/login").status_code == 403
+
+
+def test_an_admin_removes_the_own_login(app, kramfors_login):
+    admin = app.test_client()
+    Auth(admin).login("kramfors", "admin")
+    token = Auth(admin).csrf_token("/admin/login/remove")
+    unconfirmed = admin.post("/admin/login/remove", data={"csrf_token": token})
+    assert unconfirmed.status_code == 422
+    removed = admin.post("/admin/login/remove", data={"csrf_token": token, "confirm": "y"})
+    assert removed.status_code == 303
+    again = admin.post("/admin/login/remove", data={"csrf_token": token, "confirm": "y"})
+    assert again.status_code == 409
+    assert "Logga in med Kramfors" not in app.test_client().get("/login").get_data(as_text=True)

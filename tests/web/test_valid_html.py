@@ -57,6 +57,10 @@ NOT_PAGES = {
     "facts.download",
     "plans.start",
     "admin.reactivate",
+    # Off to the provider (a redirect), and back from it without a login (the error page,
+    # which the 403 and 404 below check).
+    "auth.provider_login",
+    "auth.provider_callback",
 }
 
 # htmx's attributes are not HTML's: the checker reports each as an error, by design.

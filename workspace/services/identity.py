@@ -21,7 +21,7 @@ from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -36,7 +36,7 @@ from ..models import (
     User,
 )
 from ..policy import Action, authorize
-from . import accounts, audit, transaction
+from . import accounts, audit, mailer, transaction
 from .errors import StaleWrite, ValidationFailed
 from .text import clean
 from .users import normalise_email
@@ -242,6 +242,19 @@ def disable(actor: User | None, organisation: Organisation) -> bool:
     return True
 
 
+def redirect_uri_for(organisation: Organisation) -> str:
+    """The address the provider sends people back to, which its IT department registers:
+    as this request reaches the site, or (at the command line) under `PUBLIC_URL`."""
+    if has_request_context():
+        return url_for("auth.provider_callback", slug=organisation.slug, _external=True)
+    with current_app.test_request_context():
+        path = url_for("auth.provider_callback", slug=organisation.slug)
+    try:
+        return mailer.absolute(path)
+    except mailer.MailConfigError:
+        return f"(PUBLIC_URL){path}"
+
+
 # --- The flow -------------------------------------------------------------------------------
 
 
@@ -341,12 +354,19 @@ def sign_in(provider: IdentityProvider, claims: dict[str, Any]) -> User:
     return user
 
 
+def _email_verified(claims: dict[str, Any]) -> bool:
+    """The provider vouches for the address: `email_verified`, or Microsoft Entra ID's
+    optional claim `xms_edov` (its domain owner verified it), since Entra sends no
+    `email_verified`."""
+    return claims.get("email_verified") is True or claims.get("xms_edov") is True
+
+
 def _first_login(
     provider: IdentityProvider, claims: dict[str, Any], subject_details: dict[str, Any]
 ) -> User:
     organisation = provider.organisation
     email = normalise_email(str(claims.get("email") or ""))[:254]
-    if not email or claims.get("email_verified") is not True:
+    if not email or not _email_verified(claims):
         _refused(provider, "email_not_verified", _unknown_message(organisation), **subject_details)
     user = db.session.execute(
         select(User).where(User.organisation_id == organisation.id, User.email == email)

@@ -1,4 +1,5 @@
-"""An organisation's admin: its users, the functions they hold, its audit log."""
+"""An organisation's admin: its users, the functions they hold, its audit log, its own
+login."""
 
 from __future__ import annotations
 
@@ -11,12 +12,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
-from ..forms import AuditFilterForm, ConfirmForm, EmptyForm, ReactivateForm, UserForm
+from ..forms import (
+    AuditFilterForm,
+    ConfirmForm,
+    EmptyForm,
+    LoginProviderForm,
+    ReactivateForm,
+    UserForm,
+)
 from ..htmx import redirect_to, render
-from ..models import Function, User
+from ..models import Function, IdentityProvider, User
 from ..policy import Action, authorize, get_user_or_404
 from ..routing import page_number
-from ..services import accounts, audit, organisations, users
+from ..services import accounts, audit, identity, organisations, users
 from ..services.errors import StaleWrite, ValidationFailed
 from .forms_help import accepted, done, with_functions
 
@@ -270,3 +278,71 @@ def _audit_query() -> tuple[AuditFilterForm, Any]:
         until=form.until.data if valid else None,
     )
     return form, query
+
+
+# --- The organisation's own login ------------------------------------------------------------
+
+
+def _login_form(provider: IdentityProvider | None) -> LoginProviderForm:
+    if request.method == "POST":
+        return LoginProviderForm()
+    return LoginProviderForm(obj=provider, data=None if provider else {"password_login": True})
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@login_required
+def own_login() -> Response:
+    """Set up the organisation's own login (OpenID Connect) and what it lets in."""
+    organisation = current_user.organisation
+    authorize(current_user, Action.MANAGE_LOGIN, organisation)
+    provider = identity.provider_of(organisation)
+    form = _login_form(provider)
+    outcome = accepted(
+        form,
+        lambda: identity.configure(
+            current_user,
+            organisation,
+            identity.ProviderSettings(
+                form.issuer.data,
+                form.client_id.data,
+                form.client_secret.data,
+                bool(form.password_login.data),
+                bool(form.creates_unknown_users.data),
+            ),
+            form.version.data,
+        ),
+    )
+    if outcome.saved:
+        return done(_("The organisation's own login is saved."), url_for("admin.own_login"))
+    provider = identity.provider_of(organisation)
+    if outcome.status == 409:
+        # What the admin typed stays; saving again replaces what the other admin saved.
+        form.version.data = provider.version if provider else None
+    return render(
+        "admin/own_login.html",
+        "own_login",
+        outcome.status,
+        form=form,
+        provider=provider,
+        conflict=outcome.status == 409,
+        redirect_uri=identity.redirect_uri_for(organisation),
+    )
+
+
+@bp.route("/login/remove", methods=["GET", "POST"])
+@login_required
+def remove_own_login() -> Response:
+    """Remove the organisation's own login, once the admin confirms: passwords only again."""
+    organisation = current_user.organisation
+    authorize(current_user, Action.MANAGE_LOGIN, organisation)
+    provider = identity.provider_of(organisation)
+    form = ConfirmForm()
+    # Removed by another admin meanwhile: the page says so, with 409.
+    if (
+        request.method == "POST"
+        and form.validate()
+        and identity.disable(current_user, organisation)
+    ):
+        return done(_("The organisation's own login is removed."), url_for("admin.own_login"))
+    status = 200 if request.method != "POST" else 409 if provider is None else 422
+    return render("admin/remove_own_login.html", "confirm", status, form=form, provider=provider)

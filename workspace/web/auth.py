@@ -176,10 +176,6 @@ def _provider_or_404(slug: str) -> IdentityProvider:
     return provider
 
 
-def _callback_url(provider: IdentityProvider) -> str:
-    return url_for("auth.provider_callback", slug=provider.organisation.slug, _external=True)
-
-
 @bp.get("/login/<slug>/provider")
 def provider_login(slug: str) -> Response:
     """Off to the organisation's provider, with `state`, `nonce` and a PKCE challenge kept in
@@ -187,7 +183,9 @@ def provider_login(slug: str) -> Response:
     provider = _provider_or_404(slug)
     session["login_next"] = safe_next(request.args.get("next"))
     try:
-        return identity.client(provider).authorize_redirect(_callback_url(provider))
+        return identity.client(provider).authorize_redirect(
+            identity.redirect_uri_for(provider.organisation)
+        )
     except (requests.RequestException, ValueError, RuntimeError, identity.SecretUnreadable):
         return _provider_failed(provider, "unreachable")
 
