@@ -276,10 +276,21 @@ def logout() -> Response:
         logout_user()
         session.clear()
         flash(_("You are logged out."), "info")
-        after = url_for("auth.login", _external=True)
-        if provider is not None and id_token:
-            # The provider's session ends too, when it offers that.
-            return redirect_to(identity.end_session_url(provider, id_token, after) or after)
+        end_session = (
+            identity.end_session_url(provider, id_token, url_for("auth.login", _external=True))
+            if provider is not None and id_token
+            else None
+        )
+        if end_session:
+            # The provider's session ends too. Not by a redirect: the page's CSP lets a form
+            # go to this site only (form-action), and the browser holds a redirect to that.
+            return render(
+                "auth/logged_out.html",
+                "logged_out",
+                200,
+                end_session=end_session,
+                organisation=provider.organisation,
+            )
     return redirect_to(url_for("auth.login"))
 
 
