@@ -485,12 +485,16 @@ TABLES_LEFT_OUT = {
     "state; what they point to is archived where it happened",
     "notification_settings": "how each person wants to be told, not part of the plan",
     "activity_watches": "which activities a person follows: theirs, not the plan's record",
+    "identity_providers": "how an organisation's people log in, and its client secret: the "
+    "organisation's, not the plan's record",
 }
 COLUMNS_LEFT_OUT = {
     ("users", "password_hash"): "a secret",
     ("users", "session_token"): "a secret: part of every login cookie",
     ("users", "email"): "shown only to the person's own organisation's admins",
     ("users", "locale"): "the language a person reads the service in, not part of the plan",
+    ("users", "login_issuer"): "who the person is at their organisation's login: theirs",
+    ("users", "login_subject"): "who the person is at their organisation's login: theirs",
     ("evidence", "attachment_key"): "where the file lies in the file store; the archive "
     "names the file and keeps its metadata, not its bytes",
     ("facts", "attachment_key"): "where the file lies in the file store, as for evidence",
