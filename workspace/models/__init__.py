@@ -45,6 +45,7 @@ from .plans import (
     overall_status,
     plan_participants,
 )
+from .publication import INTRO_MAX_LENGTH, Publication, PublicationAgreement
 from .rounds import (
     EVIDENCE_KIND_LABELS,
     REPORT_TEXT_MAX_LENGTH,
@@ -78,6 +79,7 @@ __all__ = [
     "EVIDENCE_KIND_LABELS",
     "FACT_KIND_LABELS",
     "FACT_TEXT_MAX_LENGTH",
+    "INTRO_MAX_LENGTH",
     "MANDATORY_KINDS",
     "NOTE_MAX_LENGTH",
     "PAGE_ADDRESS_MAX_LENGTH",
@@ -120,6 +122,8 @@ __all__ = [
     "Period",
     "Plan",
     "Problem",
+    "Publication",
+    "PublicationAgreement",
     "ReadMarker",
     "Report",
     "Role",

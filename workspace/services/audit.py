@@ -162,6 +162,10 @@ ACTION_LABELS = {
     "situation.fixed": _l("Situation picture fixed"),
     "situation.problem_added": _l("Problem named"),
     "situation.problem_changed": _l("Problem changed"),
+    "publication.prepared": _l("Public page version prepared"),
+    "publication.agreed": _l("Public page version agreed"),
+    "publication.published": _l("Public page published"),
+    "publication.withdrawn": _l("Public page taken down"),
 }
 
 
@@ -202,6 +206,7 @@ DETAIL_LABELS = {
     "url": _l("Link"),
     "filename": _l("File"),
     "from_fact": _l("From the fact"),
+    "number": _l("Version"),
 }
 
 # Older rows kept only the object's type and id; they are named by what it is called now.
