@@ -483,6 +483,10 @@ TABLES_LEFT_OUT = {
         ),
         "the lägesbild and its problems, not in the archive yet (#19 item 4 adds them)",
     ),
+    **dict.fromkeys(
+        ("publications", "publication_agreements"),
+        "what the public page showed: a copy of plan content the archive holds already",
+    ),
 }
 COLUMNS_LEFT_OUT = {
     ("threads", "situation_picture_id"): "the lägesbild it discusses, not archived yet (#19)",

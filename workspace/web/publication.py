@@ -120,7 +120,7 @@ def _decide(plan_id: int, action: Action, decide: Any, message: str, stale: str)
     refused = (
         stale
         if outcome.status == 409
-        else "; ".join(e for errors in form.errors.values() for e in errors)
+        else "; ".join(str(e) for errors in form.errors.values() for e in errors)
     )
     return render(PAGE, "content", outcome.status, **_context(plan, refused=refused))
 
