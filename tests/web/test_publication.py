@@ -261,3 +261,13 @@ def test_an_outsider_and_anyone_get_404_before_anything_is_published(app, client
     prepared(app)
     assert client.get(PUBLIC).status_code == 404
     assert client.get("/offentlig/9999").status_code == 404
+
+
+def test_the_demo_has_a_published_page_a_newcomer_can_open(app, client):
+    from workspace.services import demo
+
+    with app.app_context():
+        demo.load_demo_history()
+    html = client.get(PUBLIC).get_data(as_text=True)
+    assert "arbetar tillsammans mot brott" in html
+    assert "Gemensamma kontroller av krogar med serveringstillstånd" in html
