@@ -271,3 +271,11 @@ def test_the_demo_has_a_published_page_a_newcomer_can_open(app, client):
     html = client.get(PUBLIC).get_data(as_text=True)
     assert "arbetar tillsammans mot brott" in html
     assert "Gemensamma kontroller av krogar med serveringstillstånd" in html
+
+
+def test_the_form_starts_from_the_newest_introduction(app):
+    prepared(app, "Den förra inledningen.")
+    page = client_for(app, "kramfors", "samordnare").get(PLAN).get_data(as_text=True)
+    form = page.split('id="prepare"', 1)[1]
+    assert "Den förra inledningen.</textarea>" in form
+    assert 'name="newest" type="hidden" value="1"' in form

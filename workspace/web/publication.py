@@ -43,8 +43,11 @@ class NumberForm(Form):
 def _context(plan: Plan, **extra: Any) -> dict[str, Any]:
     versions = publication.versions_of(plan)
     pending = publication.pending_version(plan)
+    # The newest version's introduction to start from: changing it is preparing anew.
     form = extra.pop("form", None) or PrepareForm(
-        formdata=None, newest=versions[0].number if versions else 0
+        formdata=None,
+        intro=versions[0].content["intro"] if versions else "",
+        newest=versions[0].number if versions else 0,
     )
     return {
         "plan": plan,
