@@ -20,6 +20,7 @@ from ..models import (
     Activity,
     Area,
     AssignmentStatus,
+    Function,
     Organisation,
     Plan,
     Publication,
@@ -35,13 +36,19 @@ from .text import clean
 from .threads import PersonalDataSuspected
 
 
+def _function_name(function: Function) -> str:
+    """ "Individ- och omsorgsnämnden, Kramfors kommun"; a partner named once when its only
+    function bears its name ("Räddningstjänsten")."""
+    organisation = function.organisation.name
+    return function.name if function.name == organisation else f"{function.name}, {organisation}"
+
+
 def _activity(activity: Activity) -> dict[str, Any]:
-    assignments = activity.current_assignments
     return {
         "title": activity.title,
         "goal": activity.goal,
         # Functions, never the people who hold them.
-        "functions": [f"{a.function.name}, {a.function.organisation.name}" for a in assignments],
+        "functions": [_function_name(a.function) for a in activity.current_assignments],
         "status": activity.overall_status.value,
     }
 
