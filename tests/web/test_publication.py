@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from tests.conftest import Auth
 from tests.factories import assignment, demo_user, seed_plan
+from tests.web.access_matrix import IDENTITIES
+from tests.web.test_access_matrix import _client as matrix_client
 from tests.web.test_content import client_for, post
 from workspace.extensions import db
 from workspace.models import AssignmentStatus, Publication, RoundKind, User, Visibility
@@ -257,10 +259,33 @@ def test_the_preview_shows_exactly_the_pending_version(app):
     assert "Förhandsvisningens inledning." in page
 
 
-def test_an_outsider_and_anyone_get_404_before_anything_is_published(app, client):
-    prepared(app)
-    assert client.get(PUBLIC).status_code == 404
-    assert client.get("/offentlig/9999").status_code == 404
+def test_every_identity_of_the_matrix_gets_404_before_publishing_and_200_after(app):
+    """The matrix row's other half: before every organisation agreed, nobody (anonymous, any
+    role of either tenant in the plan, an outsider) learns that the page exists."""
+    number = prepared(app)
+    clients = [(who, matrix_client(app, who)) for who in IDENTITIES]
+    for who, client in clients:
+        assert client.get(PUBLIC).status_code == 404, who.name
+        assert client.get("/offentlig/9999").status_code == 404, who.name
+    agree_all(app, number)
+    for who, client in clients:
+        assert client.get(PUBLIC).status_code == 200, who.name
+
+
+def test_the_snapshot_holds_only_what_the_public_page_shows(app, client):
+    with app.app_context():
+        page = publication.snapshot(seed_plan(), "Inledning")
+    assert set(page) == {"title", "period", "intro", "areas"}
+    assert {key for area in page["areas"] for key in area} == {"title", "activities"}
+    assert {key for area in page["areas"] for a in area["activities"] for key in a} == {
+        "title",
+        "goal",
+        "functions",
+        "status",
+    }
+    agree_all(app, prepared(app, "<script>alert(1)</script>"))
+    html = client.get(PUBLIC).get_data(as_text=True)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_the_demo_has_a_published_page_a_newcomer_can_open(app, client):
