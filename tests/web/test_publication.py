@@ -16,7 +16,7 @@ from tests.web.access_matrix import IDENTITIES
 from tests.web.test_access_matrix import _client as matrix_client
 from tests.web.test_content import client_for, post
 from workspace.extensions import db
-from workspace.models import AssignmentStatus, Publication, RoundKind, User, Visibility
+from workspace.models import AssignmentStatus, RoundKind, User, Visibility
 from workspace.services import facts, publication, rounds, threads
 from workspace.services.assignments import change_status
 
@@ -200,23 +200,17 @@ def test_two_coordinators_preparing_at_once_the_later_gets_409_with_their_text(a
     assert fragment.status_code == 409 and "<html" not in fragment.get_data(as_text=True)
 
 
-def test_a_duplicate_number_in_the_database_is_a_409_not_a_500(app):
-    """Both saw no version and both take number 1: the unique constraint refuses the later."""
+def test_two_first_versions_at_the_same_moment_the_database_refuses_the_later(app, monkeypatch):
+    """Both coordinators read no version and both take number 1: the unique constraint
+    refuses the later one, a 409, never a 500."""
+    assert prepare(client_for(app, "polisen", "samordnare"), newest=0).status_code == 303
+    # The later one read the versions before the first was written: it still sees none.
+    monkeypatch.setattr(publication, "_newest_number", lambda plan: 0)
+    late = prepare(client_for(app, "kramfors", "samordnare"), "Min text.", newest=0)
+    assert late.status_code == 409
+    assert "Min text." in late.get_data(as_text=True)
     with app.app_context():
-        plan = seed_plan()
-        db.session.add(
-            Publication(
-                plan=plan,
-                number=1,
-                content=publication.snapshot(plan),
-                prepared_by_id=demo_user("polisen", "samordnare").id,
-                prepared_at=publication.utcnow(),
-            )
-        )
-        db.session.commit()
-    # The page the coordinator read showed none, so the form says 0 and the service
-    # takes the next free number only when it is the one seen.
-    assert prepare(client_for(app, "kramfors", "samordnare"), newest=0).status_code == 409
+        assert [v.number for v in publication.versions_of(seed_plan())] == [1]
 
 
 def test_the_intro_has_a_length_limit_and_the_identity_number_guardrail(app):
