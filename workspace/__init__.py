@@ -122,6 +122,7 @@ def _register_web(app: Flask) -> None:
         facts,
         notifications,
         plans,
+        publication,
         reports,
         rounds,
         situation,
@@ -149,6 +150,7 @@ def _register_web(app: Flask) -> None:
         reports,
         accessibility,
         situation,
+        publication,
     ):
         app.register_blueprint(feature.bp)
     cli.register(app)

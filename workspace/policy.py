@@ -47,6 +47,7 @@ from .models import (
     Organisation,
     Plan,
     Problem,
+    Publication,
     Report,
     Role,
     SituationPicture,
@@ -86,6 +87,9 @@ class Action(StrEnum):
     FIX_SITUATION = "fix_situation"
     MANAGE_LOGIN = "manage_login"
     LOG_IN_WITH_PASSWORD = "log_in_with_password"
+    PREPARE_PUBLICATION = "prepare_publication"
+    AGREE_PUBLICATION = "agree_publication"
+    WITHDRAW_PUBLICATION = "withdraw_publication"
 
 
 # Partners have no logins, so a coordinator of any participant reports for them: the role
@@ -242,6 +246,9 @@ def _picture_plan(picture: SituationPicture) -> Plan:
 
 
 _COORDINATORS_AGREE = _l("Only coordinators agree to and fix the situation picture.")
+
+
+_COORDINATORS_PUBLISH = _l("Only coordinators prepare, agree to and take down the public page.")
 
 
 # What a refused opening or closing of a follow-up round says.
@@ -406,6 +413,12 @@ RULES: dict[Action, Rule] = {
         plan_of=_picture_plan,
         picture_of=_the_picture,
     ),
+    # The public page: a coordinator prepares a version, each organisation's coordinator
+    # agrees to it, and any coordinator takes the page down at once. Not locked by the plan's
+    # end: citizens may still hear how an ended plan went, and taking down never waits.
+    Action.PREPARE_PUBLICATION: Rule(Role.COORDINATOR, participates, _COORDINATORS_PUBLISH),
+    Action.AGREE_PUBLICATION: Rule(Role.COORDINATOR, participates, _COORDINATORS_PUBLISH),
+    Action.WITHDRAW_PUBLICATION: Rule(Role.COORDINATOR, participates, _COORDINATORS_PUBLISH),
 }
 
 
@@ -703,6 +716,20 @@ def get_picture_or_404(user: User, picture_id: int) -> SituationPicture:
 def get_problem_or_404(user: User, problem_id: int) -> Problem:
     statement = select(Problem).join(SituationPicture).where(Problem.id == problem_id)
     return _one_or_404(user, _within_plans_of(statement, SituationPicture.plan_id))
+
+
+def get_public_page_or_404(plan_id: int) -> Publication:
+    """What anyone, logged in or not, may read: the plan's newest published version, unless it
+    was taken down. Otherwise 404, so an outsider does not learn that the plan exists."""
+    newest = db.session.execute(
+        select(Publication)
+        .where(Publication.plan_id == plan_id, Publication.published_at.is_not(None))
+        .order_by(Publication.number.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if newest is None or newest.withdrawn_at is not None:
+        abort(404)
+    return newest
 
 
 def get_user_or_404(actor: User, user_id: int) -> User:

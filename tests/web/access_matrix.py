@@ -45,6 +45,7 @@ from workspace.services import (
     identity,
     indicators,
     notifications,
+    publication,
     rounds,
     situation,
     threads,
@@ -373,6 +374,15 @@ class World:
             situation.ProblemText("Klotter i centrum", "", set(), set()),
         )
         return problem.id
+
+    @cached_property
+    def published_plan_id(self) -> int:
+        """The seed plan with a published public page: every participant's coordinator agreed."""
+        plan = seed_plan()
+        version = publication.prepare(demo_user(OWNER, "samordnare"), plan, "Om planen.", 0)
+        for org in (OWNER, OTHER, "polisen"):
+            publication.agree(demo_user(org, "samordnare"), plan, version.number)
+        return plan.id
 
     def new_comment(self) -> int:
         """An internal comment by the owner's member on the owner's activity."""
@@ -743,6 +753,23 @@ MATRIX: dict[str, Route] = {
         SHARED,
         lambda world: {"problem_id": world.problem_id},
         body={"title": "Klotter", "version": "1"},
+    ),
+    # The public page: everyone in the plan reads how it stands, coordinators act on it, and
+    # the published version is for anyone at all (before publishing it is a 404 for anyone).
+    "publication.show": Route({"GET": VIEW_PLAN}, SHARED, plan),
+    "publication.prepare": Route(
+        {"POST": grant(A.PREPARE_PUBLICATION, PARTICIPANT)},
+        SHARED,
+        plan,
+        body={"intro": "Om planen."},
+    ),
+    # Without the version number the coordinator saw, an allowed agreement answers 422.
+    "publication.agree": Route({"POST": grant(A.AGREE_PUBLICATION, PARTICIPANT)}, SHARED, plan),
+    "publication.withdraw": Route(
+        {"POST": grant(A.WITHDRAW_PUBLICATION, PARTICIPANT)}, SHARED, plan
+    ),
+    "publication.public_page": Route(
+        {"GET": PUBLIC}, args=lambda world: {"plan_id": world.published_plan_id}
     ),
     # Administration: an admin runs their own organisation and nobody else's.
     "admin.users_index": Route({"GET": MANAGE_OWN_USERS}),

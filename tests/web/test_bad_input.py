@@ -46,6 +46,7 @@ from workspace.services import (
     facts,
     indicators,
     notifications,
+    publication,
     rounds,
     situation,
     threads,
@@ -417,6 +418,16 @@ ENDPOINTS: dict[str, Endpoint] = {
     "situation.edit_problem": Endpoint(
         lambda t: f"/problems/{t.problem}", {**PROBLEM_FIELDS, "version": int_field}
     ),
+    "publication.prepare": Endpoint(
+        lambda t: f"/plans/{t.plan}/publication/versions",
+        {"intro": text_field, "confirm_no_personal_data": bool_field, "newest": int_field},
+    ),
+    "publication.agree": Endpoint(
+        lambda t: f"/plans/{t.plan}/publication/agree", {"number": int_field}
+    ),
+    "publication.withdraw": Endpoint(
+        lambda t: f"/plans/{t.plan}/publication/withdraw", {"number": int_field}
+    ),
     "accessibility.statement": Endpoint(
         lambda t: "/accessibility",
         {"description": text_field, "page_address": text_field, "contact_email": text_field},
@@ -476,6 +487,8 @@ def _targets(app: Flask) -> Targets:
         problem = situation.add_problem(
             actor, picture, situation.ProblemText("Klotter", "", set(), set())
         )
+        # A version waiting for agreements, for the agreement and the withdrawal to refuse.
+        publication.prepare(actor, plan, "Om planen.", 0)
         db.session.commit()
         return Targets(
             plan=plan.id,

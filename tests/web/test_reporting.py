@@ -487,6 +487,10 @@ TABLES_LEFT_OUT = {
     "activity_watches": "which activities a person follows: theirs, not the plan's record",
     "identity_providers": "how an organisation's people log in, and its client secret: the "
     "organisation's, not the plan's record",
+    **dict.fromkeys(
+        ("publications", "publication_agreements"),
+        "what the public page showed: a copy of plan content the archive holds already",
+    ),
 }
 COLUMNS_LEFT_OUT = {
     ("users", "password_hash"): "a secret",

@@ -46,6 +46,7 @@ from .plans import (
     overall_status,
     plan_participants,
 )
+from .publication import INTRO_MAX_LENGTH, Publication, PublicationAgreement
 from .rounds import (
     EVIDENCE_KIND_LABELS,
     REPORT_TEXT_MAX_LENGTH,
@@ -80,6 +81,7 @@ __all__ = [
     "EVIDENCE_KIND_LABELS",
     "FACT_KIND_LABELS",
     "FACT_TEXT_MAX_LENGTH",
+    "INTRO_MAX_LENGTH",
     "ISSUER_MAX_LENGTH",
     "MANDATORY_KINDS",
     "NOTE_MAX_LENGTH",
@@ -124,6 +126,8 @@ __all__ = [
     "Period",
     "Plan",
     "Problem",
+    "Publication",
+    "PublicationAgreement",
     "ReadMarker",
     "Report",
     "Role",

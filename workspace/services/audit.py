@@ -166,6 +166,10 @@ ACTION_LABELS = {
     "login.bound": _l("Login linked to the organisation's own login"),
     "login_provider.configured": _l("Organisation's own login set up"),
     "login_provider.removed": _l("Organisation's own login removed"),
+    "publication.prepared": _l("Public page version prepared"),
+    "publication.agreed": _l("Public page version agreed"),
+    "publication.published": _l("Public page published"),
+    "publication.withdrawn": _l("Public page taken down"),
 }
 
 
@@ -216,6 +220,8 @@ DETAIL_LABELS = {
     "password_login": _l("Password login allowed"),
     "creates_unknown_users": _l("Unknown people become viewers"),
     "by": _l("By"),
+    # A version of the public page.
+    "number": _l("Version"),
 }
 LOGIN_METHODS = {"password": _l("Password"), "provider": _l("The organisation's own login")}
 CHANGED_BY = {"admin": _l("An admin"), "operator": _l("An operator, at the command line")}

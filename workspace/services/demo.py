@@ -35,7 +35,7 @@ from ..models import (
     Visibility,
 )
 from ..models.types import recorded_at, utcnow
-from . import facts, indicators, plans, rounds, situation, threads, transaction
+from . import facts, indicators, plans, publication, rounds, situation, threads, transaction
 from .assignments import change_status
 from .organisations import appoint
 from .users import create_user, find_user
@@ -407,6 +407,7 @@ def _tell_year_two(plan: Plan, story: YearTwo) -> None:
     _indicators(plan, people, story)
     _facts(plan, people)
     _situation_picture(plan, people, story)
+    _public_page(plan, people)
     for subject, author, when, internal, text in YEAR_TWO_COMMENTS:
         about: threads.Subject
         if subject == "closed":
@@ -515,6 +516,22 @@ def _situation_picture(plan: Plan, people: _People, story: YearTwo) -> None:
     with recorded_at(written + timedelta(days=7)):
         for coordinator in ("samordnare@kramfors", "samordnare@polisen"):
             situation.agree(people[coordinator], picture, picture.content_version)
+
+
+PUBLIC_INTRO = (
+    "Sollefteå kommun, Kramfors kommun och polisen arbetar tillsammans mot brott och för att "
+    "fler ska känna sig trygga. Här ser du vad vi har bestämt att göra och hur långt vi har "
+    "kommit.\n\n"
+    "Sidan visar läget när den senast godkändes av alla tre organisationerna."
+)
+
+
+def _public_page(plan: Plan, people: _People) -> None:
+    """The public page, agreed by all three coordinators. Dated today, not in the told past:
+    it freezes the statuses as they are now, after the whole year's changes."""
+    version = publication.prepare(people["samordnare@kramfors"], plan, PUBLIC_INTRO, 0)
+    for coordinator in ("samordnare@kramfors", "samordnare@solleftea", "samordnare@polisen"):
+        publication.agree(people[coordinator], plan, version.number)
 
 
 class _People(dict[str, User]):
