@@ -119,6 +119,7 @@ def _register_web(app: Flask) -> None:
         auth,
         content,
         errors,
+        evaluation,
         facts,
         notifications,
         plans,
@@ -149,6 +150,7 @@ def _register_web(app: Flask) -> None:
         reports,
         accessibility,
         situation,
+        evaluation,
     ):
         app.register_blueprint(feature.bp)
     cli.register(app)

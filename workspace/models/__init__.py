@@ -1,6 +1,13 @@
 """Typed SQLAlchemy models for the whole domain."""
 
 from .accounts import PasswordLink
+from .evaluation import (
+    EVALUATION_SECTION_MAX_LENGTH,
+    Evaluation,
+    EvaluationAgreement,
+    EvaluationPart,
+    EvaluationSection,
+)
 from .facts import FACT_KIND_LABELS, FACT_TEXT_MAX_LENGTH, Fact, FactKind
 from .feedback import (
     ACCESSIBILITY_DESCRIPTION_MAX_LENGTH,
@@ -75,6 +82,7 @@ __all__ = [
     "AGGREGATION_LABELS",
     "COMMENT_MAX_LENGTH",
     "DEFAULT_DELIVERY",
+    "EVALUATION_SECTION_MAX_LENGTH",
     "EVIDENCE_KIND_LABELS",
     "FACT_KIND_LABELS",
     "FACT_TEXT_MAX_LENGTH",
@@ -101,6 +109,10 @@ __all__ = [
     "AuditEvent",
     "Comment",
     "Delivery",
+    "Evaluation",
+    "EvaluationAgreement",
+    "EvaluationPart",
+    "EvaluationSection",
     "Evidence",
     "EvidenceKind",
     "Fact",

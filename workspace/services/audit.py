@@ -162,6 +162,11 @@ ACTION_LABELS = {
     "situation.fixed": _l("Situation picture fixed"),
     "situation.problem_added": _l("Problem named"),
     "situation.problem_changed": _l("Problem changed"),
+    "evaluation.started": _l("Annual evaluation started"),
+    "evaluation.section_changed": _l("Annual evaluation section changed"),
+    "evaluation.figures_refreshed": _l("Annual evaluation's figures fetched anew"),
+    "evaluation.agreed": _l("Annual evaluation agreed"),
+    "evaluation.fixed": _l("Annual evaluation fixed"),
 }
 
 
