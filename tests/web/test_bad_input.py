@@ -42,6 +42,7 @@ from workspace.models import (
 )
 from workspace.services import (
     accounts,
+    evaluation,
     facts,
     indicators,
     notifications,
@@ -184,6 +185,7 @@ class Targets:
     fact: int
     picture: int
     problem: int
+    evaluation: int
 
 
 @dataclass(frozen=True)
@@ -403,6 +405,20 @@ ENDPOINTS: dict[str, Endpoint] = {
     "situation.edit_problem": Endpoint(
         lambda t: f"/problems/{t.problem}", {**PROBLEM_FIELDS, "version": int_field}
     ),
+    "evaluation.index": Endpoint(lambda t: f"/plans/{t.plan}/evaluations", {"year": int_field}),
+    "evaluation.edit_section": Endpoint(
+        lambda t: f"/evaluations/{t.evaluation}/sections/1",
+        {"body": text_field, "confirm_no_personal_data": bool_field, "version": int_field},
+    ),
+    "evaluation.agree": Endpoint(
+        lambda t: f"/evaluations/{t.evaluation}/agree", {"content_version": int_field}
+    ),
+    "evaluation.fix": Endpoint(
+        lambda t: f"/evaluations/{t.evaluation}/fix", {"content_version": int_field}
+    ),
+    "evaluation.refresh": Endpoint(
+        lambda t: f"/evaluations/{t.evaluation}/figures", {"content_version": int_field}
+    ),
     "accessibility.statement": Endpoint(
         lambda t: "/accessibility",
         {"description": text_field, "page_address": text_field, "contact_email": text_field},
@@ -462,6 +478,7 @@ def _targets(app: Flask) -> Targets:
         problem = situation.add_problem(
             actor, picture, situation.ProblemText("Klotter", "", set(), set())
         )
+        annual = evaluation.start(actor, plan, plan.period_start)
         db.session.commit()
         return Targets(
             plan=plan.id,
@@ -479,6 +496,7 @@ def _targets(app: Flask) -> Targets:
             fact=fact.id,
             picture=picture.id,
             problem=problem.id,
+            evaluation=annual.id,
         )
 
 
@@ -668,6 +686,10 @@ BAD_GETS = [
     (f"/evidence/{HUGE}/file", 404),
     (f"/facts/{HUGE}/file", 404),
     (f"/facts/{HUGE}/edit", 404),
+    (f"/evaluations/{HUGE}", 404),
+    (f"/evaluations/{HUGE}/word", 404),
+    (f"/evaluations/{{evaluation}}/sections/{HUGE}", 404),
+    ("/evaluations/{evaluation}/sections/abc", 404),
     ("/plans/1/facts?year=abc", 200),
     (f"/plans/1/facts?year={HUGE}", 200),
     ("/plans/1/facts?year=-1", 200),

@@ -280,7 +280,9 @@ def test_the_word_document_opens_with_the_headings_tables_and_texts(app):
     assert answer.mimetype.endswith("wordprocessingml.document")
     assert "arsuppfoljning-2012.docx" in answer.headers["Content-Disposition"]
     document = Document(io.BytesIO(answer.get_data()))
-    headings = [p.text for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    headings = [
+        p.text for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))
+    ]
     assert headings[:2] == ["Årlig utvärdering 2012", "Sammanfattning"]
     assert "Hur rådet har arbetat" in headings and "Lägesbildens problem i dag" in headings
     text = word_text(answer)

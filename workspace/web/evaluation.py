@@ -71,7 +71,8 @@ def index(plan_id: int) -> Response:
     form = StartForm()
     outcome = accepted(form, lambda: evaluations.start(current_user, plan, form.year.data))
     if outcome.saved:
-        return done(_("The annual evaluation is started, its draft written."), _show(outcome.result))
+        started = _("The annual evaluation is started, its draft written.")
+        return done(started, _show(outcome.result))
     if outcome.status == 409:
         form.year.errors = [_("The plan already has an annual evaluation that year.")]
     return render(
