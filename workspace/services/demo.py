@@ -35,7 +35,7 @@ from ..models import (
     Visibility,
 )
 from ..models.types import recorded_at, utcnow
-from . import facts, indicators, plans, rounds, situation, threads, transaction
+from . import evaluation, facts, indicators, plans, rounds, situation, threads, transaction
 from .assignments import change_status
 from .organisations import appoint
 from .users import create_user, find_user
@@ -423,6 +423,7 @@ def _tell_year_two(plan: Plan, story: YearTwo) -> None:
                 text,
                 Visibility.INTERNAL if internal else Visibility.SHARED,
             )
+    _annual_evaluation(plan, people, story)
 
 
 # fmt: off
@@ -515,6 +516,15 @@ def _situation_picture(plan: Plan, people: _People, story: YearTwo) -> None:
     with recorded_at(written + timedelta(days=7)):
         for coordinator in ("samordnare@kramfors", "samordnare@polisen"):
             situation.agree(people[coordinator], picture, picture.content_version)
+
+
+def _annual_evaluation(plan: Plan, people: _People, story: YearTwo) -> None:
+    """This year's annual evaluation, drafted from everything above once the open round's
+    comments are in, and agreed by Kramfors so far: a draft, not fixed."""
+    with recorded_at(story.at(("open", 33))):
+        drafted = evaluation.start(people["samordnare@kramfors"], plan, story.open_due.year)
+    with recorded_at(story.at(("open", 34))):
+        evaluation.agree(people["samordnare@kramfors"], drafted, drafted.content_version)
 
 
 class _People(dict[str, User]):
