@@ -115,6 +115,8 @@ def test_a_coordinator_starts_the_years_evaluation_once_with_a_draft_from_the_da
 def test_the_draft_is_swedish_whatever_language_the_coordinator_reads(app):
     coordinator = client_for(app, "kramfors", "samordnare")
     post(coordinator, "/language", locale="en")
+    listing = coordinator.get("/plans/1/evaluations").get_data(as_text=True)
+    assert "Start an annual evaluation" in listing
     answer = post(coordinator, "/plans/1/evaluations", year=str(YEAR))
     assert answer.status_code == 303
     with app.app_context():
@@ -123,6 +125,19 @@ def test_the_draft_is_swedish_whatever_language_the_coordinator_reads(app):
         headings = [s.heading for s in started_one.sections]
     assert "Mål:" in bodies and "Status:" in bodies
     assert headings[0] == "Sammanfattning"
+
+
+def test_two_starts_at_once_the_later_answers_409_with_the_form(app, monkeypatch):
+    started(app)
+    # The later of two starts saw no evaluation of the year yet: the database refuses it.
+    monkeypatch.setattr(evaluation, "evaluations_of", lambda plan: [])
+    coordinator = client_for(app, "solleftea", "samordnare")
+    later = post(coordinator, "/plans/1/evaluations", year=str(YEAR))
+    assert later.status_code == 409
+    html = later.get_data(as_text=True)
+    assert "redan en årlig utvärdering" in html and f'value="{YEAR}"' in html
+    with app.app_context():
+        assert len(db.session.execute(db.select(Evaluation)).scalars().all()) == 1
 
 
 def test_an_internal_fact_never_reaches_the_draft_the_print_or_the_word_file(app):
