@@ -119,6 +119,7 @@ def _register_web(app: Flask) -> None:
         auth,
         content,
         errors,
+        evaluation,
         facts,
         notifications,
         plans,
@@ -151,6 +152,7 @@ def _register_web(app: Flask) -> None:
         accessibility,
         situation,
         publication,
+        evaluation,
     ):
         app.register_blueprint(feature.bp)
     cli.register(app)

@@ -36,6 +36,7 @@ from .models import (
     Area,
     Assignment,
     Comment,
+    Evaluation,
     Evidence,
     Fact,
     FollowUpRound,
@@ -90,6 +91,11 @@ class Action(StrEnum):
     PREPARE_PUBLICATION = "prepare_publication"
     AGREE_PUBLICATION = "agree_publication"
     WITHDRAW_PUBLICATION = "withdraw_publication"
+    START_EVALUATION = "start_evaluation"
+    WRITE_EVALUATION = "write_evaluation"
+    AGREE_EVALUATION = "agree_evaluation"
+    FIX_EVALUATION = "fix_evaluation"
+    REFRESH_EVALUATION = "refresh_evaluation"
 
 
 # Partners have no logins, so a coordinator of any participant reports for them: the role
@@ -106,7 +112,7 @@ class Rule:
     does not hold. `plan_of(obj)`: the plan whose end locks the action, if any; an ended
     plan's refusal names the plan that replaced it instead of `denied`. `round_of(obj)`: the
     follow-up round whose closing locks it, if any. `picture_of(obj)`: the lägesbild whose
-    fixing locks it, if any."""
+    fixing locks it, if any; `evaluation_of(obj)` likewise for the annual evaluation."""
 
     min_role: Role
     check: Callable[[User, Any], bool]
@@ -114,6 +120,7 @@ class Rule:
     plan_of: Callable[[Any], Plan] | None = None
     round_of: Callable[[Any], FollowUpRound] | None = None
     picture_of: Callable[[Any], SituationPicture] | None = None
+    evaluation_of: Callable[[Any], Evaluation] | None = None
 
 
 @dataclass(frozen=True)
@@ -249,6 +256,21 @@ _COORDINATORS_AGREE = _l("Only coordinators agree to and fix the situation pictu
 
 
 _COORDINATORS_PUBLISH = _l("Only coordinators prepare, agree to and take down the public page.")
+
+
+def _evaluation_participant(user: User, evaluation: Evaluation) -> bool:
+    return participates(user, evaluation.plan)
+
+
+def _the_evaluation(evaluation: Evaluation) -> Evaluation:
+    return evaluation
+
+
+def _evaluation_plan(evaluation: Evaluation) -> Plan:
+    return evaluation.plan
+
+
+_COORDINATORS_AGREE_EVALUATION = _l("Only coordinators agree to and fix the annual evaluation.")
 
 
 # What a refused opening or closing of a follow-up round says.
@@ -419,6 +441,42 @@ RULES: dict[Action, Rule] = {
     Action.PREPARE_PUBLICATION: Rule(Role.COORDINATOR, participates, _COORDINATORS_PUBLISH),
     Action.AGREE_PUBLICATION: Rule(Role.COORDINATOR, participates, _COORDINATORS_PUBLISH),
     Action.WITHDRAW_PUBLICATION: Rule(Role.COORDINATOR, participates, _COORDINATORS_PUBLISH),
+    # The annual evaluation, the same way: coordinators start it (its draft written from the
+    # data), participants with logins edit it, coordinators refresh its figures, agree and fix.
+    Action.START_EVALUATION: Rule(
+        Role.COORDINATOR,
+        participates,
+        _l("Only coordinators start an annual evaluation."),
+        plan_of=lambda plan: plan,
+    ),
+    Action.WRITE_EVALUATION: Rule(
+        Role.MEMBER,
+        _evaluation_participant,
+        _l("Viewers read the annual evaluation but do not write it."),
+        plan_of=_evaluation_plan,
+        evaluation_of=_the_evaluation,
+    ),
+    Action.REFRESH_EVALUATION: Rule(
+        Role.COORDINATOR,
+        _evaluation_participant,
+        _l("Only coordinators fetch the figures anew."),
+        plan_of=_evaluation_plan,
+        evaluation_of=_the_evaluation,
+    ),
+    Action.AGREE_EVALUATION: Rule(
+        Role.COORDINATOR,
+        _evaluation_participant,
+        _COORDINATORS_AGREE_EVALUATION,
+        plan_of=_evaluation_plan,
+        evaluation_of=_the_evaluation,
+    ),
+    Action.FIX_EVALUATION: Rule(
+        Role.COORDINATOR,
+        _evaluation_participant,
+        _COORDINATORS_AGREE_EVALUATION,
+        plan_of=_evaluation_plan,
+        evaluation_of=_the_evaluation,
+    ),
 }
 
 
@@ -450,6 +508,7 @@ def _permits(user: User, action: Action, obj: Any) -> bool:
         has_role_for(user, action)
         and (rule.round_of is None or rule.round_of(obj).is_open)
         and (rule.picture_of is None or not rule.picture_of(obj).is_fixed)
+        and (rule.evaluation_of is None or not rule.evaluation_of(obj).is_fixed)
         and rule.check(user, obj)
         and (rule.plan_of is None or plan_open(rule.plan_of(obj)))
     )
@@ -489,6 +548,10 @@ def picture_fixed_message() -> str:
     return _("The situation picture is fixed; it can no longer change.")
 
 
+def evaluation_fixed_message() -> str:
+    return _("The annual evaluation is fixed; it can no longer change.")
+
+
 def closed_message(plan: Plan) -> str:
     """Why nothing in an ended plan changes, naming the plan that replaced it."""
     if plan.replaced_by is not None:
@@ -511,6 +574,8 @@ def authorize(user: User, action: Action, obj: Any) -> None:
     if rule.picture_of is not None:
         # Likewise: another coordinator may have fixed it since the page was loaded.
         db.session.refresh(rule.picture_of(obj), ["fixed_at", "fixed_by_id"])
+    if rule.evaluation_of is not None:
+        db.session.refresh(rule.evaluation_of(obj), ["fixed_at", "fixed_by_id"])
     if can(user, action, obj):
         return
     if rule.plan_of is not None and not plan_open(plan := rule.plan_of(obj)):
@@ -519,6 +584,8 @@ def authorize(user: User, action: Action, obj: Any) -> None:
         raise Locked(round_closed_message())
     if rule.picture_of is not None and has_role_for(user, action) and rule.check(user, obj):
         raise Locked(picture_fixed_message())
+    if rule.evaluation_of is not None and has_role_for(user, action) and rule.check(user, obj):
+        raise Locked(evaluation_fixed_message())
     raise Denied(str(rule.denied))
 
 
@@ -711,6 +778,11 @@ def get_measurement_or_404(user: User, measurement_id: int) -> Measurement:
 def get_picture_or_404(user: User, picture_id: int) -> SituationPicture:
     statement = select(SituationPicture).where(SituationPicture.id == picture_id)
     return _one_or_404(user, _within_plans_of(statement, SituationPicture.plan_id))
+
+
+def get_evaluation_or_404(user: User, evaluation_id: int) -> Evaluation:
+    statement = select(Evaluation).where(Evaluation.id == evaluation_id)
+    return _one_or_404(user, _within_plans_of(statement, Evaluation.plan_id))
 
 
 def get_problem_or_404(user: User, problem_id: int) -> Problem:

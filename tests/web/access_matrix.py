@@ -41,6 +41,7 @@ from workspace.policy import RULES, Action
 from workspace.services import (
     accounts,
     content,
+    evaluation,
     facts,
     identity,
     indicators,
@@ -384,6 +385,12 @@ class World:
             publication.agree(demo_user(org, "samordnare"), plan, version.number)
         return plan.id
 
+    @cached_property
+    def evaluation_id(self) -> int:
+        """The seed plan's annual evaluation of its first year, a draft."""
+        plan = seed_plan()
+        return evaluation.start(self._user(Role.COORDINATOR), plan, plan.period_start).id
+
     def new_comment(self) -> int:
         """An internal comment by the owner's member on the owner's activity."""
         activity = db.session.get(Activity, self.activity_id)
@@ -474,6 +481,7 @@ MANAGE_ROUNDS = grant(A.MANAGE_ROUNDS, PARTICIPANT)
 MANAGE_INDICATORS = grant(A.MANAGE_INDICATORS, PARTICIPANT)
 WRITE_SITUATION = grant(A.WRITE_SITUATION, PARTICIPANT)
 AGREE_SITUATION = grant(A.AGREE_SITUATION, PARTICIPANT)
+WRITE_EVALUATION = grant(A.WRITE_EVALUATION, PARTICIPANT)
 CORRECT_MEASUREMENT = grant(A.CORRECT_MEASUREMENT, OWNER_ONLY)
 INDICATOR_BODY = {
     "title": "Kontroller",
@@ -534,6 +542,10 @@ EDIT_FACT = grant(A.EDIT_FACT, OWNER_ONLY)
 
 def picture(world: World) -> dict[str, Any]:
     return {"picture_id": world.picture_id}
+
+
+def evaluation_(world: World) -> dict[str, Any]:
+    return {"evaluation_id": world.evaluation_id}
 
 
 def comment(world: World) -> dict[str, Any]:
@@ -770,6 +782,30 @@ MATRIX: dict[str, Route] = {
     ),
     "publication.public_page": Route(
         {"GET": PUBLIC}, args=lambda world: {"plan_id": world.published_plan_id}
+    ),
+    # The annual evaluation: shared, like the lägesbild; coordinators start, refresh, agree, fix.
+    "evaluation.index": Route(
+        {"GET": VIEW_PLAN, "POST": grant(A.START_EVALUATION, PARTICIPANT)},
+        SHARED,
+        plan,
+        body={"year": "2012"},
+    ),
+    "evaluation.show": Route({"GET": VIEW_PLAN}, SHARED, evaluation_),
+    "evaluation.print_evaluation": Route({"GET": VIEW_PLAN}, SHARED, evaluation_),
+    "evaluation.word": Route({"GET": VIEW_PLAN}, SHARED, evaluation_),
+    "evaluation.edit_section": Route(
+        {"GET": WRITE_EVALUATION, "POST": WRITE_EVALUATION},
+        SHARED,
+        lambda world: {"evaluation_id": world.evaluation_id, "position": 1},
+        body={"body": "Text", "version": "1"},
+    ),
+    # Without the content version the user read, an allowed decision answers 422.
+    "evaluation.agree": Route(
+        {"POST": grant(A.AGREE_EVALUATION, PARTICIPANT)}, SHARED, evaluation_
+    ),
+    "evaluation.fix": Route({"POST": grant(A.FIX_EVALUATION, PARTICIPANT)}, SHARED, evaluation_),
+    "evaluation.refresh": Route(
+        {"POST": grant(A.REFRESH_EVALUATION, PARTICIPANT)}, SHARED, evaluation_
     ),
     # Administration: an admin runs their own organisation and nobody else's.
     "admin.users_index": Route({"GET": MANAGE_OWN_USERS}),

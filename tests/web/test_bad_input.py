@@ -43,6 +43,7 @@ from workspace.models import (
 )
 from workspace.services import (
     accounts,
+    evaluation,
     facts,
     indicators,
     notifications,
@@ -186,6 +187,7 @@ class Targets:
     fact: int
     picture: int
     problem: int
+    evaluation: int
 
 
 @dataclass(frozen=True)
@@ -428,6 +430,20 @@ ENDPOINTS: dict[str, Endpoint] = {
     "publication.withdraw": Endpoint(
         lambda t: f"/plans/{t.plan}/publication/withdraw", {"number": int_field}
     ),
+    "evaluation.index": Endpoint(lambda t: f"/plans/{t.plan}/evaluations", {"year": int_field}),
+    "evaluation.edit_section": Endpoint(
+        lambda t: f"/evaluations/{t.evaluation}/sections/1",
+        {"body": text_field, "confirm_no_personal_data": bool_field, "version": int_field},
+    ),
+    "evaluation.agree": Endpoint(
+        lambda t: f"/evaluations/{t.evaluation}/agree", {"content_version": int_field}
+    ),
+    "evaluation.fix": Endpoint(
+        lambda t: f"/evaluations/{t.evaluation}/fix", {"content_version": int_field}
+    ),
+    "evaluation.refresh": Endpoint(
+        lambda t: f"/evaluations/{t.evaluation}/figures", {"content_version": int_field}
+    ),
     "accessibility.statement": Endpoint(
         lambda t: "/accessibility",
         {"description": text_field, "page_address": text_field, "contact_email": text_field},
@@ -489,6 +505,7 @@ def _targets(app: Flask) -> Targets:
         )
         # A version waiting for agreements, for the agreement and the withdrawal to refuse.
         publication.prepare(actor, plan, "Om planen.", 0)
+        annual = evaluation.start(actor, plan, plan.period_start)
         db.session.commit()
         return Targets(
             plan=plan.id,
@@ -506,6 +523,7 @@ def _targets(app: Flask) -> Targets:
             fact=fact.id,
             picture=picture.id,
             problem=problem.id,
+            evaluation=annual.id,
         )
 
 
@@ -695,6 +713,10 @@ BAD_GETS = [
     (f"/evidence/{HUGE}/file", 404),
     (f"/facts/{HUGE}/file", 404),
     (f"/facts/{HUGE}/edit", 404),
+    (f"/evaluations/{HUGE}", 404),
+    (f"/evaluations/{HUGE}/word", 404),
+    (f"/evaluations/{{evaluation}}/sections/{HUGE}", 404),
+    ("/evaluations/{evaluation}/sections/abc", 404),
     ("/plans/1/facts?year=abc", 200),
     (f"/plans/1/facts?year={HUGE}", 200),
     ("/plans/1/facts?year=-1", 200),

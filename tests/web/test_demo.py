@@ -190,3 +190,16 @@ def test_the_demo_has_facts_for_2025_and_the_internal_one_stays_home(demo_app):
     internal = "Nedskräpning och skadegörelse vid skolan"
     assert shared in for_solleftea and shared in for_kramfors
     assert internal in for_solleftea and internal not in for_kramfors
+
+
+def test_the_demo_has_this_years_annual_evaluation_as_a_draft(demo_app):
+    known = ids(demo_app)
+    reader = logged_in(demo_app, "solleftea", "lasare")
+    listing = reader.get(f"/plans/{known['plan']}/evaluations").get_data(as_text=True)
+    found = re.search(r'href="(/evaluations/\d+)">Årlig utvärdering (\d{4})', listing)
+    assert found and "Utkast" in listing
+    page = reader.get(found[1]).get_data(as_text=True)
+    assert "Hur rådet har arbetat" in page and "Problemen i lägesbilden" in page
+    assert "Anmälda tillgreppsbrott, Sollefteå" in page  # a shared fact of the year before
+    assert "Nedskräpning och skadegörelse vid skolan" not in page  # an internal one
+    assert "står bakom version 1" in page and "har inte tagit ställning än" in page

@@ -47,6 +47,7 @@ NOT_PAGES = {
     "plans.updates",
     "threads.discussion_updates",
     "situation.updates",
+    "evaluation.word",
     "assignments.show_status",
     "threads.show_comment",
     "admin.audit_csv",

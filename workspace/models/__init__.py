@@ -1,6 +1,13 @@
 """Typed SQLAlchemy models for the whole domain."""
 
 from .accounts import PasswordLink
+from .evaluation import (
+    EVALUATION_SECTION_MAX_LENGTH,
+    Evaluation,
+    EvaluationAgreement,
+    EvaluationPart,
+    EvaluationSection,
+)
 from .facts import FACT_KIND_LABELS, FACT_TEXT_MAX_LENGTH, Fact, FactKind
 from .feedback import (
     ACCESSIBILITY_DESCRIPTION_MAX_LENGTH,
@@ -78,6 +85,7 @@ __all__ = [
     "CLIENT_ID_MAX_LENGTH",
     "COMMENT_MAX_LENGTH",
     "DEFAULT_DELIVERY",
+    "EVALUATION_SECTION_MAX_LENGTH",
     "EVIDENCE_KIND_LABELS",
     "FACT_KIND_LABELS",
     "FACT_TEXT_MAX_LENGTH",
@@ -106,6 +114,10 @@ __all__ = [
     "AuditEvent",
     "Comment",
     "Delivery",
+    "Evaluation",
+    "EvaluationAgreement",
+    "EvaluationPart",
+    "EvaluationSection",
     "Evidence",
     "EvidenceKind",
     "Fact",

@@ -170,6 +170,11 @@ ACTION_LABELS = {
     "publication.agreed": _l("Public page version agreed"),
     "publication.published": _l("Public page published"),
     "publication.withdrawn": _l("Public page taken down"),
+    "evaluation.started": _l("Annual evaluation started"),
+    "evaluation.section_changed": _l("Annual evaluation section changed"),
+    "evaluation.figures_refreshed": _l("Annual evaluation's figures fetched anew"),
+    "evaluation.agreed": _l("Annual evaluation agreed"),
+    "evaluation.fixed": _l("Annual evaluation fixed"),
 }
 
 

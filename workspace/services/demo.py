@@ -35,7 +35,17 @@ from ..models import (
     Visibility,
 )
 from ..models.types import recorded_at, utcnow
-from . import facts, indicators, plans, publication, rounds, situation, threads, transaction
+from . import (
+    evaluation,
+    facts,
+    indicators,
+    plans,
+    publication,
+    rounds,
+    situation,
+    threads,
+    transaction,
+)
 from .assignments import change_status
 from .organisations import appoint
 from .users import create_user, find_user
@@ -424,6 +434,7 @@ def _tell_year_two(plan: Plan, story: YearTwo) -> None:
                 text,
                 Visibility.INTERNAL if internal else Visibility.SHARED,
             )
+    _annual_evaluation(plan, people, story)
 
 
 # fmt: off
@@ -532,6 +543,15 @@ def _public_page(plan: Plan, people: _People) -> None:
     version = publication.prepare(people["samordnare@kramfors"], plan, PUBLIC_INTRO, 0)
     for coordinator in ("samordnare@kramfors", "samordnare@solleftea", "samordnare@polisen"):
         publication.agree(people[coordinator], plan, version.number)
+
+
+def _annual_evaluation(plan: Plan, people: _People, story: YearTwo) -> None:
+    """This year's annual evaluation, drafted from everything above once the open round's
+    comments are in, and agreed by Kramfors so far: a draft, not fixed."""
+    with recorded_at(story.at(("open", 33))):
+        drafted = evaluation.start(people["samordnare@kramfors"], plan, story.open_due.year)
+    with recorded_at(story.at(("open", 34))):
+        evaluation.agree(people["samordnare@kramfors"], drafted, drafted.content_version)
 
 
 class _People(dict[str, User]):
