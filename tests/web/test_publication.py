@@ -269,7 +269,7 @@ def test_every_identity_of_the_matrix_gets_404_before_publishing_and_200_after(a
 def test_the_snapshot_holds_only_what_the_public_page_shows(app, client):
     with app.app_context():
         page = publication.snapshot(seed_plan(), "Inledning")
-    assert set(page) == {"title", "period", "intro", "areas"}
+    assert set(page) == {"title", "period", "intro", "areas", "evaluation"}
     assert {key for area in page["areas"] for key in area} == {"title", "activities"}
     assert {key for area in page["areas"] for a in area["activities"] for key in a} == {
         "title",
@@ -298,3 +298,36 @@ def test_the_form_starts_from_the_newest_introduction(app):
     form = page.split('id="prepare"', 1)[1]
     assert "Den förra inledningen.</textarea>" in form
     assert 'name="newest" type="hidden" value="1"' in form
+
+
+def test_the_agreed_annual_evaluation_reaches_the_page_a_draft_never(app, client):
+    from workspace.models import EvaluationPart
+    from workspace.services import evaluation
+
+    with app.app_context():
+        plan = seed_plan()
+        annual = evaluation.start(demo_user("kramfors", "samordnare"), plan, 2012)
+        summary = next(s for s in annual.sections if s.part is EvaluationPart.SUMMARY)
+        evaluation.edit_section(
+            demo_user("kramfors", "samordnare"),
+            summary,
+            "Året gick bra: krogkontrollerna blev av.\n\nBelysningen dröjer.",
+            summary.version,
+        )
+        evaluation_id = annual.id
+    agree_all(app, prepared(app))
+    assert "krogkontrollerna blev av" not in client.get(PUBLIC).get_data(as_text=True)
+    with app.app_context():
+        from workspace.models import Evaluation
+
+        annual = db.session.get(Evaluation, evaluation_id)
+        for org in ORGANISATIONS:
+            evaluation.agree(demo_user(org, "samordnare"), annual, annual.content_version)
+        evaluation.fix(demo_user("kramfors", "samordnare"), annual, annual.content_version)
+    # Fixed, it still waits for a version the organisations agree to publish.
+    assert "krogkontrollerna blev av" not in client.get(PUBLIC).get_data(as_text=True)
+    agree_all(app, prepared(app))
+    html = client.get(PUBLIC).get_data(as_text=True)
+    assert "Så gick året 2012" in html
+    assert "<p>Året gick bra: krogkontrollerna blev av.</p>" in html
+    assert "<p>Belysningen dröjer.</p>" in html

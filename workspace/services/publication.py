@@ -20,6 +20,7 @@ from ..models import (
     Activity,
     Area,
     AssignmentStatus,
+    EvaluationPart,
     Function,
     Organisation,
     Plan,
@@ -29,7 +30,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize
-from . import audit, transaction
+from . import audit, evaluation, transaction
 from .errors import StaleWrite, ValidationFailed
 from .personal_data import find_identity_numbers
 from .text import clean
@@ -60,16 +61,26 @@ def _area(area: Area) -> dict[str, Any]:
     }
 
 
+def _evaluation(plan: Plan) -> dict[str, Any] | None:
+    """The newest fixed annual evaluation's summary: what every organisation agreed to tell
+    leadership, in its own words. A draft never goes out."""
+    fixed = [e for e in evaluation.evaluations_of(plan) if e.is_fixed]
+    if not fixed:
+        return None
+    summary = next(s for s in fixed[0].sections if s.part is EvaluationPart.SUMMARY)
+    return {"year": fixed[0].year, "summary": summary.body}
+
+
 def snapshot(plan: Plan, intro: str = "") -> dict[str, Any]:
     """What the public page shows of the plan as it is now: its title and period, the
-    coordinator's introduction, and each current area with its current activities (title,
-    goal, responsible functions, overall status)."""
+    coordinator's introduction, each current area with its current activities (title, goal,
+    responsible functions, overall status), and the summary of the agreed annual evaluation."""
     return {
         "title": plan.title,
         "period": plan.period_label,
         "intro": intro,
         "areas": [_area(area) for area in plan.areas if area.archived_at is None],
-        # The agreed annual evaluation's summary joins here, as its own part (#19).
+        "evaluation": _evaluation(plan),
     }
 
 
