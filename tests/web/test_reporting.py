@@ -44,7 +44,16 @@ from workspace.models import (
     SituationPart,
     Visibility,
 )
-from workspace.services import content, exports, facts, indicators, rounds, situation, threads
+from workspace.services import (
+    content,
+    evaluation,
+    exports,
+    facts,
+    indicators,
+    rounds,
+    situation,
+    threads,
+)
 from workspace.services.text import neutralise
 
 SHARED_PLAN_NOTE = "Delat: arbetsgruppen träffas nästa gång i Kramfors."
@@ -371,6 +380,7 @@ def test_the_archive_holds_the_whole_plan_and_only_shared_comments(viewer, round
         "exported_at",
         "facts",
         "situation_pictures",
+        "evaluations",
         "plan",
         "areas",
         "rounds",
@@ -461,6 +471,9 @@ ARCHIVED_TABLES = {
     "problems": ["situation_pictures.problems"],
     "problem_areas": ["situation_pictures.problems.areas"],
     "problem_activities": ["situation_pictures.problems.activities"],
+    "evaluations": ["evaluations"],
+    "evaluation_sections": ["evaluations.sections"],
+    "evaluation_agreements": ["evaluations.agreements"],
     "threads": [
         "plan.thread",
         "areas.activities.thread",
@@ -490,10 +503,6 @@ TABLES_LEFT_OUT = {
     **dict.fromkeys(
         ("publications", "publication_agreements"),
         "what the public page showed: a copy of plan content the archive holds already",
-    ),
-    **dict.fromkeys(
-        ("evaluations", "evaluation_sections", "evaluation_agreements"),
-        "the annual evaluation, not in the archive yet: it is its own document (print, Word)",
     ),
 }
 COLUMNS_LEFT_OUT = {
@@ -595,6 +604,8 @@ def _agreed_situation_picture(plan, coordinator) -> None:
     situation.agree(coordinator, picture, picture.content_version)
     threads.post(coordinator, plan, picture, SHARED_SITUATION_NOTE, Visibility.SHARED)
     threads.post(coordinator, plan, picture, INTERNAL_SITUATION_NOTE, Visibility.INTERNAL)
+    annual = evaluation.start(coordinator, plan, 2012)
+    evaluation.agree(coordinator, annual, annual.content_version)
 
 
 SITUATION_TEXT = "Anmälda våldsbrott i centrum ökade under 2025."
@@ -613,6 +624,10 @@ def test_the_archive_has_the_lagesbild_and_only_its_shared_comments(whole_record
     assert [a["content_version"] for a in picture["agreements"]] == [picture["content_version"]]
     assert [c["body"] for c in picture["thread"]["comments"]] == [SHARED_SITUATION_NOTE]
     assert INTERNAL_SITUATION_NOTE not in json.dumps(whole_record, ensure_ascii=False)
+    (annual,) = whole_record["evaluations"]
+    assert annual["year"] == 2012 and annual["figures"]["areas"]
+    assert annual["sections"][0]["part"] == "summary"
+    assert len(annual["agreements"]) == 1
     # The plan's own thread is still the plan's, not the lägesbild's.
     assert SHARED_PLAN_NOTE in [c["body"] for c in whole_record["plan"]["thread"]["comments"]]
 

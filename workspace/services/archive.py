@@ -25,6 +25,8 @@ from ..models import (
     Area,
     Assignment,
     Comment,
+    Evaluation,
+    EvaluationAgreement,
     Evidence,
     Fact,
     FollowUpRound,
@@ -35,6 +37,7 @@ from ..models import (
     Plan,
     Problem,
     Report,
+    SituationAgreement,
     SituationPicture,
     StatusChange,
     Thread,
@@ -49,7 +52,8 @@ _Row = TypeVar("_Row")
 ARCHIVE_FORMAT = "samverkan-plan-archive"
 # 2: every column of every record under its column's name; indicators, measurements,
 # archived dates, organisations, functions with their holders, and the people named.
-# 3: the shared facts and the lägesbilder with their problems and threads.
+# 3: the shared facts, the lägesbilder with their problems and threads, and the annual
+# evaluations with their figures.
 ARCHIVE_VERSION = 3
 
 
@@ -371,6 +375,17 @@ def _rounds(plan: Plan) -> list[FollowUpRound]:
     )
 
 
+def _evaluations(plan: Plan) -> list[Evaluation]:
+    return list(
+        db.session.execute(
+            select(Evaluation)
+            .where(Evaluation.plan_id == plan.id)
+            .order_by(Evaluation.year)
+            .options(selectinload(Evaluation.sections), selectinload(Evaluation.agreements))
+        ).scalars()
+    )
+
+
 def _pictures(plan: Plan) -> list[SituationPicture]:
     return list(
         db.session.execute(
@@ -520,22 +535,64 @@ class _Records:
                 }
                 for section in picture.sections
             ],
-            "agreements": [
-                {
-                    "id": agreement.id,
-                    "picture_id": agreement.picture_id,
-                    "organisation_id": agreement.organisation_id,
-                    "user_id": agreement.user_id,
-                    "user": self.person(agreement.user),
-                    "content_version": agreement.content_version,
-                    "agreed_at": _iso(agreement.agreed_at),
-                }
-                for agreement in sorted(picture.agreements, key=lambda a: a.organisation_id)
-            ],
+            "agreements": self.agreements(picture.agreements, "picture_id"),
             "problems": [self.problem(problem) for problem in picture.problems],
             "thread": _thread(
                 thread, self.loaded.comments[thread.id] if thread else [], self.person
             ),
+        }
+
+    def agreements(
+        self, agreements: list[SituationAgreement] | list[EvaluationAgreement], parent: str
+    ) -> list[dict[str, Any]]:
+        """Who stood behind which version of a lägesbild or an annual evaluation."""
+        return [
+            {
+                "id": agreement.id,
+                parent: getattr(agreement, parent),
+                "organisation_id": agreement.organisation_id,
+                "user_id": agreement.user_id,
+                "user": self.person(agreement.user),
+                "content_version": agreement.content_version,
+                "agreed_at": _iso(agreement.agreed_at),
+            }
+            for agreement in sorted(agreements, key=lambda a: a.organisation_id)
+        ]
+
+    def evaluation(self, annual: Evaluation) -> dict[str, Any]:
+        return {
+            "id": annual.id,
+            "plan_id": annual.plan_id,
+            "year": annual.year,
+            "created_at": _iso(annual.created_at),
+            "created_by_id": annual.created_by_id,
+            "created_by": self.person(
+                db.session.get(User, annual.created_by_id) if annual.created_by_id else None
+            ),
+            "content_version": annual.content_version,
+            # The figures as they stood when taken: what the agreed text was written beside.
+            "figures": annual.figures,
+            "figures_taken_at": _iso(annual.figures_taken_at),
+            "fixed_at": _iso(annual.fixed_at),
+            "fixed_by_id": annual.fixed_by_id,
+            "fixed_by": self.person(annual.fixed_by),
+            "sections": [
+                {
+                    "id": section.id,
+                    "evaluation_id": section.evaluation_id,
+                    "position": section.position,
+                    "part": section.part.value,
+                    "area_id": section.area_id,
+                    "heading": section.heading,
+                    "body": section.body,
+                    "version": section.version,
+                    "updated_at": _iso(section.updated_at),
+                    "updated_by_id": section.updated_by_id,
+                    "updated_by": self.person(section.updated_by),
+                }
+                for section in annual.sections
+            ],
+            "agreements": self.agreements(annual.agreements, "evaluation_id"),
         }
 
     def problem(self, problem: Problem) -> dict[str, Any]:
@@ -560,7 +617,8 @@ def plan_archive(plan: Plan) -> dict[str, Any]:
     indicators and measurements, statuses with their full history, every round with its
     reports (a closed round's snapshot) and evidence metadata, the shared comments (never an
     internal one), the shared facts (never an internal one), each year's lägesbild with its
-    sections, agreements and problems with their links, the organisations with the
+    sections, agreements and problems with their links, each annual evaluation with its
+    figures, sections and agreements, the organisations with the
     responsible functions and who holds them, and the people named. Each record carries
     every column of its row under the column's name, except what
     `tests/web/test_reporting.py` lists as left out, with the reason."""
@@ -575,6 +633,7 @@ def plan_archive(plan: Plan) -> dict[str, Any]:
         "rounds": [records.round(rnd) for rnd in records.loaded.rounds],
         "facts": [_fact(fact, person) for fact in _shared_facts(plan)],
         "situation_pictures": [records.picture(p) for p in records.loaded.pictures],
+        "evaluations": [records.evaluation(e) for e in _evaluations(plan)],
     }
     # Last but one: the organisations include those of everyone named so far.
     archive["organisations"] = _organisations(plan, records.loaded.assignments, person)
