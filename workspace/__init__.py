@@ -118,6 +118,7 @@ def _register_web(app: Flask) -> None:
         assignments,
         auth,
         content,
+        council,
         errors,
         facts,
         notifications,
@@ -149,6 +150,7 @@ def _register_web(app: Flask) -> None:
         reports,
         accessibility,
         situation,
+        council,
     ):
         app.register_blueprint(feature.bp)
     cli.register(app)

@@ -36,6 +36,7 @@ from .models import (
     Area,
     Assignment,
     Comment,
+    CouncilMeeting,
     Evidence,
     Fact,
     FollowUpRound,
@@ -83,6 +84,8 @@ class Action(StrEnum):
     WRITE_SITUATION = "write_situation"
     AGREE_SITUATION = "agree_situation"
     FIX_SITUATION = "fix_situation"
+    RECORD_MEETING = "record_meeting"
+    EDIT_MEETING = "edit_meeting"
 
 
 # Partners have no logins, so a coordinator of any participant reports for them: the role
@@ -233,6 +236,11 @@ def _picture_plan(picture: SituationPicture) -> Plan:
 
 
 _COORDINATORS_AGREE = _l("Only coordinators agree to and fix the situation picture.")
+
+
+_COORDINATORS_RECORD_MEETINGS = _l(
+    "Everyone in the plan reads the council's meetings; coordinators record them."
+)
 
 
 # What a refused opening or closing of a follow-up round says.
@@ -386,6 +394,20 @@ RULES: dict[Action, Rule] = {
         _COORDINATORS_AGREE,
         plan_of=_picture_plan,
         picture_of=_the_picture,
+    ),
+    # The council's and the working group's meetings are the plan's joint record: a
+    # coordinator of any participant records them and corrects any of them.
+    Action.RECORD_MEETING: Rule(
+        Role.COORDINATOR,
+        participates,
+        _COORDINATORS_RECORD_MEETINGS,
+        plan_of=lambda plan: plan,
+    ),
+    Action.EDIT_MEETING: Rule(
+        Role.COORDINATOR,
+        lambda user, meeting: participates(user, meeting.plan),
+        _COORDINATORS_RECORD_MEETINGS,
+        plan_of=lambda meeting: meeting.plan,
     ),
 }
 
@@ -684,6 +706,11 @@ def get_picture_or_404(user: User, picture_id: int) -> SituationPicture:
 def get_problem_or_404(user: User, problem_id: int) -> Problem:
     statement = select(Problem).join(SituationPicture).where(Problem.id == problem_id)
     return _one_or_404(user, _within_plans_of(statement, SituationPicture.plan_id))
+
+
+def get_meeting_or_404(user: User, meeting_id: int) -> CouncilMeeting:
+    statement = select(CouncilMeeting).where(CouncilMeeting.id == meeting_id)
+    return _one_or_404(user, _within_plans_of(statement, CouncilMeeting.plan_id))
 
 
 def get_user_or_404(actor: User, user_id: int) -> User:

@@ -1,6 +1,15 @@
 """Typed SQLAlchemy models for the whole domain."""
 
 from .accounts import PasswordLink
+from .council import (
+    COUNCIL_BODY_LABELS,
+    MAX_ATTENDEES,
+    MEETING_DECISIONS_MAX_LENGTH,
+    MEETING_TITLE_MAX_LENGTH,
+    CouncilBody,
+    CouncilMeeting,
+    MeetingAttendance,
+)
 from .facts import FACT_KIND_LABELS, FACT_TEXT_MAX_LENGTH, Fact, FactKind
 from .feedback import (
     ACCESSIBILITY_DESCRIPTION_MAX_LENGTH,
@@ -74,11 +83,15 @@ __all__ = [
     "ACCESSIBILITY_DESCRIPTION_MAX_LENGTH",
     "AGGREGATION_LABELS",
     "COMMENT_MAX_LENGTH",
+    "COUNCIL_BODY_LABELS",
     "DEFAULT_DELIVERY",
     "EVIDENCE_KIND_LABELS",
     "FACT_KIND_LABELS",
     "FACT_TEXT_MAX_LENGTH",
     "MANDATORY_KINDS",
+    "MAX_ATTENDEES",
+    "MEETING_DECISIONS_MAX_LENGTH",
+    "MEETING_TITLE_MAX_LENGTH",
     "NOTE_MAX_LENGTH",
     "PAGE_ADDRESS_MAX_LENGTH",
     "PART_LABELS",
@@ -100,6 +113,8 @@ __all__ = [
     "AssignmentStatus",
     "AuditEvent",
     "Comment",
+    "CouncilBody",
+    "CouncilMeeting",
     "Delivery",
     "Evidence",
     "EvidenceKind",
@@ -111,6 +126,7 @@ __all__ = [
     "Indicator",
     "MailState",
     "Measurement",
+    "MeetingAttendance",
     "Notification",
     "NotificationKind",
     "NotificationSetting",
