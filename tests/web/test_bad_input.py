@@ -42,6 +42,7 @@ from workspace.models import (
 )
 from workspace.services import (
     accounts,
+    council,
     facts,
     indicators,
     notifications,
@@ -184,6 +185,7 @@ class Targets:
     fact: int
     picture: int
     problem: int
+    meeting: int
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,18 @@ FACT_FIELDS = {
     "text": text_field,
     "url": lambda: choice("https://bra.se/statistik", "javascript:alert(1)"),
     "file": file_field,
+}
+
+# Attendance rows are named by organisation id: the demo's first ones, and ids it has not.
+MEETING_FIELDS = {
+    "body": lambda: choice("council", "working_group"),
+    "held_on": date_field,
+    "title": text_field,
+    "decisions": text_field,
+    "round_id": int_field,
+    "confirm_no_personal_data": bool_field,
+    **{f"attended-{n}": bool_field for n in (1, 2, 3, 4, 999)},
+    **{f"attendees-{n}": int_field for n in (1, 2, 3, 4, 999)},
 }
 
 ENDPOINTS: dict[str, Endpoint] = {
@@ -403,6 +417,11 @@ ENDPOINTS: dict[str, Endpoint] = {
     "situation.edit_problem": Endpoint(
         lambda t: f"/problems/{t.problem}", {**PROBLEM_FIELDS, "version": int_field}
     ),
+    "council.new": Endpoint(lambda t: f"/plans/{t.plan}/meetings/new", MEETING_FIELDS),
+    "council.edit": Endpoint(
+        lambda t: f"/meetings/{t.meeting}/edit", {**MEETING_FIELDS, "version": int_field}
+    ),
+    "council.remove": Endpoint(lambda t: f"/meetings/{t.meeting}/remove", {"version": int_field}),
     "accessibility.statement": Endpoint(
         lambda t: "/accessibility",
         {"description": text_field, "page_address": text_field, "contact_email": text_field},
@@ -462,6 +481,11 @@ def _targets(app: Flask) -> Targets:
         problem = situation.add_problem(
             actor, picture, situation.ProblemText("Klotter", "", set(), set())
         )
+        meeting = council.record(
+            actor,
+            plan,
+            council.MeetingText("council", date(2012, 5, 20), "Rådsmöte maj", "Beslut.", {}),
+        )
         db.session.commit()
         return Targets(
             plan=plan.id,
@@ -479,6 +503,7 @@ def _targets(app: Flask) -> Targets:
             fact=fact.id,
             picture=picture.id,
             problem=problem.id,
+            meeting=meeting.id,
         )
 
 
@@ -671,6 +696,11 @@ BAD_GETS = [
     ("/plans/1/facts?year=abc", 200),
     (f"/plans/1/facts?year={HUGE}", 200),
     ("/plans/1/facts?year=-1", 200),
+    (f"/meetings/{HUGE}/edit", 404),
+    (f"/plans/1/meetings?year={HUGE}", 200),
+    ("/plans/1/meetings?year=abc", 200),
+    ("/plans/1/meetings/new?round=abc", 400),
+    (f"/plans/1/meetings/new?round={HUGE}", 400),
     (f"/admin/users/{HUGE}", 404),
     (f"/assignments/{HUGE}/status/edit", 404),
     ("/password/%00", 404),

@@ -13,7 +13,7 @@ from tests.factories import demo_user, seed_plan
 from tests.web.test_content import client_for, post
 from workspace.extensions import db
 from workspace.models import CouncilBody, CouncilMeeting, Organisation, RoundKind
-from workspace.services import content, council, plans, rounds
+from workspace.services import content, council, demo, plans, rounds
 
 
 def org_id(app, slug: str) -> int:
@@ -328,3 +328,22 @@ def test_an_ended_plans_meetings_are_closed_for_changes(app):
     assert refused.status_code == 403
     html = refused.get_data(as_text=True)
     assert "stängd för ändringar" in html and 'value="Sent tillägg"' in html
+
+
+def test_the_demo_year_has_its_meetings(app):
+    with app.app_context():
+        demo.load_demo_history()
+        meetings = db.session.execute(
+            select(CouncilMeeting).order_by(CouncilMeeting.held_on)
+        ).scalars()
+        found = [(m.body, m.held_on.month, m.round_id is not None) for m in meetings]
+        assert sorted(found, key=lambda m: m[1]) == sorted(
+            [
+                (CouncilBody.WORKING_GROUP, 4, True),
+                (CouncilBody.COUNCIL, 5, False),
+                (CouncilBody.WORKING_GROUP, 10, True),
+            ],
+            key=lambda m: m[1],
+        )
+        summary = council.summary(seed_plan(), council.newest_year(seed_plan()))
+        assert summary.decisions and any(line.people for line in summary.attendance)

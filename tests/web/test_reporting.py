@@ -483,6 +483,10 @@ TABLES_LEFT_OUT = {
         ),
         "the lägesbild and its problems, not in the archive yet (#19 item 4 adds them)",
     ),
+    **dict.fromkeys(
+        ("council_meetings", "meeting_attendance"),
+        "the council's meetings, not in the archive yet: the annual evaluation reports them (#19)",
+    ),
 }
 COLUMNS_LEFT_OUT = {
     ("threads", "situation_picture_id"): "the lägesbild it discusses, not archived yet (#19)",
