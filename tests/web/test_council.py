@@ -155,9 +155,7 @@ def test_a_stale_edit_answers_409_with_both_versions_and_keeps_the_input(app):
     first = post(
         kramfors,
         path,
-        **meeting_form(
-            app, body="working_group", held_on="2012-04-25", title="Arbetsgruppen, vår"
-        ),
+        **meeting_form(app, body="working_group", held_on="2012-04-25", title="Arbetsgruppen, vår"),
         version=seen,
     )
     assert first.status_code == 303
