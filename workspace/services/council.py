@@ -248,12 +248,11 @@ def edit(
         for name, value in new.items()
         if getattr(meeting, name) != value
     }
-    before = _attended_names(meeting)
-    attendance_changed = {
-        organisation_id: entry
+    before, now = _attended_names(meeting), _attendance_now(meeting)
+    attendance_changed = any(
+        now.get(organisation_id, (False, None)) != entry
         for organisation_id, entry in checked.attendance.items()
-        if _attendance_now(meeting).get(organisation_id, (False, None)) != entry
-    }
+    )
     if not changes and not attendance_changed:
         return meeting
     with transaction.write(conflict_on_duplicate=True):

@@ -59,7 +59,9 @@ class MeetingForm(Form):
     )
     # The follow-up round the meeting was recorded from, if any.
     round_id = IntegerField(
-        validators=[Optional(), NumberRange(1, DB_INT_MAX)], widget=HiddenField.widget
+        _l("Follow-up round"),
+        validators=[Optional(), NumberRange(1, DB_INT_MAX)],
+        widget=HiddenField.widget,
     )
     confirm_no_personal_data = BooleanField(
         _l("I have checked: the text names no individual and holds no personal data")
