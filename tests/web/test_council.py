@@ -345,3 +345,17 @@ def test_the_demo_year_has_its_meetings(app):
         )
         summary = council.summary(seed_plan(), council.newest_year(seed_plan()))
         assert summary.decisions and any(line.people for line in summary.attendance)
+
+
+def test_through_htmx_a_recorded_meeting_sends_the_browser_to_the_list(app):
+    coordinator = client_for(app, "kramfors", "samordnare")
+    answer = coordinator.post(
+        "/plans/1/meetings/new",
+        data={"csrf_token": Auth(coordinator).csrf_token("/plans/1"), **meeting_form(app)},
+        headers={"HX-Request": "true"},
+    )
+    assert answer.status_code == 200
+    assert answer.headers["HX-Redirect"].startswith("/plans/1/meetings?year=2012#meeting-")
+    fragment = coordinator.get("/plans/1/meetings?year=2012", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and 'id="meeting-list"' in html and "Rådsmöte maj" in html
