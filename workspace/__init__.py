@@ -118,6 +118,7 @@ def _register_web(app: Flask) -> None:
         assignments,
         auth,
         content,
+        council,
         errors,
         evaluation,
         facts,
@@ -153,6 +154,7 @@ def _register_web(app: Flask) -> None:
         situation,
         publication,
         evaluation,
+        council,
     ):
         app.register_blueprint(feature.bp)
     cli.register(app)

@@ -36,6 +36,7 @@ from .models import (
     Area,
     Assignment,
     Comment,
+    CouncilMeeting,
     Evaluation,
     Evidence,
     Fact,
@@ -96,6 +97,8 @@ class Action(StrEnum):
     AGREE_EVALUATION = "agree_evaluation"
     FIX_EVALUATION = "fix_evaluation"
     REFRESH_EVALUATION = "refresh_evaluation"
+    RECORD_MEETING = "record_meeting"
+    EDIT_MEETING = "edit_meeting"
 
 
 # Partners have no logins, so a coordinator of any participant reports for them: the role
@@ -271,6 +274,9 @@ def _evaluation_plan(evaluation: Evaluation) -> Plan:
 
 
 _COORDINATORS_AGREE_EVALUATION = _l("Only coordinators agree to and fix the annual evaluation.")
+_COORDINATORS_RECORD_MEETINGS = _l(
+    "Everyone in the plan reads the council's meetings; coordinators record them."
+)
 
 
 # What a refused opening or closing of a follow-up round says.
@@ -476,6 +482,20 @@ RULES: dict[Action, Rule] = {
         _COORDINATORS_AGREE_EVALUATION,
         plan_of=_evaluation_plan,
         evaluation_of=_the_evaluation,
+    ),
+    # The council's and the working group's meetings are the plan's joint record: a
+    # coordinator of any participant records them and corrects any of them.
+    Action.RECORD_MEETING: Rule(
+        Role.COORDINATOR,
+        participates,
+        _COORDINATORS_RECORD_MEETINGS,
+        plan_of=lambda plan: plan,
+    ),
+    Action.EDIT_MEETING: Rule(
+        Role.COORDINATOR,
+        lambda user, meeting: participates(user, meeting.plan),
+        _COORDINATORS_RECORD_MEETINGS,
+        plan_of=lambda meeting: meeting.plan,
     ),
 }
 
@@ -802,6 +822,11 @@ def get_public_page_or_404(plan_id: int) -> Publication:
     if newest is None or newest.withdrawn_at is not None:
         abort(404)
     return newest
+
+
+def get_meeting_or_404(user: User, meeting_id: int) -> CouncilMeeting:
+    statement = select(CouncilMeeting).where(CouncilMeeting.id == meeting_id)
+    return _one_or_404(user, _within_plans_of(statement, CouncilMeeting.plan_id))
 
 
 def get_user_or_404(actor: User, user_id: int) -> User:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask
@@ -55,12 +55,15 @@ def in_content_language(text: Any, block: bool = False) -> Markup:
     return Markup('<{0} lang="{1}">{2}</{0}>').format(tag, CONTENT_LOCALE, text)
 
 
-def time_tag(moment: datetime | None) -> Markup:
+def time_tag(moment: datetime | date | None) -> Markup:
     """A moment as a `<time>` element: the words people read ("i dag 14:32") and a machine-
     readable value in the reader's time zone to the second, with its offset (HTML allows at
-    most three digits of a second; Python's microseconds are six)."""
+    most three digits of a second; Python's microseconds are six). A calendar day, such as a
+    meeting's, as the day ("20 maj 2026") and its ISO date."""
     if moment is None:
         return Markup("")
+    if not isinstance(moment, datetime):
+        return Markup('<time datetime="{}">{}</time>').format(moment.isoformat(), i18n.day(moment))
     if moment.tzinfo is None:  # stored as UTC
         moment = moment.replace(tzinfo=UTC)
     value = moment.astimezone(get_timezone()).isoformat(timespec="seconds")

@@ -41,6 +41,7 @@ from workspace.policy import RULES, Action
 from workspace.services import (
     accounts,
     content,
+    council,
     evaluation,
     facts,
     identity,
@@ -391,6 +392,22 @@ class World:
         plan = seed_plan()
         return evaluation.start(self._user(Role.COORDINATOR), plan, plan.period_start).id
 
+    def new_meeting(self) -> int:
+        """A working-group meeting of the seed plan, on a day of its own each time."""
+        self._meetings = getattr(self, "_meetings", 0) + 1
+        meeting = council.record(
+            self._user(Role.COORDINATOR),
+            db.session.get(Plan, self.plan_id),
+            council.MeetingText(
+                "working_group", date(2012, 1, self._meetings), "Arbetsgruppen", "", {}
+            ),
+        )
+        return meeting.id
+
+    @cached_property
+    def meeting_id(self) -> int:
+        return self.new_meeting()
+
     def new_comment(self) -> int:
         """An internal comment by the owner's member on the owner's activity."""
         activity = db.session.get(Activity, self.activity_id)
@@ -546,6 +563,11 @@ def picture(world: World) -> dict[str, Any]:
 
 def evaluation_(world: World) -> dict[str, Any]:
     return {"evaluation_id": world.evaluation_id}
+
+
+RECORD_MEETING = grant(A.RECORD_MEETING, PARTICIPANT)
+EDIT_MEETING = grant(A.EDIT_MEETING, PARTICIPANT)
+MEETING_BODY = {"body": "council", "held_on": "2012-05-20", "title": "Rådsmöte maj"}
 
 
 def comment(world: World) -> dict[str, Any]:
@@ -806,6 +828,25 @@ MATRIX: dict[str, Route] = {
     "evaluation.fix": Route({"POST": grant(A.FIX_EVALUATION, PARTICIPANT)}, SHARED, evaluation_),
     "evaluation.refresh": Route(
         {"POST": grant(A.REFRESH_EVALUATION, PARTICIPANT)}, SHARED, evaluation_
+    ),
+    # The council's meetings: everyone in the plan reads them, coordinators record them.
+    # Recording the same meeting again answers 409, which counts as let in.
+    "council.index": Route({"GET": VIEW_PLAN}, SHARED, plan),
+    "council.new": Route(
+        {"GET": RECORD_MEETING, "POST": RECORD_MEETING}, SHARED, plan, body=MEETING_BODY
+    ),
+    "council.edit": Route(
+        {"GET": EDIT_MEETING, "POST": EDIT_MEETING},
+        SHARED,
+        lambda world: {"meeting_id": world.meeting_id},
+        body={**MEETING_BODY, "version": "1"},
+    ),
+    "council.remove": Route(
+        {"GET": EDIT_MEETING, "POST": EDIT_MEETING},
+        SHARED,
+        # Removing takes the meeting away: a new one for every request.
+        lambda world: {"meeting_id": world.new_meeting()},
+        body={"version": "1"},
     ),
     # Administration: an admin runs their own organisation and nobody else's.
     "admin.users_index": Route({"GET": MANAGE_OWN_USERS}),

@@ -43,6 +43,7 @@ from workspace.models import (
 )
 from workspace.services import (
     accounts,
+    council,
     evaluation,
     facts,
     indicators,
@@ -188,6 +189,7 @@ class Targets:
     picture: int
     problem: int
     evaluation: int
+    meeting: int
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,18 @@ FACT_FIELDS = {
     "text": text_field,
     "url": lambda: choice("https://bra.se/statistik", "javascript:alert(1)"),
     "file": file_field,
+}
+
+# Attendance rows are named by organisation id: the demo's first ones, and ids it has not.
+MEETING_FIELDS = {
+    "body": lambda: choice("council", "working_group"),
+    "held_on": date_field,
+    "title": text_field,
+    "decisions": text_field,
+    "round_id": int_field,
+    "confirm_no_personal_data": bool_field,
+    **{f"attended-{n}": bool_field for n in (1, 2, 3, 4, 999)},
+    **{f"attendees-{n}": int_field for n in (1, 2, 3, 4, 999)},
 }
 
 ENDPOINTS: dict[str, Endpoint] = {
@@ -444,6 +458,11 @@ ENDPOINTS: dict[str, Endpoint] = {
     "evaluation.refresh": Endpoint(
         lambda t: f"/evaluations/{t.evaluation}/figures", {"content_version": int_field}
     ),
+    "council.new": Endpoint(lambda t: f"/plans/{t.plan}/meetings/new", MEETING_FIELDS),
+    "council.edit": Endpoint(
+        lambda t: f"/meetings/{t.meeting}/edit", {**MEETING_FIELDS, "version": int_field}
+    ),
+    "council.remove": Endpoint(lambda t: f"/meetings/{t.meeting}/remove", {"version": int_field}),
     "accessibility.statement": Endpoint(
         lambda t: "/accessibility",
         {"description": text_field, "page_address": text_field, "contact_email": text_field},
@@ -506,6 +525,11 @@ def _targets(app: Flask) -> Targets:
         # A version waiting for agreements, for the agreement and the withdrawal to refuse.
         publication.prepare(actor, plan, "Om planen.", 0)
         annual = evaluation.start(actor, plan, plan.period_start)
+        meeting = council.record(
+            actor,
+            plan,
+            council.MeetingText("council", date(2012, 5, 20), "Rådsmöte maj", "Beslut.", {}),
+        )
         db.session.commit()
         return Targets(
             plan=plan.id,
@@ -524,6 +548,7 @@ def _targets(app: Flask) -> Targets:
             picture=picture.id,
             problem=problem.id,
             evaluation=annual.id,
+            meeting=meeting.id,
         )
 
 
@@ -720,6 +745,11 @@ BAD_GETS = [
     ("/plans/1/facts?year=abc", 200),
     (f"/plans/1/facts?year={HUGE}", 200),
     ("/plans/1/facts?year=-1", 200),
+    (f"/meetings/{HUGE}/edit", 404),
+    (f"/plans/1/meetings?year={HUGE}", 200),
+    ("/plans/1/meetings?year=abc", 200),
+    ("/plans/1/meetings/new?round=abc", 400),
+    (f"/plans/1/meetings/new?round={HUGE}", 400),
     (f"/admin/users/{HUGE}", 404),
     (f"/assignments/{HUGE}/status/edit", 404),
     ("/password/%00", 404),

@@ -1,6 +1,15 @@
 """Typed SQLAlchemy models for the whole domain."""
 
 from .accounts import PasswordLink
+from .council import (
+    COUNCIL_BODY_LABELS,
+    MAX_ATTENDEES,
+    MEETING_DECISIONS_MAX_LENGTH,
+    MEETING_TITLE_MAX_LENGTH,
+    CouncilBody,
+    CouncilMeeting,
+    MeetingAttendance,
+)
 from .evaluation import (
     EVALUATION_SECTION_MAX_LENGTH,
     Evaluation,
@@ -84,6 +93,7 @@ __all__ = [
     "AGGREGATION_LABELS",
     "CLIENT_ID_MAX_LENGTH",
     "COMMENT_MAX_LENGTH",
+    "COUNCIL_BODY_LABELS",
     "DEFAULT_DELIVERY",
     "EVALUATION_SECTION_MAX_LENGTH",
     "EVIDENCE_KIND_LABELS",
@@ -92,6 +102,9 @@ __all__ = [
     "INTRO_MAX_LENGTH",
     "ISSUER_MAX_LENGTH",
     "MANDATORY_KINDS",
+    "MAX_ATTENDEES",
+    "MEETING_DECISIONS_MAX_LENGTH",
+    "MEETING_TITLE_MAX_LENGTH",
     "NOTE_MAX_LENGTH",
     "PAGE_ADDRESS_MAX_LENGTH",
     "PART_LABELS",
@@ -113,6 +126,8 @@ __all__ = [
     "AssignmentStatus",
     "AuditEvent",
     "Comment",
+    "CouncilBody",
+    "CouncilMeeting",
     "Delivery",
     "Evaluation",
     "EvaluationAgreement",
@@ -129,6 +144,7 @@ __all__ = [
     "Indicator",
     "MailState",
     "Measurement",
+    "MeetingAttendance",
     "Notification",
     "NotificationKind",
     "NotificationSetting",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..i18n import day
 from ..models import (
+    COUNCIL_BODY_LABELS,
     EVIDENCE_KIND_LABELS,
     ROUND_KIND_LABELS,
     Activity,
@@ -24,6 +25,8 @@ from ..models import (
     AssignmentStatus,
     AuditEvent,
     Comment,
+    CouncilBody,
+    CouncilMeeting,
     Evidence,
     EvidenceKind,
     FactKind,
@@ -102,6 +105,8 @@ def name_of(obj: Any) -> str | None:
             return f"{obj.title} ({obj.activity.title})"
         case Measurement():
             return name_of(obj.indicator)
+        case CouncilMeeting():
+            return f"{obj.title} ({obj.held_on.isoformat()})"
     return getattr(obj, "title", None)
 
 
@@ -175,6 +180,9 @@ ACTION_LABELS = {
     "evaluation.figures_refreshed": _l("Annual evaluation's figures fetched anew"),
     "evaluation.agreed": _l("Annual evaluation agreed"),
     "evaluation.fixed": _l("Annual evaluation fixed"),
+    "meeting.recorded": _l("Meeting recorded"),
+    "meeting.changed": _l("Meeting changed"),
+    "meeting.removed": _l("Meeting removed"),
 }
 
 
@@ -243,6 +251,12 @@ REFUSAL_REASONS = {
     "code": _l("The provider refused the code (expired or used)"),
     "cancelled": _l("Cancelled at the provider"),
     "token": _l("The ID token did not pass the checks (signature, issuer, audience, time)"),
+    # A meeting of the council or its working group.
+    "body": _l("Body"),
+    "held_on": _l("Held on"),
+    "decisions": _l("Decisions"),
+    "attended": _l("Attended"),
+    "attendance": _l("Attendance"),
 }
 
 # Older rows kept only the object's type and id; they are named by what it is called now.
@@ -260,6 +274,7 @@ TYPE_LABELS = {
     "Measurement": _l("Value"),
     "Comment": _l("Comment"),
     "Fact": _l("Fact"),
+    "CouncilMeeting": _l("Meeting"),
 }
 _MODELS = {
     model.__name__: model
@@ -281,6 +296,7 @@ _MODELS = {
 _PAIRED = {"role", "email", "name", "title", "goal", "status", "from_status", "to_status"}
 _PAIRED |= {"unit", "target", "period", "aggregation", "value", "measured_on", "source"}
 _PAIRED |= {"year", "text", "url", "filename", "kind", "visibility"}
+_PAIRED |= {"body", "held_on", "decisions", "attendance"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -308,6 +324,8 @@ def _value(key: str, value: Any) -> str:
         return str(EVIDENCE_KIND_LABELS[EvidenceKind(value)])
     if key == "kind" and value in set(FactKind):
         return FactKind(value).label
+    if key == "body" and value in set(CouncilBody):
+        return str(COUNCIL_BODY_LABELS[CouncilBody(value)])
     if key == "period" and value in set(Period):
         return Period(value).label
     if key == "aggregation" and value in set(Aggregation):

@@ -36,6 +36,7 @@ from ..models import (
 )
 from ..models.types import recorded_at, utcnow
 from . import (
+    council,
     evaluation,
     facts,
     indicators,
@@ -418,6 +419,7 @@ def _tell_year_two(plan: Plan, story: YearTwo) -> None:
     _facts(plan, people)
     _situation_picture(plan, people, story)
     _public_page(plan, people)
+    _meetings(plan, people, story, closed, opened)
     for subject, author, when, internal, text in YEAR_TWO_COMMENTS:
         about: threads.Subject
         if subject == "closed":
@@ -552,6 +554,49 @@ def _annual_evaluation(plan: Plan, people: _People, story: YearTwo) -> None:
         drafted = evaluation.start(people["samordnare@kramfors"], plan, story.open_due.year)
     with recorded_at(story.at(("open", 34))):
         evaluation.agree(people["samordnare@kramfors"], drafted, drafted.content_version)
+
+
+# fmt: off
+# The year's meetings: the working group at each follow-up round, the council in May. Who
+# came, as how many of each organisation (None: there, not counted), and what was decided.
+DEMO_MEETINGS = [
+    ("closed", "working_group", "Arbetsgruppen, vårens uppföljning",
+     {"solleftea": 2, "kramfors": 2, "polisen": 1, "raddningstjansten": 1},
+     "Klottersanering i centrum inom ett dygn, enligt SBN:s nya rutin.\n"
+     "Polisen redovisar våldet i offentlig miljö per månad till nästa möte."),
+    ("council", "council", "Rådsmöte maj",
+     {"solleftea": 3, "kramfors": 2, "polisen": 2, "landstinget": 1, "kvinnojouren": None},
+     "Lägesbilden läggs till grund för årets prioriteringar.\n"
+     "Kramfors och Sollefteå tar fram en gemensam plan mot våld i nära relationer."),
+    ("open", "working_group", "Arbetsgruppen, höstens uppföljning",
+     {"solleftea": 2, "polisen": 1, "fastighetsagare": 1},
+     "Fler ordningsvakter vid krogstängning under december."),
+]
+# fmt: on
+
+
+def _meetings(
+    plan: Plan, people: _People, story: YearTwo, closed: FollowUpRound, opened: FollowUpRound
+) -> None:
+    """The working group's meetings at the two rounds and the council's in May, each
+    recorded the day after by the police's coordinator."""
+    members = {org.slug: org.id for org in council.members(plan)}
+    rounds_by = {"closed": closed, "open": opened}
+    for which, body, title, came, decisions in DEMO_MEETINGS:
+        rnd = rounds_by.get(which)
+        held_on = rnd.due_on if rnd else date(story.closed_due.year, 5, 20)
+        attendance = {
+            members[slug]: council.Attendance(True, "" if n is None else str(n))
+            for slug, n in came.items()
+        }
+        with recorded_at(_morning(held_on + timedelta(days=1))):
+            council.record(
+                people["samordnare@polisen"],
+                plan,
+                council.MeetingText(
+                    body, held_on, title, decisions, attendance, rnd.id if rnd else None
+                ),
+            )
 
 
 class _People(dict[str, User]):

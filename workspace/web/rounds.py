@@ -22,7 +22,7 @@ from ..policy import (
     get_round_assignment_or_404,
     get_round_or_404,
 )
-from ..services import attachments, rounds
+from ..services import attachments, council, rounds
 from ..services.errors import StaleWrite, ValidationFailed
 from . import page_context
 from .errors import answers_expired_page
@@ -82,6 +82,7 @@ def _round_context(
         "areas": rounds.lines_by_area(lines),
         "mine_only": mine_only,
         "close_form": extra.pop("close_form", None) or CloseRoundForm(formdata=None),
+        "meetings": council.meetings_of_round(rnd),
         **extra,
     }
 
