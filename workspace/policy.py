@@ -83,6 +83,7 @@ class Action(StrEnum):
     WRITE_SITUATION = "write_situation"
     AGREE_SITUATION = "agree_situation"
     FIX_SITUATION = "fix_situation"
+    LINK_PROBLEM = "link_problem"
 
 
 # Partners have no logins, so a coordinator of any participant reports for them: the role
@@ -386,6 +387,14 @@ RULES: dict[Action, Rule] = {
         _COORDINATORS_AGREE,
         plan_of=_picture_plan,
         picture_of=_the_picture,
+    ),
+    # Step 3, deciding the measures, goes on after step 2 is fixed: which areas and
+    # activities address a problem stays open until the plan ends (no `picture_of`).
+    Action.LINK_PROBLEM: Rule(
+        Role.COORDINATOR,
+        lambda user, problem: participates(user, problem.picture.plan),
+        _l("Only coordinators decide which measures address a problem."),
+        plan_of=lambda problem: problem.picture.plan,
     ),
 }
 

@@ -357,7 +357,7 @@ class World:
         problem = situation.add_problem(
             self._user(Role.MEMBER),
             db.session.get(SituationPicture, self.picture_id),
-            situation.ProblemText("Klotter i centrum", "", set(), set()),
+            situation.ProblemText("Klotter i centrum", ""),
         )
         return problem.id
 
@@ -726,6 +726,13 @@ MATRIX: dict[str, Route] = {
         SHARED,
         lambda world: {"problem_id": world.problem_id},
         body={"title": "Klotter", "version": "1"},
+    ),
+    # What addresses a problem stays open once the lägesbild is fixed; coordinators decide it.
+    "situation.link_problem": Route(
+        {"GET": grant(A.LINK_PROBLEM, PARTICIPANT), "POST": grant(A.LINK_PROBLEM, PARTICIPANT)},
+        SHARED,
+        lambda world: {"problem_id": world.problem_id},
+        body={"links_version": "1"},
     ),
     # Administration: an admin runs their own organisation and nobody else's.
     "admin.users_index": Route({"GET": MANAGE_OWN_USERS}),

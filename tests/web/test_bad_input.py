@@ -220,8 +220,6 @@ INDICATOR_FIELDS = {
 PROBLEM_FIELDS = {
     "title": text_field,
     "description": text_field,
-    "areas": ids_field,
-    "activities": ids_field,
     "confirm_no_personal_data": bool_field,
 }
 MEASUREMENT_FIELDS = {"value": int_field, "measured_on": date_field, "source": text_field}
@@ -403,6 +401,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     "situation.edit_problem": Endpoint(
         lambda t: f"/problems/{t.problem}", {**PROBLEM_FIELDS, "version": int_field}
     ),
+    "situation.link_problem": Endpoint(
+        lambda t: f"/problems/{t.problem}/links",
+        {"areas": ids_field, "activities": ids_field, "links_version": int_field},
+    ),
     "accessibility.statement": Endpoint(
         lambda t: "/accessibility",
         {"description": text_field, "page_address": text_field, "contact_email": text_field},
@@ -459,9 +461,7 @@ def _targets(app: Flask) -> Targets:
             params={"code": "SBN", "name": "Samhällsbyggnadsnämnden", "organisation": "Kramfors"},
         )
         picture = situation.start(actor, plan, plan.period_start)
-        problem = situation.add_problem(
-            actor, picture, situation.ProblemText("Klotter", "", set(), set())
-        )
+        problem = situation.add_problem(actor, picture, situation.ProblemText("Klotter", ""))
         db.session.commit()
         return Targets(
             plan=plan.id,

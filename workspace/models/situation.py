@@ -178,8 +178,16 @@ class Problem(TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int]
     version: Mapped[int] = mapped_column(default=1)
+    # The links to the measures change on their own, after the picture is fixed too, so they
+    # are versioned apart from the agreed text (`version`).
+    links_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The problem of the year before it was carried over from, when the lägesbild was started.
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("problems.id", ondelete="SET NULL")
+    )
 
     picture: Mapped[SituationPicture] = relationship(back_populates="problems")
+    carried_from: Mapped[Problem | None] = relationship(remote_side=[id])
     areas: Mapped[list[Area]] = relationship(secondary=problem_areas, order_by=Area.position)
     activities: Mapped[list[Activity]] = relationship(
         secondary=problem_activities, order_by=Activity.position

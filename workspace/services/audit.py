@@ -162,6 +162,7 @@ ACTION_LABELS = {
     "situation.fixed": _l("Situation picture fixed"),
     "situation.problem_added": _l("Problem named"),
     "situation.problem_changed": _l("Problem changed"),
+    "situation.problem_linked": _l("Measures addressing a problem changed"),
 }
 
 

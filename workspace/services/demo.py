@@ -507,10 +507,11 @@ def _situation_picture(plan: Plan, people: _People, story: YearTwo) -> None:
         for title, description, where in SITUATION_PROBLEMS:
             activities = {_activity(plan, *at).id for at in where}
             areas = {_activity(plan, *at).area_id for at in where}
-            situation.add_problem(
-                people["handlaggare@kramfors"],
-                picture,
-                situation.ProblemText(title, description, areas, activities),
+            problem = situation.add_problem(
+                people["handlaggare@kramfors"], picture, situation.ProblemText(title, description)
+            )
+            situation.link_problem(
+                people["samordnare@kramfors"], problem, areas, activities, problem.links_version
             )
     with recorded_at(written + timedelta(days=7)):
         for coordinator in ("samordnare@kramfors", "samordnare@polisen"):
