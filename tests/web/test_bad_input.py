@@ -304,7 +304,12 @@ ENDPOINTS: dict[str, Endpoint] = {
     "threads.post_on_plan": Endpoint(lambda t: f"/plans/{t.plan}/discussion", COMMENT_FIELDS),
     "threads.edit_comment": Endpoint(
         lambda t: f"/comments/{t.comment}/edit",
-        {"body": text_field, "confirm_no_personal_data": bool_field, "version": int_field},
+        {
+            "body": text_field,
+            "facts": ids_field,
+            "confirm_no_personal_data": bool_field,
+            "version": int_field,
+        },
     ),
     "threads.delete_comment": Endpoint(lambda t: f"/comments/{t.comment}/delete", {}),
     "threads.redact_comment": Endpoint(
@@ -386,7 +391,12 @@ ENDPOINTS: dict[str, Endpoint] = {
     "situation.index": Endpoint(lambda t: f"/plans/{t.plan}/situation", {"year": int_field}),
     "situation.edit_section": Endpoint(
         lambda t: f"/situation/{t.picture}/sections/mapping",
-        {"body": text_field, "confirm_no_personal_data": bool_field, "version": int_field},
+        {
+            "body": text_field,
+            "facts": ids_field,
+            "confirm_no_personal_data": bool_field,
+            "version": int_field,
+        },
     ),
     "situation.post_comment": Endpoint(
         lambda t: f"/situation/{t.picture}/comments", COMMENT_FIELDS

@@ -366,6 +366,7 @@ def test_the_demo_has_last_years_picture_partly_agreed(app):
         demo.load_demo_history()
         (picture,) = situation.pictures_of(seed_plan())
         assert all(picture.section(part).body for part in SituationPart)
+        assert [f.value for f in picture.section(SituationPart.MAPPING).cited_facts] == [412, 57]
         assert [len(p.activities) > 0 for p in picture.problems] == [True, True, True]
         assert sum(line.current for line in situation.agreement_lines(picture)) == 2
         assert not picture.is_fixed

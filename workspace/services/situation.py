@@ -21,6 +21,7 @@ from ..models import (
     Activity,
     Area,
     Assignment,
+    Fact,
     FollowUpRound,
     Organisation,
     Plan,
@@ -31,6 +32,7 @@ from ..models import (
     SituationPicture,
     SituationSection,
     User,
+    Visibility,
     problem_activities,
     problem_areas,
 )
@@ -145,28 +147,52 @@ def _withdrawn(picture: SituationPicture) -> list[str]:
     return [a.organisation.name for a in picture.agreements if a.is_current]
 
 
+def citable_facts(plan: Plan) -> dict[int, list[Fact]]:
+    """The plan's shared facts by year, newest year first: what a part may cite. Internal
+    facts never are: the lägesbild is read by every participant."""
+    by_year: dict[int, list[Fact]] = {}
+    for fact in db.session.execute(
+        select(Fact)
+        .where(Fact.plan_id == plan.id, Fact.visibility == Visibility.SHARED)
+        .order_by(Fact.year.desc(), Fact.id)
+    ).scalars():
+        by_year.setdefault(fact.year, []).append(fact)
+    return by_year
+
+
+def _cited(plan: Plan, fact_ids: set[int]) -> list[Fact]:
+    """The chosen facts that may be cited; the form offers no others, so any other id is
+    dropped."""
+    return [f for facts in citable_facts(plan).values() for f in facts if f.id in fact_ids]
+
+
 def edit_section(
     actor: User,
     section: SituationSection,
     body: str | None,
     expected_version: int | None,
     *,
+    fact_ids: set[int] | None = None,
     confirmed_no_personal_data: bool = False,
 ) -> SituationSection:
-    """Save one part's text; `StaleWrite` when someone saved it since the writer read
-    `expected_version`, `Locked` when the lägesbild was fixed meanwhile. Any change
-    withdraws the agreements."""
+    """Save one part's text and the facts it cites (unchanged when `fact_ids` is None);
+    `StaleWrite` when someone saved it since the writer read `expected_version`, `Locked`
+    when the lägesbild was fixed meanwhile. Any change withdraws the agreements."""
     picture = section.picture
     authorize(actor, Action.WRITE_SITUATION, picture)
     text = _checked_text("body", body, SECTION_MAX_LENGTH, confirmed_no_personal_data)
     db.session.refresh(section)
     if expected_version != section.version:
         raise StaleWrite()
-    if text == section.body:
+    cited = section.facts if fact_ids is None else _cited(picture.plan, fact_ids)
+    before, after = {f.id for f in section.facts}, {f.id for f in cited}
+    if text == section.body and after == before:
         return section
+    uncited = [f.title for f in section.facts if f.id not in after]
     with transaction.write():
         withdrawn = _withdrawn(picture)
         section.body = text
+        section.facts = cited
         section.updated_at = utcnow()
         section.updated_by_id = actor.id
         db.session.flush()
@@ -177,6 +203,8 @@ def edit_section(
             section,
             part=section.part.value,
             withdrawn=withdrawn,
+            cited=[f.title for f in cited if f.id not in before],
+            uncited=uncited,
         )
     return section
 

@@ -135,6 +135,12 @@ def updates(picture_id: int) -> Response:
     )
 
 
+def _ids(name: str) -> set[int]:
+    return {
+        int(v) for v in request.form.getlist(name) if v.isascii() and v.isdigit() and len(v) < 10
+    }
+
+
 def _part(raw: str) -> SituationPart:
     try:
         return SituationPart(raw)
@@ -148,11 +154,15 @@ def edit_section(picture_id: int, part: str) -> Response:
     """Write one part in place; a stale save answers 409 with both texts, the user's kept."""
     picture = get_picture_or_404(current_user, picture_id)
     section = picture.section(_part(part))
+    citing = {"citable": situation.citable_facts(picture.plan)}
     if request.method == "GET":
         authorize(current_user, Action.WRITE_SITUATION, picture)
         form = SectionForm(formdata=None, body=section.body, version=section.version)
-        return render(PAGE, "section_form", **_picture_context(picture, section=section, form=form))
+        citing["chosen_facts"] = {f.id for f in section.facts}
+        context = _picture_context(picture, section=section, form=form, **citing)
+        return render(PAGE, "section_form", **context)
     form = SectionForm()
+    citing["chosen_facts"] = _ids("facts")
     numbers: list[str] = []
     locked = None
     try:
@@ -163,6 +173,7 @@ def edit_section(picture_id: int, part: str) -> Response:
                 section,
                 form.body.data,
                 form.version.data,
+                fact_ids=citing["chosen_facts"],
                 confirmed_no_personal_data=form.confirm_no_personal_data.data,
             ),
         )
@@ -185,6 +196,7 @@ def edit_section(picture_id: int, part: str) -> Response:
         section_personal_data=numbers,
         locked=locked,
         conflict=outcome.status == 409 and not locked,
+        **citing,
     )
     if context["conflict"]:
         form.version.data = section.version
@@ -230,12 +242,6 @@ def fix(picture_id: int) -> Response:
     return _decide(
         picture_id, Action.FIX_SITUATION, situation.fix, _("The situation picture is fixed.")
     )
-
-
-def _ids(name: str) -> set[int]:
-    return {
-        int(v) for v in request.form.getlist(name) if v.isascii() and v.isdigit() and len(v) < 10
-    }
 
 
 def _problem_page(
