@@ -118,6 +118,7 @@ def _register_web(app: Flask) -> None:
         assignments,
         auth,
         content,
+        cycle,
         errors,
         facts,
         notifications,
@@ -149,6 +150,7 @@ def _register_web(app: Flask) -> None:
         reports,
         accessibility,
         situation,
+        cycle,
     ):
         app.register_blueprint(feature.bp)
     cli.register(app)

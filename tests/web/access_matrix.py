@@ -701,6 +701,7 @@ MATRIX: dict[str, Route] = {
         body={"year": "2012"},
     ),
     "situation.show": Route({"GET": VIEW_PLAN}, SHARED, picture),
+    "cycle.show": Route({"GET": VIEW_PLAN}, SHARED, plan),
     "situation.gaps": Route({"GET": VIEW_PLAN}, SHARED, plan),
     "situation.updates": Route(
         {"GET": VIEW_PLAN}, SHARED, lambda world: {"picture_id": world.picture_id, "comments": 0}
