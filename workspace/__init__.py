@@ -119,6 +119,7 @@ def _register_web(app: Flask) -> None:
         auth,
         content,
         council,
+        cycle,
         errors,
         evaluation,
         facts,
@@ -155,6 +156,7 @@ def _register_web(app: Flask) -> None:
         publication,
         evaluation,
         council,
+        cycle,
     ):
         app.register_blueprint(feature.bp)
     cli.register(app)

@@ -99,6 +99,7 @@ class Action(StrEnum):
     REFRESH_EVALUATION = "refresh_evaluation"
     RECORD_MEETING = "record_meeting"
     EDIT_MEETING = "edit_meeting"
+    LINK_PROBLEM = "link_problem"
 
 
 # Partners have no logins, so a coordinator of any participant reports for them: the role
@@ -496,6 +497,14 @@ RULES: dict[Action, Rule] = {
         lambda user, meeting: participates(user, meeting.plan),
         _COORDINATORS_RECORD_MEETINGS,
         plan_of=lambda meeting: meeting.plan,
+    ),
+    # Step 3, deciding the measures, goes on after step 2 is fixed: which areas and
+    # activities address a problem stays open until the plan ends (no `picture_of`).
+    Action.LINK_PROBLEM: Rule(
+        Role.COORDINATOR,
+        lambda user, problem: participates(user, problem.picture.plan),
+        _l("Only coordinators decide which measures address a problem."),
+        plan_of=lambda problem: problem.picture.plan,
     ),
 }
 

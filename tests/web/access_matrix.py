@@ -373,7 +373,7 @@ class World:
         problem = situation.add_problem(
             self._user(Role.MEMBER),
             db.session.get(SituationPicture, self.picture_id),
-            situation.ProblemText("Klotter i centrum", "", set(), set()),
+            situation.ProblemText("Klotter i centrum", ""),
         )
         return problem.id
 
@@ -762,6 +762,7 @@ MATRIX: dict[str, Route] = {
         body={"year": "2012"},
     ),
     "situation.show": Route({"GET": VIEW_PLAN}, SHARED, picture),
+    "cycle.show": Route({"GET": VIEW_PLAN}, SHARED, plan),
     "situation.gaps": Route({"GET": VIEW_PLAN}, SHARED, plan),
     "situation.updates": Route(
         {"GET": VIEW_PLAN}, SHARED, lambda world: {"picture_id": world.picture_id, "comments": 0}
@@ -847,6 +848,13 @@ MATRIX: dict[str, Route] = {
         # Removing takes the meeting away: a new one for every request.
         lambda world: {"meeting_id": world.new_meeting()},
         body={"version": "1"},
+    ),
+    # What addresses a problem stays open once the lägesbild is fixed; coordinators decide it.
+    "situation.link_problem": Route(
+        {"GET": grant(A.LINK_PROBLEM, PARTICIPANT), "POST": grant(A.LINK_PROBLEM, PARTICIPANT)},
+        SHARED,
+        lambda world: {"problem_id": world.problem_id},
+        body={"links_version": "1"},
     ),
     # Administration: an admin runs their own organisation and nobody else's.
     "admin.users_index": Route({"GET": MANAGE_OWN_USERS}),

@@ -226,8 +226,6 @@ INDICATOR_FIELDS = {
 PROBLEM_FIELDS = {
     "title": text_field,
     "description": text_field,
-    "areas": ids_field,
-    "activities": ids_field,
     "confirm_no_personal_data": bool_field,
 }
 MEASUREMENT_FIELDS = {"value": int_field, "measured_on": date_field, "source": text_field}
@@ -324,7 +322,12 @@ ENDPOINTS: dict[str, Endpoint] = {
     "threads.post_on_plan": Endpoint(lambda t: f"/plans/{t.plan}/discussion", COMMENT_FIELDS),
     "threads.edit_comment": Endpoint(
         lambda t: f"/comments/{t.comment}/edit",
-        {"body": text_field, "confirm_no_personal_data": bool_field, "version": int_field},
+        {
+            "body": text_field,
+            "facts": ids_field,
+            "confirm_no_personal_data": bool_field,
+            "version": int_field,
+        },
     ),
     "threads.delete_comment": Endpoint(lambda t: f"/comments/{t.comment}/delete", {}),
     "threads.redact_comment": Endpoint(
@@ -419,7 +422,12 @@ ENDPOINTS: dict[str, Endpoint] = {
     "situation.index": Endpoint(lambda t: f"/plans/{t.plan}/situation", {"year": int_field}),
     "situation.edit_section": Endpoint(
         lambda t: f"/situation/{t.picture}/sections/mapping",
-        {"body": text_field, "confirm_no_personal_data": bool_field, "version": int_field},
+        {
+            "body": text_field,
+            "facts": ids_field,
+            "confirm_no_personal_data": bool_field,
+            "version": int_field,
+        },
     ),
     "situation.post_comment": Endpoint(
         lambda t: f"/situation/{t.picture}/comments", COMMENT_FIELDS
@@ -463,6 +471,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda t: f"/meetings/{t.meeting}/edit", {**MEETING_FIELDS, "version": int_field}
     ),
     "council.remove": Endpoint(lambda t: f"/meetings/{t.meeting}/remove", {"version": int_field}),
+    "situation.link_problem": Endpoint(
+        lambda t: f"/problems/{t.problem}/links",
+        {"areas": ids_field, "activities": ids_field, "links_version": int_field},
+    ),
     "accessibility.statement": Endpoint(
         lambda t: "/accessibility",
         {"description": text_field, "page_address": text_field, "contact_email": text_field},
@@ -519,9 +531,6 @@ def _targets(app: Flask) -> Targets:
             params={"code": "SBN", "name": "Samhällsbyggnadsnämnden", "organisation": "Kramfors"},
         )
         picture = situation.start(actor, plan, plan.period_start)
-        problem = situation.add_problem(
-            actor, picture, situation.ProblemText("Klotter", "", set(), set())
-        )
         # A version waiting for agreements, for the agreement and the withdrawal to refuse.
         publication.prepare(actor, plan, "Om planen.", 0)
         annual = evaluation.start(actor, plan, plan.period_start)
@@ -530,6 +539,7 @@ def _targets(app: Flask) -> Targets:
             plan,
             council.MeetingText("council", date(2012, 5, 20), "Rådsmöte maj", "Beslut.", {}),
         )
+        problem = situation.add_problem(actor, picture, situation.ProblemText("Klotter", ""))
         db.session.commit()
         return Targets(
             plan=plan.id,

@@ -57,10 +57,13 @@ def year_of_data(app) -> None:
                 unit="anmälda brott",
             )
         picture = situation.start(demo_user("kramfors", "samordnare"), plan, YEAR - 1)
-        situation.add_problem(
+        problem = situation.add_problem(
             demo_user("kramfors", "handlaggare"),
             picture,
-            situation.ProblemText(PROBLEM, "", set(), {activity.id}),
+            situation.ProblemText(PROBLEM, ""),
+        )
+        situation.link_problem(
+            demo_user("kramfors", "samordnare"), problem, set(), {activity.id}, 1
         )
 
 

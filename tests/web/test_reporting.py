@@ -37,6 +37,7 @@ from tests.factories import (
 from workspace.extensions import db
 from workspace.models import (
     Activity,
+    Fact,
     FollowUpRound,
     Indicator,
     Measurement,
@@ -46,6 +47,7 @@ from workspace.models import (
 )
 from workspace.services import (
     content,
+    council,
     evaluation,
     exports,
     facts,
@@ -381,13 +383,14 @@ def test_the_archive_holds_the_whole_plan_and_only_shared_comments(viewer, round
         "facts",
         "situation_pictures",
         "evaluations",
+        "meetings",
         "plan",
         "areas",
         "rounds",
         "organisations",
         "people",
     }
-    assert archive["format"] == "samverkan-plan-archive" and archive["format_version"] == 3
+    assert archive["format"] == "samverkan-plan-archive" and archive["format_version"] == 4
     assert datetime.fromisoformat(archive["exported_at"]).tzinfo is not None
 
     plan = archive["plan"]
@@ -474,6 +477,9 @@ ARCHIVED_TABLES = {
     "evaluations": ["evaluations"],
     "evaluation_sections": ["evaluations.sections"],
     "evaluation_agreements": ["evaluations.agreements"],
+    "situation_section_facts": ["situation_pictures.sections.facts"],
+    "council_meetings": ["meetings"],
+    "meeting_attendance": ["meetings.attendance"],
     "threads": [
         "plan.thread",
         "areas.activities.thread",
@@ -503,10 +509,6 @@ TABLES_LEFT_OUT = {
     **dict.fromkeys(
         ("publications", "publication_agreements"),
         "what the public page showed: a copy of plan content the archive holds already",
-    ),
-    **dict.fromkeys(
-        ("council_meetings", "meeting_attendance"),
-        "the council's meetings, not in the archive yet: the annual evaluation reports them (#19)",
     ),
 }
 COLUMNS_LEFT_OUT = {
@@ -597,21 +599,35 @@ def _agreed_situation_picture(plan, coordinator) -> None:
     organisation's agreement and a shared and an internal comment."""
     picture = situation.start(coordinator, plan, 2025)
     section = picture.section(SituationPart.MAPPING)
-    situation.edit_section(coordinator, section, SITUATION_TEXT, section.version)
-    situation.add_problem(
+    cited = db.session.execute(select(Fact).where(Fact.title == SHARED_FACT)).scalar_one()
+    situation.edit_section(
+        coordinator, section, SITUATION_TEXT, section.version, fact_ids={cited.id}
+    )
+    problem = situation.add_problem(
         coordinator,
         picture,
-        situation.ProblemText(
-            "Våld i offentlig miljö kring krogstängning", "", {plan.areas[0].id}, {2}
-        ),
+        situation.ProblemText("Våld i offentlig miljö kring krogstängning", ""),
     )
+    situation.link_problem(coordinator, problem, {plan.areas[0].id}, {2}, problem.links_version)
     situation.agree(coordinator, picture, picture.content_version)
     threads.post(coordinator, plan, picture, SHARED_SITUATION_NOTE, Visibility.SHARED)
     threads.post(coordinator, plan, picture, INTERNAL_SITUATION_NOTE, Visibility.INTERNAL)
+    council.record(
+        coordinator,
+        plan,
+        council.MeetingText(
+            "council",
+            date(2012, 5, 20),
+            MEETING_TITLE,
+            "Lägesbilden ligger till grund för årets prioriteringar.",
+            {org.id: council.Attendance(True, "2") for org in plan.participants},
+        ),
+    )
     annual = evaluation.start(coordinator, plan, 2012)
     evaluation.agree(coordinator, annual, annual.content_version)
 
 
+MEETING_TITLE = "Rådsmöte maj"
 SITUATION_TEXT = "Anmälda våldsbrott i centrum ökade under 2025."
 SHARED_SITUATION_NOTE = "Vi tar med trygghetsmätningen i nästa version."
 INTERNAL_SITUATION_NOTE = "Internt: siffrorna för Ådalen är osäkra."
@@ -622,7 +638,8 @@ INTERNAL_FACT = "Egen räkning av klotter, inte kvalitetssäkrad"
 def test_the_archive_has_the_lagesbild_and_only_its_shared_comments(whole_record):
     (picture,) = whole_record["situation_pictures"]
     assert picture["year"] == 2025
-    assert SITUATION_TEXT in [section["body"] for section in picture["sections"]]
+    (mapping,) = [s for s in picture["sections"] if s["body"] == SITUATION_TEXT]
+    assert [cite["fact_id"] for cite in mapping["facts"]] == [whole_record["facts"][0]["id"]]
     (problem,) = picture["problems"]
     assert [link["activity_id"] for link in problem["activities"]] == [2]
     assert [a["content_version"] for a in picture["agreements"]] == [picture["content_version"]]
@@ -632,6 +649,10 @@ def test_the_archive_has_the_lagesbild_and_only_its_shared_comments(whole_record
     assert annual["year"] == 2012 and annual["figures"]["areas"]
     assert annual["sections"][0]["part"] == "summary"
     assert len(annual["agreements"]) == 1
+    (meeting,) = whole_record["meetings"]
+    assert meeting["title"] == MEETING_TITLE
+    came = [row["attendees"] for row in meeting["attendance"] if row["attended"]]
+    assert came == [2, 2, 2]
     # The plan's own thread is still the plan's, not the lägesbild's.
     assert SHARED_PLAN_NOTE in [c["body"] for c in whole_record["plan"]["thread"]["comments"]]
 
@@ -670,7 +691,7 @@ def test_every_column_of_an_archived_table_is_in_the_archive(app, whole_record):
 
 
 def test_the_archive_keeps_archived_content_with_its_date_and_the_indicators(whole_record):
-    assert whole_record["format_version"] == 3
+    assert whole_record["format_version"] == 4
     *current, archived = whole_record["areas"]
     assert all(area["archived_at"] is None for area in current)
     assert datetime.fromisoformat(archived["archived_at"]).tzinfo is not None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import Auth
 from tests.factories import assignment, demo_user, seed_plan
 from tests.web.test_content import client_for, post
 from workspace.extensions import db
-from workspace.models import SituationPart, SituationPicture
+from workspace.models import Activity, Area, Problem, SituationPart, SituationPicture
 from workspace.services import situation
 
 
@@ -160,6 +161,21 @@ def test_another_tenant_does_not_see_it(app):
     assert outsider.get(f"/situation/{picture_id}").status_code == 404
 
 
+def _activity(area: int, position: int) -> Activity:
+    return db.session.execute(
+        select(Activity)
+        .join(Area)
+        .where(Area.plan_id == seed_plan().id, Area.position == area)
+        .where(Activity.position == position)
+    ).scalar_one()
+
+
+def _problem_of(app, picture_id: int, index: int = 0):
+    with app.app_context():
+        problem = db.session.get(SituationPicture, picture_id).problems[index]
+        return problem.id, problem.links_version
+
+
 def test_problem_links_show_on_the_activity_page(app):
     picture_id = started(app)
     with app.app_context():
@@ -171,12 +187,126 @@ def test_problem_links_show_on_the_activity_page(app):
         f"/situation/{picture_id}/problems",
         title="Våld i offentlig miljö kring krogstängning",
         description="Helgnätter i centrum.",
+    )
+    # A member names it; the coordinators decide what addresses it.
+    assert saved.status_code == 303 and saved.headers["Location"].endswith("#problem-1")
+    problem_id, links_version = _problem_of(app, picture_id)
+    assert member.get(f"/problems/{problem_id}/links").status_code == 403
+    coordinator = client_for(app, "solleftea", "samordnare")
+    linked = post(
+        coordinator,
+        f"/problems/{problem_id}/links",
         areas=str(area_id),
         activities=str(activity_id),
+        links_version=str(links_version),
     )
-    assert saved.status_code == 303
+    assert linked.status_code == 303
     page = member.get(f"/activities/{activity_id}").get_data(as_text=True)
     assert "Våld i offentlig miljö kring krogstängning" in page
+
+
+def _links(app, problem_id: int) -> list[str]:
+    with app.app_context():
+        problem = db.session.get(Problem, problem_id)
+        return [a.title for a in problem.activities]
+
+
+def test_links_stay_open_once_fixed_and_withdraw_no_agreement(app):
+    picture_id = started(app)
+    coordinator = client_for(app, "kramfors", "samordnare")
+    post(coordinator, f"/situation/{picture_id}/problems", title="Klotter vid torget")
+    problem_id, links_version = _problem_of(app, picture_id)
+    _agree_all(app, picture_id)
+    assert (
+        post(
+            coordinator,
+            f"/situation/{picture_id}/fix",
+            content_version=content_version(app, picture_id),
+        ).status_code
+        == 303
+    )
+    with app.app_context():
+        activity = assignment("kramfors", "ION", 1, 3).activity
+        activity_id, activity_title = activity.id, activity.title
+    # The text is fixed ...
+    assert post(coordinator, f"/problems/{problem_id}", title="Ny", version="1").status_code == 409
+    page = coordinator.get(f"/situation/{picture_id}").get_data(as_text=True)
+    assert f'href="/problems/{problem_id}/links"' in page
+    # ... what addresses it is not, and the agreements stand.
+    linked = post(
+        coordinator,
+        f"/problems/{problem_id}/links",
+        activities=str(activity_id),
+        links_version=str(links_version),
+    )
+    assert linked.status_code == 303
+    assert _links(app, problem_id) == [activity_title]
+    with app.app_context():
+        picture = db.session.get(SituationPicture, picture_id)
+        assert situation.all_agreed(picture)
+    page = coordinator.get(f"/situation/{picture_id}").get_data(as_text=True)
+    assert activity_title in page and "återkallat" not in page
+
+
+def test_two_coordinators_linking_at_once_the_later_sees_both_choices(app):
+    picture_id = started(app)
+    with app.app_context():
+        first, second = _activity(1, 3), _activity(1, 2)
+        first_id, first_title = first.id, first.title
+        second_id, second_title = second.id, second.title
+    kramfors = client_for(app, "kramfors", "samordnare")
+    post(kramfors, f"/situation/{picture_id}/problems", title="Klotter")
+    problem_id, seen = _problem_of(app, picture_id)
+    solleftea = client_for(app, "solleftea", "samordnare")
+    path = f"/problems/{problem_id}/links"
+    first_save = post(kramfors, path, activities=str(first_id), links_version=str(seen))
+    assert first_save.status_code == 303
+    stale = post(solleftea, path, activities=str(second_id), links_version=str(seen))
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert "Någon annan ändrade" in html
+    now = html.split("Nu:")[1].split("</p>")[0]
+    assert first_title in now  # theirs
+    assert f'value="{second_id}" checked' in html  # mine, kept
+    assert f'value="{first_id}" checked' not in html
+    assert _links(app, problem_id) == [first_title]
+    again = post(solleftea, path, activities=str(second_id), links_version=str(seen + 1))
+    assert again.status_code == 303 and _links(app, problem_id) == [second_title]
+
+
+def test_starting_the_next_year_carries_the_problems_over_with_their_links(app):
+    from workspace.services import content
+
+    with app.app_context():
+        plan = seed_plan()
+        coordinator = demo_user("kramfors", "samordnare")
+        earlier = situation.start(coordinator, plan, 2025)
+        kept, archived = _activity(1, 3), _activity(1, 2)
+        kept_title = kept.title
+        for title in ("Våld kring krogstängning", "Klotter vid torget"):
+            problem = situation.add_problem(
+                coordinator, earlier, situation.ProblemText(title, "Helgnätter.")
+            )
+            situation.link_problem(coordinator, problem, {kept.area_id}, {kept.id, archived.id}, 1)
+        content.archive_activity(coordinator, archived)
+        earlier_id, earlier_problem = earlier.id, earlier.problems[0].id
+    client = client_for(app, "kramfors", "samordnare")
+    start_page = client.get("/plans/1/situation").get_data(as_text=True)
+    assert "Problemen från lägesbild 2025 förs över" in start_page
+    started_page = post(client, "/plans/1/situation", year="2026")
+    assert started_page.status_code == 303
+    page = client.get(started_page.headers["Location"]).get_data(as_text=True)
+    assert "Våld kring krogstängning" in page and "Klotter vid torget" in page
+    assert "Förd över från lägesbild 2025" in page
+    assert f'href="/situation/{earlier_id}#problem-{earlier_problem}"' in page
+    with app.app_context():
+        (new, old) = situation.pictures_of(seed_plan())
+        assert [p.title for p in new.problems] == ["Våld kring krogstängning", "Klotter vid torget"]
+        assert [p.carried_from_id for p in new.problems] == [p.id for p in old.problems]
+        # What was archived is no measure any more.
+        assert [[a.title for a in p.activities] for p in new.problems] == [[kept_title]] * 2
+        assert all(len(p.activities) == 2 for p in old.problems)
+        assert new.content_version == 1 and not new.agreements
 
 
 @pytest.mark.parametrize("org", ["kramfors"])
@@ -236,6 +366,7 @@ def test_the_demo_has_last_years_picture_partly_agreed(app):
         demo.load_demo_history()
         (picture,) = situation.pictures_of(seed_plan())
         assert all(picture.section(part).body for part in SituationPart)
+        assert [f.value for f in picture.section(SituationPart.MAPPING).cited_facts] == [412, 57]
         assert [len(p.activities) > 0 for p in picture.problems] == [True, True, True]
         assert sum(line.current for line in situation.agreement_lines(picture)) == 2
         assert not picture.is_fixed

@@ -85,6 +85,7 @@ from .situation import (
     SituationSection,
     problem_activities,
     problem_areas,
+    situation_section_facts,
 )
 from .threads import COMMENT_MAX_LENGTH, VISIBILITY_LABELS, Comment, ReadMarker, Thread, Visibility
 
@@ -173,4 +174,5 @@ __all__ = [
     "plan_participants",
     "problem_activities",
     "problem_areas",
+    "situation_section_facts",
 ]

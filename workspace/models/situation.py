@@ -1,8 +1,8 @@
 """The joint lägesbild (step 2 of the plan's five): one per plan and year, in the three parts
 lag 2023:196 names, and the problems it names, which the plan's areas and activities address.
 
-Citing facts (step 1) comes later as a link table of its own between a section and a fact,
-so nothing here needs to change for it.
+A section cites facts (step 1) of its plan, shared ones only: the lägesbild is a joint
+document.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .facts import Fact
 from .organisations import Organisation, User, enum_column
 from .plans import Activity, Area, Plan
 from .types import TimestampMixin, UTCDateTime
@@ -94,6 +95,21 @@ class SituationPicture(TimestampMixin, db.Model):
         return next(s for s in self.sections if s.part is part)
 
 
+situation_section_facts = Table(
+    "situation_section_facts",
+    db.metadata,
+    Column(
+        "section_id",
+        Integer,
+        ForeignKey("situation_sections.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "fact_id", Integer, ForeignKey("facts.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+)
+
+
 class SituationSection(db.Model):
     """One part of the lägesbild, written on its own with its own version."""
 
@@ -112,12 +128,22 @@ class SituationSection(db.Model):
 
     picture: Mapped[SituationPicture] = relationship(back_populates="sections")
     updated_by: Mapped[User | None] = relationship()
+    # What the part rests on; citing is part of its text, so of its version.
+    facts: Mapped[list[Fact]] = relationship(
+        secondary=situation_section_facts, order_by=(Fact.year.desc(), Fact.id)
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def title(self) -> str:
         return f"{self.part.label} ({self.picture.title})"
+
+    @property
+    def cited_facts(self) -> list[Fact]:
+        """The cited facts every participant may read: a cited fact stays shared, and should
+        one slip through as internal it is still never shown to the others."""
+        return [fact for fact in self.facts if fact.is_shared]
 
 
 class SituationAgreement(db.Model):
@@ -178,8 +204,16 @@ class Problem(TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int]
     version: Mapped[int] = mapped_column(default=1)
+    # The links to the measures change on their own, after the picture is fixed too, so they
+    # are versioned apart from the agreed text (`version`).
+    links_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The problem of the year before it was carried over from, when the lägesbild was started.
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("problems.id", ondelete="SET NULL")
+    )
 
     picture: Mapped[SituationPicture] = relationship(back_populates="problems")
+    carried_from: Mapped[Problem | None] = relationship(remote_side=[id])
     areas: Mapped[list[Area]] = relationship(secondary=problem_areas, order_by=Area.position)
     activities: Mapped[list[Activity]] = relationship(
         secondary=problem_activities, order_by=Activity.position

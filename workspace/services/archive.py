@@ -25,6 +25,7 @@ from ..models import (
     Area,
     Assignment,
     Comment,
+    CouncilMeeting,
     Evaluation,
     EvaluationAgreement,
     Evidence,
@@ -34,11 +35,14 @@ from ..models import (
     FunctionHolding,
     Indicator,
     Measurement,
+    MeetingAttendance,
+    Organisation,
     Plan,
     Problem,
     Report,
     SituationAgreement,
     SituationPicture,
+    SituationSection,
     StatusChange,
     Thread,
     User,
@@ -54,7 +58,9 @@ ARCHIVE_FORMAT = "samverkan-plan-archive"
 # archived dates, organisations, functions with their holders, and the people named.
 # 3: the shared facts, the lägesbilder with their problems and threads, and the annual
 # evaluations with their figures.
-ARCHIVE_VERSION = 3
+# 4: the council's meetings with attendance, the facts each part of a lägesbild cites, and
+# which problem of last year's lägesbild a problem was carried over from.
+ARCHIVE_VERSION = 4
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -386,6 +392,17 @@ def _evaluations(plan: Plan) -> list[Evaluation]:
     )
 
 
+def _meetings(plan: Plan) -> list[CouncilMeeting]:
+    return list(
+        db.session.execute(
+            select(CouncilMeeting)
+            .where(CouncilMeeting.plan_id == plan.id)
+            .order_by(CouncilMeeting.held_on, CouncilMeeting.id)
+            .options(selectinload(CouncilMeeting.attendance))
+        ).scalars()
+    )
+
+
 def _pictures(plan: Plan) -> list[SituationPicture]:
     return list(
         db.session.execute(
@@ -393,7 +410,7 @@ def _pictures(plan: Plan) -> list[SituationPicture]:
             .where(SituationPicture.plan_id == plan.id)
             .order_by(SituationPicture.year)
             .options(
-                selectinload(SituationPicture.sections),
+                selectinload(SituationPicture.sections).selectinload(SituationSection.facts),
                 selectinload(SituationPicture.agreements),
                 selectinload(SituationPicture.problems).selectinload(Problem.areas),
                 selectinload(SituationPicture.problems).selectinload(Problem.activities),
@@ -532,6 +549,11 @@ class _Records:
                     "updated_at": _iso(section.updated_at),
                     "updated_by_id": section.updated_by_id,
                     "updated_by": self.person(section.updated_by),
+                    # Shared facts only, as in the archive's `facts`.
+                    "facts": [
+                        {"section_id": section.id, "fact_id": fact.id}
+                        for fact in section.cited_facts
+                    ],
                 }
                 for section in picture.sections
             ],
@@ -604,6 +626,8 @@ class _Records:
             "description": problem.description,
             "version": problem.version,
             "created_at": _iso(problem.created_at),
+            "carried_from_id": problem.carried_from_id,
+            "links_version": problem.links_version,
             "areas": [{"problem_id": problem.id, "area_id": area.id} for area in problem.areas],
             "activities": [
                 {"problem_id": problem.id, "activity_id": activity.id}
@@ -611,19 +635,50 @@ class _Records:
             ],
         }
 
+    def meeting(self, meeting: CouncilMeeting) -> dict[str, Any]:
+        return {
+            "id": meeting.id,
+            "plan_id": meeting.plan_id,
+            "body": meeting.body.value,
+            "held_on": _iso(meeting.held_on),
+            "title": meeting.title,
+            "decisions": meeting.decisions,
+            "round_id": meeting.round_id,
+            "created_at": _iso(meeting.created_at),
+            "created_by_id": meeting.created_by_id,
+            "created_by": self.person(meeting.created_by),
+            "updated_at": _iso(meeting.updated_at),
+            "updated_by_id": meeting.updated_by_id,
+            "updated_by": self.person(meeting.updated_by),
+            "version": meeting.version,
+            "attendance": [_attendance(row) for row in meeting.attendance],
+        }
+
+
+def _attendance(row: MeetingAttendance) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "meeting_id": row.meeting_id,
+        "organisation_id": row.organisation_id,
+        "organisation": row.organisation.name,
+        "attended": row.attended,
+        "attendees": row.attendees,
+    }
+
 
 def plan_archive(plan: Plan) -> dict[str, Any]:
     """The whole plan for archiving: content with its archived parts and their dates,
     indicators and measurements, statuses with their full history, every round with its
     reports (a closed round's snapshot) and evidence metadata, the shared comments (never an
     internal one), the shared facts (never an internal one), each year's lägesbild with its
-    sections, agreements and problems with their links, each annual evaluation with its
-    figures, sections and agreements, the organisations with the
-    responsible functions and who holds them, and the people named. Each record carries
-    every column of its row under the column's name, except what
-    `tests/web/test_reporting.py` lists as left out, with the reason."""
+    sections, the facts they cite, agreements and problems with their links, each annual
+    evaluation with its figures, sections and agreements, the council's meetings with who
+    came, the organisations with the responsible functions and who holds them, and the
+    people named. Each record carries every column of its row under the column's name,
+    except what `tests/web/test_reporting.py` lists as left out, with the reason."""
     person = _People()
     records = _Records(_load(plan), person)
+    meetings = _meetings(plan)
     archive: dict[str, Any] = {
         "format": ARCHIVE_FORMAT,
         "format_version": ARCHIVE_VERSION,
@@ -634,17 +689,20 @@ def plan_archive(plan: Plan) -> dict[str, Any]:
         "facts": [_fact(fact, person) for fact in _shared_facts(plan)],
         "situation_pictures": [records.picture(p) for p in records.loaded.pictures],
         "evaluations": [records.evaluation(e) for e in _evaluations(plan)],
+        "meetings": [records.meeting(meeting) for meeting in meetings],
     }
     # Last but one: the organisations include those of everyone named so far.
-    archive["organisations"] = _organisations(plan, records.loaded.assignments, person)
+    attending = [row.organisation for meeting in meetings for row in meeting.attendance]
+    archive["organisations"] = _organisations(plan, records.loaded.assignments, person, attending)
     archive["people"] = person.records()
     return archive
 
 
 def _organisations(
-    plan: Plan, assignments: list[Assignment], person: _People
+    plan: Plan, assignments: list[Assignment], person: _People, attending: list[Organisation]
 ) -> list[dict[str, Any]]:
-    """The participants and every organisation responsible for an assignment, each with its
+    """The participants, every organisation responsible for an assignment and every one that
+    came to a meeting, each with its
     functions that carry an assignment in the plan, who holds them now and who held them
     when."""
     responsible = {a.function_id for a in assignments}
@@ -666,6 +724,8 @@ def _organisations(
         organisations.setdefault(found[0].organisation_id, found[0].organisation)
     for user in person.users.values():  # whoever wrote, reported or measured
         organisations.setdefault(user.organisation_id, user.organisation)
+    for org in attending:
+        organisations.setdefault(org.id, org)
     return [
         {
             "id": org.id,

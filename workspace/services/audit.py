@@ -183,6 +183,7 @@ ACTION_LABELS = {
     "meeting.recorded": _l("Meeting recorded"),
     "meeting.changed": _l("Meeting changed"),
     "meeting.removed": _l("Meeting removed"),
+    "situation.problem_linked": _l("Measures addressing a problem changed"),
 }
 
 

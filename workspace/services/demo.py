@@ -501,6 +501,14 @@ SITUATION_TEXT = {
         "platserna lockar till mer."
     ),
 }
+# The facts of the year each part rests on, by title.
+SITUATION_CITES = {
+    SituationPart.MAPPING: (
+        "Anmälda tillgreppsbrott, Sollefteå",
+        "Anmält våld i offentlig miljö, Sollefteå",
+    ),
+    SituationPart.OTHER: ("Otrygghet i centrum kvällstid",),
+}
 SITUATION_PROBLEMS = [
     ("Våld i offentlig miljö kring krogstängning", "Fredag och lördag natt i centrum.",
      [(1, 1), (1, 2), (1, 4)]),
@@ -515,16 +523,21 @@ def _situation_picture(plan: Plan, people: _People, story: YearTwo) -> None:
     written = story.closed_opened - timedelta(days=45)
     with recorded_at(written):
         picture = situation.start(people["samordnare@kramfors"], plan, story.open_due.year - 1)
+        shared = [f for facts in situation.citable_facts(plan).values() for f in facts]
         for part, text in SITUATION_TEXT.items():
             section = picture.section(part)
-            situation.edit_section(people["handlaggare@solleftea"], section, text, section.version)
+            cited = {f.id for f in shared if f.title in SITUATION_CITES.get(part, ())}
+            situation.edit_section(
+                people["handlaggare@solleftea"], section, text, section.version, fact_ids=cited
+            )
         for title, description, where in SITUATION_PROBLEMS:
             activities = {_activity(plan, *at).id for at in where}
             areas = {_activity(plan, *at).area_id for at in where}
-            situation.add_problem(
-                people["handlaggare@kramfors"],
-                picture,
-                situation.ProblemText(title, description, areas, activities),
+            problem = situation.add_problem(
+                people["handlaggare@kramfors"], picture, situation.ProblemText(title, description)
+            )
+            situation.link_problem(
+                people["samordnare@kramfors"], problem, areas, activities, problem.links_version
             )
     with recorded_at(written + timedelta(days=7)):
         for coordinator in ("samordnare@kramfors", "samordnare@polisen"):

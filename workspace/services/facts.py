@@ -21,8 +21,11 @@ from ..models import (
     Indicator,
     Measurement,
     Plan,
+    SituationPicture,
+    SituationSection,
     User,
     Visibility,
+    situation_section_facts,
 )
 from ..models.types import utcnow
 from ..policy import Action, FactUse, authorize, can, fact_visible_to
@@ -205,6 +208,16 @@ def edit(
         raise ValidationFailed(
             {"visibility": _("Indicators take their values from this fact: it stays shared.")}
         )
+    if fields["visibility"] is Visibility.INTERNAL and (years := cited_in(fact)):
+        raise ValidationFailed(
+            {
+                "visibility": _(
+                    "The fact is cited in situation picture %(years)s: it stays shared, since "
+                    "every participant reads the picture.",
+                    years=", ".join(map(str, years)),
+                )
+            }
+        )
     replaced = _attach(fact, upload, filename)
     if replaced is not None:
         changes["filename"] = ["", fact.filename or ""]
@@ -228,6 +241,16 @@ def remove(actor: User, fact: Fact, *, expected_version: int) -> None:
     authorize(actor, Action.EDIT_FACT, fact)
     if expected_version != fact.version:
         raise StaleWrite()
+    if years := cited_in(fact):
+        raise ValidationFailed(
+            {
+                "fact": _(
+                    "The fact is cited in situation picture %(years)s, so it stays. Take it out "
+                    "of the picture's text first, while the picture is a draft.",
+                    years=", ".join(map(str, years)),
+                )
+            }
+        )
     key = fact.attachment_key
     with transaction.write():
         audit.record(
@@ -242,6 +265,23 @@ def remove(actor: User, fact: Fact, *, expected_version: int) -> None:
         db.session.delete(fact)
     if key:
         attachments.discard(key)
+
+
+def cited_in(fact: Fact) -> list[int]:
+    """The years of the lägesbilder whose parts cite the fact."""
+    return list(
+        db.session.execute(
+            select(SituationPicture.year)
+            .join(SituationSection)
+            .join(
+                situation_section_facts,
+                situation_section_facts.c.section_id == SituationSection.id,
+            )
+            .where(situation_section_facts.c.fact_id == fact.id)
+            .distinct()
+            .order_by(SituationPicture.year)
+        ).scalars()
+    )
 
 
 def facts_of(user: User, plan: Plan, year: int) -> dict[FactKind, list[Fact]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 
 from ..extensions import db
 from ..models import (
@@ -21,6 +21,7 @@ from ..models import (
     Activity,
     Area,
     Assignment,
+    Fact,
     FollowUpRound,
     Organisation,
     Plan,
@@ -31,7 +32,9 @@ from ..models import (
     SituationPicture,
     SituationSection,
     User,
+    Visibility,
     problem_activities,
+    problem_areas,
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize
@@ -56,8 +59,31 @@ def pictures_of(plan: Plan) -> list[SituationPicture]:
     )
 
 
+def carried_from(plan: Plan, year: int) -> SituationPicture | None:
+    """The lägesbild a new one of `year` takes its problems from: the latest earlier one."""
+    return next((p for p in pictures_of(plan) if p.year < year), None)
+
+
+def _carry_over(earlier: SituationPicture, picture: SituationPicture) -> None:
+    """The earlier year's problems, with what still addresses them, go into the new draft,
+    so the May evaluation of their measures feeds the next revision of the plan. What was
+    archived since is no measure any more, and is left behind."""
+    picture.problems = [
+        Problem(
+            title=problem.title,
+            description=problem.description,
+            position=problem.position,
+            carried_from=problem,
+            areas=[a for a in problem.areas if a.archived_at is None],
+            activities=[a for a in problem.activities if a.archived_at is None],
+        )
+        for problem in earlier.problems
+    ]
+
+
 def start(actor: User, plan: Plan, year: int | None) -> SituationPicture:
-    """A coordinator starts the lägesbild of a year, its three parts empty."""
+    """A coordinator starts the lägesbild of a year, its three parts empty and the problems
+    of the latest earlier one carried over."""
     authorize(actor, Action.START_SITUATION, plan)
     # Any year: a plan is often followed up, and its next one drafted, after its period.
     if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
@@ -73,9 +99,20 @@ def start(actor: User, plan: Plan, year: int | None) -> SituationPicture:
     with transaction.write(conflict_on_duplicate=True):
         picture = SituationPicture(plan=plan, year=year, created_by_id=actor.id)
         picture.sections = [SituationSection(part=part, body="") for part in SituationPart]
+        earlier = carried_from(plan, year)
+        with db.session.no_autoflush:  # the new picture is written once it is whole
+            if earlier is not None:
+                _carry_over(earlier, picture)
         db.session.add(picture)
         db.session.flush()
-        audit.record(actor, "situation.started", picture, year=year)
+        audit.record(
+            actor,
+            "situation.started",
+            picture,
+            year=year,
+            carried_from=earlier.year if earlier else None,
+            problems=len(picture.problems),
+        )
     return picture
 
 
@@ -110,28 +147,52 @@ def _withdrawn(picture: SituationPicture) -> list[str]:
     return [a.organisation.name for a in picture.agreements if a.is_current]
 
 
+def citable_facts(plan: Plan) -> dict[int, list[Fact]]:
+    """The plan's shared facts by year, newest year first: what a part may cite. Internal
+    facts never are: the lägesbild is read by every participant."""
+    by_year: dict[int, list[Fact]] = {}
+    for fact in db.session.execute(
+        select(Fact)
+        .where(Fact.plan_id == plan.id, Fact.visibility == Visibility.SHARED)
+        .order_by(Fact.year.desc(), Fact.id)
+    ).scalars():
+        by_year.setdefault(fact.year, []).append(fact)
+    return by_year
+
+
+def _cited(plan: Plan, fact_ids: set[int]) -> list[Fact]:
+    """The chosen facts that may be cited; the form offers no others, so any other id is
+    dropped."""
+    return [f for facts in citable_facts(plan).values() for f in facts if f.id in fact_ids]
+
+
 def edit_section(
     actor: User,
     section: SituationSection,
     body: str | None,
     expected_version: int | None,
     *,
+    fact_ids: set[int] | None = None,
     confirmed_no_personal_data: bool = False,
 ) -> SituationSection:
-    """Save one part's text; `StaleWrite` when someone saved it since the writer read
-    `expected_version`, `Locked` when the lägesbild was fixed meanwhile. Any change
-    withdraws the agreements."""
+    """Save one part's text and the facts it cites (unchanged when `fact_ids` is None);
+    `StaleWrite` when someone saved it since the writer read `expected_version`, `Locked`
+    when the lägesbild was fixed meanwhile. Any change withdraws the agreements."""
     picture = section.picture
     authorize(actor, Action.WRITE_SITUATION, picture)
     text = _checked_text("body", body, SECTION_MAX_LENGTH, confirmed_no_personal_data)
     db.session.refresh(section)
     if expected_version != section.version:
         raise StaleWrite()
-    if text == section.body:
+    cited = section.facts if fact_ids is None else _cited(picture.plan, fact_ids)
+    before, after = {f.id for f in section.facts}, {f.id for f in cited}
+    if text == section.body and after == before:
         return section
+    uncited = [f.title for f in section.facts if f.id not in after]
     with transaction.write():
         withdrawn = _withdrawn(picture)
         section.body = text
+        section.facts = cited
         section.updated_at = utcnow()
         section.updated_by_id = actor.id
         db.session.flush()
@@ -142,6 +203,8 @@ def edit_section(
             section,
             part=section.part.value,
             withdrawn=withdrawn,
+            cited=[f.title for f in cited if f.id not in before],
+            uncited=uncited,
         )
     return section
 
@@ -234,12 +297,10 @@ def _links(
 class ProblemText:
     title: str | None
     description: str | None
-    area_ids: set[int]
-    activity_ids: set[int]
     confirmed_no_personal_data: bool = False
 
 
-def _apply(problem: Problem, plan: Plan, given: ProblemText) -> dict[str, object]:
+def _apply(problem: Problem, given: ProblemText) -> dict[str, object]:
     title = _checked_text(
         "title",
         given.title,
@@ -253,20 +314,18 @@ def _apply(problem: Problem, plan: Plan, given: ProblemText) -> dict[str, object
         PROBLEM_DESCRIPTION_MAX_LENGTH,
         given.confirmed_no_personal_data,
     )
-    areas, activities = _links(plan, given.area_ids, given.activity_ids)
     problem.title, problem.description = title, description
-    problem.areas, problem.activities = areas, activities
-    return {"title": title, "areas": [a.title for a in areas], "activities": len(activities)}
+    return {"title": title}
 
 
 def add_problem(actor: User, picture: SituationPicture, given: ProblemText) -> Problem:
-    """Name a problem in the lägesbild, last in its order, with the measures addressing it."""
+    """Name a problem in the lägesbild, last in its order; its links come on their own."""
     authorize(actor, Action.WRITE_SITUATION, picture)
     position = max((p.position for p in picture.problems), default=0) + 1
     problem = Problem(picture=picture, position=position)
     with transaction.write():
         with db.session.no_autoflush:  # the new problem is written once it is whole
-            details = _apply(problem, picture.plan, given)
+            details = _apply(problem, given)
         db.session.add(problem)
         db.session.flush()
         _next_content_version(picture)
@@ -277,17 +336,68 @@ def add_problem(actor: User, picture: SituationPicture, given: ProblemText) -> P
 def edit_problem(
     actor: User, problem: Problem, given: ProblemText, expected_version: int | None
 ) -> Problem:
-    """Change a problem and its links; `StaleWrite` unless it is the version the actor saw."""
+    """Change a problem's text; `StaleWrite` unless it is the version the actor saw."""
     picture = problem.picture
     authorize(actor, Action.WRITE_SITUATION, picture)
     db.session.refresh(problem)
     if expected_version != problem.version:
         raise StaleWrite()
     with transaction.write():
-        details = _apply(problem, picture.plan, given)
+        details = _apply(problem, given)
         db.session.flush()
         _next_content_version(picture)
         audit.record(actor, "situation.problem_changed", problem, **details)
+    return problem
+
+
+def link_problem(
+    actor: User,
+    problem: Problem,
+    area_ids: set[int],
+    activity_ids: set[int],
+    expected_links_version: int | None,
+) -> Problem:
+    """Say which areas and activities address the problem. Deciding measures (step 3) goes
+    on after the lägesbild is fixed, so this neither waits for nor withdraws agreements;
+    `StaleWrite` unless the links are as the actor saw them."""
+    authorize(actor, Action.LINK_PROBLEM, problem)
+    areas, activities = _links(problem.picture.plan, area_ids, activity_ids)
+    db.session.refresh(problem, ["links_version"])
+    if expected_links_version != problem.links_version:
+        raise StaleWrite()
+    with transaction.write():
+        # Claimed in the database too, so of two coordinators linking at once one loses.
+        claimed = db.session.execute(
+            update(Problem)
+            .where(Problem.id == problem.id, Problem.links_version == problem.links_version)
+            .values(links_version=Problem.links_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            raise StaleWrite()
+        # Written as rows, not through the collections: the problem's own version (that of
+        # its agreed text) stays as it is.
+        db.session.execute(delete(problem_areas).where(problem_areas.c.problem_id == problem.id))
+        db.session.execute(
+            delete(problem_activities).where(problem_activities.c.problem_id == problem.id)
+        )
+        if areas:
+            db.session.execute(
+                insert(problem_areas), [{"problem_id": problem.id, "area_id": a.id} for a in areas]
+            )
+        if activities:
+            db.session.execute(
+                insert(problem_activities),
+                [{"problem_id": problem.id, "activity_id": a.id} for a in activities],
+            )
+        audit.record(
+            actor,
+            "situation.problem_linked",
+            problem,
+            areas=[a.title for a in areas],
+            activities=[a.title for a in activities],
+        )
+    db.session.expire(problem, ["areas", "activities", "links_version"])
     return problem
 
 

@@ -186,17 +186,19 @@ def remove(fact_id: int) -> Response:
     fact = get_fact_or_404(current_user, fact_id)
     authorize(current_user, Action.EDIT_FACT, fact)
     form = RemoveFactForm() if request.method == "POST" else RemoveFactForm(formdata=None)
-    status = 200
+    status, refused = 200, None
     if request.method == "POST":
         status = 422
         try:
             if form.validate():
                 facts.remove(current_user, fact, expected_version=form.version.data)
                 return done(_("The fact is removed."), _list_url(fact))
+        except ValidationFailed as cited:
+            refused = cited.errors["fact"]
         except StaleWrite:
             status = 409
     form.version.data = fact.version
-    return render("facts/remove.html", "remove_form", status, fact=fact, form=form)
+    return render("facts/remove.html", "remove_form", status, fact=fact, form=form, refused=refused)
 
 
 @bp.get("/facts/<int:fact_id>/file")

@@ -20,6 +20,7 @@ from ..policy import (
     Action,
     Locked,
     authorize,
+    can,
     get_picture_or_404,
     get_plan_or_404,
     get_problem_or_404,
@@ -134,6 +135,12 @@ def updates(picture_id: int) -> Response:
     )
 
 
+def _ids(name: str) -> set[int]:
+    return {
+        int(v) for v in request.form.getlist(name) if v.isascii() and v.isdigit() and len(v) < 10
+    }
+
+
 def _part(raw: str) -> SituationPart:
     try:
         return SituationPart(raw)
@@ -147,11 +154,15 @@ def edit_section(picture_id: int, part: str) -> Response:
     """Write one part in place; a stale save answers 409 with both texts, the user's kept."""
     picture = get_picture_or_404(current_user, picture_id)
     section = picture.section(_part(part))
+    citing = {"citable": situation.citable_facts(picture.plan)}
     if request.method == "GET":
         authorize(current_user, Action.WRITE_SITUATION, picture)
         form = SectionForm(formdata=None, body=section.body, version=section.version)
-        return render(PAGE, "section_form", **_picture_context(picture, section=section, form=form))
+        citing["chosen_facts"] = {f.id for f in section.facts}
+        context = _picture_context(picture, section=section, form=form, **citing)
+        return render(PAGE, "section_form", **context)
     form = SectionForm()
+    citing["chosen_facts"] = _ids("facts")
     numbers: list[str] = []
     locked = None
     try:
@@ -162,6 +173,7 @@ def edit_section(picture_id: int, part: str) -> Response:
                 section,
                 form.body.data,
                 form.version.data,
+                fact_ids=citing["chosen_facts"],
                 confirmed_no_personal_data=form.confirm_no_personal_data.data,
             ),
         )
@@ -184,6 +196,7 @@ def edit_section(picture_id: int, part: str) -> Response:
         section_personal_data=numbers,
         locked=locked,
         conflict=outcome.status == 409 and not locked,
+        **citing,
     )
     if context["conflict"]:
         form.version.data = section.version
@@ -231,22 +244,9 @@ def fix(picture_id: int) -> Response:
     )
 
 
-def _ids(name: str) -> set[int]:
-    return {
-        int(v) for v in request.form.getlist(name) if v.isascii() and v.isdigit() and len(v) < 10
-    }
-
-
 def _problem_page(
     picture: SituationPicture, problem: Problem | None, form: Any, status: int, **extra: Any
 ) -> Response:
-    chosen = (
-        (_ids("areas"), _ids("activities"))
-        if form.is_submitted()
-        else ({a.id for a in problem.areas}, {a.id for a in problem.activities})
-        if problem
-        else (set(), set())
-    )
     return render(
         "situation/problem.html",
         "problem_form",
@@ -255,9 +255,6 @@ def _problem_page(
         plan=picture.plan,
         problem=problem,
         form=form,
-        linkable=situation.linkable_areas(picture.plan),
-        chosen_areas=chosen[0],
-        chosen_activities=chosen[1],
         **extra,
     )
 
@@ -265,11 +262,7 @@ def _problem_page(
 def _save_problem(picture: SituationPicture, problem: Problem | None) -> Response:
     form = ProblemForm() if request.method == "POST" else ProblemForm(formdata=None, obj=problem)
     given = situation.ProblemText(
-        form.title.data,
-        form.description.data,
-        _ids("areas"),
-        _ids("activities"),
-        bool(form.confirm_no_personal_data.data),
+        form.title.data, form.description.data, bool(form.confirm_no_personal_data.data)
     )
     if problem is None:
         save = lambda: situation.add_problem(current_user, picture, given)  # noqa: E731
@@ -280,6 +273,9 @@ def _save_problem(picture: SituationPicture, problem: Problem | None) -> Respons
         outcome = accepted(form, save)
     except situation.PersonalDataSuspected as suspected:
         return _problem_page(picture, problem, form, 422, personal_data=suspected.numbers)
+    if outcome.saved and problem is None and can(current_user, Action.LINK_PROBLEM, outcome.result):
+        # Named; what addresses it is the next question.
+        return done(_("Saved."), url_for("situation.link_problem", problem_id=outcome.result.id))
     if outcome.saved:
         return done(_("Saved."), f"{_show(picture)}#problem-{outcome.result.id}")
     if outcome.status == 409 and problem is not None:
@@ -291,16 +287,60 @@ def _save_problem(picture: SituationPicture, problem: Problem | None) -> Respons
 @bp.route("/situation/<int:picture_id>/problems", methods=["GET", "POST"])
 @login_required
 def new_problem(picture_id: int) -> Response:
-    """Name a problem, with the areas and activities that address it."""
+    """Name a problem in the lägesbild."""
     return _save_problem(get_picture_or_404(current_user, picture_id), None)
 
 
 @bp.route("/problems/<int:problem_id>", methods=["GET", "POST"])
 @login_required
 def edit_problem(problem_id: int) -> Response:
-    """Change a problem and its links, while the lägesbild is not fixed."""
+    """Change a problem's text, while the lägesbild is not fixed."""
     problem = get_problem_or_404(current_user, problem_id)
     return _save_problem(problem.picture, problem)
+
+
+class LinksForm(Form):
+    links_version = _seen_version()
+
+
+@bp.route("/problems/<int:problem_id>/links", methods=["GET", "POST"])
+@login_required
+def link_problem(problem_id: int) -> Response:
+    """Choose the areas and activities that address a problem, also once the lägesbild is
+    fixed; two coordinators at once: the later answers 409 with both choices."""
+    problem = get_problem_or_404(current_user, problem_id)
+    authorize(current_user, Action.LINK_PROBLEM, problem)
+    form = LinksForm() if request.method == "POST" else LinksForm(formdata=None)
+    outcome = accepted(
+        form,
+        lambda: situation.link_problem(
+            current_user,
+            problem,
+            _ids("areas"),
+            _ids("activities"),
+            form.links_version.data,
+        ),
+    )
+    if outcome.saved:
+        return done(_("Saved."), f"{_show(problem.picture)}#problem-{problem.id}")
+    submitted = form.is_submitted()
+    return render(
+        "situation/links.html",
+        "links_form",
+        outcome.status,
+        picture=problem.picture,
+        plan=problem.picture.plan,
+        problem=problem,
+        form=form,
+        linkable=situation.linkable_areas(problem.picture.plan),
+        chosen_areas=_ids("areas") if submitted else {a.id for a in problem.areas},
+        chosen_activities=(_ids("activities") if submitted else {a.id for a in problem.activities}),
+        # On a conflict the form takes the links as they are now, to save over them.
+        links_version=problem.links_version
+        if outcome.status == 409 or not submitted
+        else request.form.get("links_version", ""),
+        conflict=outcome.status == 409,
+    )
 
 
 @bp.get("/plans/<int:plan_id>/gaps")
