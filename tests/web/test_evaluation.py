@@ -13,17 +13,19 @@ from tests.factories import COUNCIL_TEXT, assignment, closed_annual_round, demo_
 from tests.web.test_content import client_for, post
 from workspace.extensions import db
 from workspace.models import Evaluation
-from workspace.services import evaluation, facts, indicators, situation
+from workspace.services import council, evaluation, facts, indicators, situation
 
 YEAR = 2012
 SHARED_FACT = "Anmälda krogbråk i centrum"
 INTERNAL_FACT = "Internt: vakterna vill inte synas i rapporten"
 PROBLEM = "Våld kring krogstängning"
+DECISION = "Lägesbilden läggs till grund för årets prioriteringar."
 
 
 def year_of_data(app) -> None:
     """A closed May round of 2012 with the council's text, a target with a value that year,
-    a shared and an internal fact, and the year before's lägesbild with a problem."""
+    a shared and an internal fact, the year before's lägesbild with a problem, and the
+    council's May meeting: Kramfors there with two people, Sollefteå there uncounted."""
     with app.app_context():
         closed_annual_round()
         plan = seed_plan()
@@ -65,6 +67,18 @@ def year_of_data(app) -> None:
         situation.link_problem(
             demo_user("kramfors", "samordnare"), problem, set(), {activity.id}, 1
         )
+        came = {"kramfors": council.Attendance(True, "2"), "solleftea": council.Attendance(True)}
+        council.record(
+            demo_user("kramfors", "samordnare"),
+            plan,
+            council.MeetingText(
+                "council",
+                date(YEAR, 5, 20),
+                "Rådsmöte maj",
+                DECISION,
+                {org.id: came.get(org.slug, council.Attendance()) for org in plan.participants},
+            ),
+        )
 
 
 def started(app, year: int = YEAR) -> int:
@@ -104,7 +118,13 @@ def test_a_coordinator_starts_the_years_evaluation_once_with_a_draft_from_the_da
     assert "Krogar som gått utbildningen: 12 av 10 krogar (120 %) under 2012, målet nått." in page
     # The problems of the year before's lägesbild, with the measure addressing it.
     assert "Problemen i lägesbilden 2011:" in page and PROBLEM in page
-    # The council: the May round, closed, reports per organisation, its own evaluation.
+    # The council: its meetings, who came, what it decided; the May round, closed, reports
+    # per organisation, and its own evaluation.
+    assert "Möten under 2012: Brottsförebyggande rådet: 1 möte." in page
+    assert "Kramfors kommun med på 1 av 1 möte (2 personer); Sollefteå kommun med på 1 av 1" in page
+    assert "Sollefteå kommun med på 1 av 1 möte.</p>" in page
+    assert "Inte med på något av mötena: Polisen, Sollefteå närpolisområde, " in page
+    assert f"– {DECISION} (Rådsmöte maj, 20 maj 2012)" in page
     assert "Årlig utvärdering maj 2012 (Årlig utvärdering)" in page
     assert "Kramfors kommun 1 av" in page
     assert COUNCIL_TEXT in page

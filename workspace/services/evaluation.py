@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -44,7 +44,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..policy import Action, authorize
-from . import audit, indicators, rounds, transaction
+from . import audit, council, indicators, rounds, transaction
 from .errors import StaleWrite, ValidationFailed
 from .situation import FIRST_YEAR, LAST_YEAR, _checked_text, linkable_areas
 
@@ -346,14 +346,62 @@ def rounds_in(plan: Plan, year: int) -> list[FollowUpRound]:
 
 
 def council_draft(plan: Plan, year: int) -> str:
-    """How the council worked in the year: the follow-up rounds (kind, due date, closed or
-    not, reports per organisation) and the council's own evaluation in the May round.
+    """How the council worked in the year: the meetings of the council and the working group
+    with each organisation's attendance and the decisions taken, then the follow-up rounds
+    (kind, due date, closed or not, reports per organisation) and the council's own
+    evaluation in the May round."""
+    paragraphs = [*_meetings_draft(council.summary(plan, year)), *_rounds_draft(plan, year)]
+    return "\n\n".join(paragraphs)
 
-    Meeting records (held, attendance per organisation, decisions) join here when they come.
-    """
+
+def _meetings_draft(found: council.CouncilSummary) -> list[str]:
+    if not found.total:
+        return [
+            _(
+                "No meeting of the council or the working group was noted in %(year)d.",
+                year=found.year,
+            )
+        ]
+    held = ", ".join(
+        f"{body.label}: {ngettext('%(num)d meeting', '%(num)d meetings', count)}"
+        for body, count in found.held.items()
+        if count
+    )
+    came = "; ".join(
+        _(
+            "%(organisation)s there at %(attended)s",
+            organisation=line.organisation.name,
+            attended=ngettext(
+                "%(attended)d of %(num)d meeting",
+                "%(attended)d of %(num)d meetings",
+                line.meetings,
+                attended=line.attended,
+            ),
+        )
+        + (f" ({ngettext('%(num)d person', '%(num)d people', line.people)})" if line.people else "")
+        for line in found.attendance
+        if line.attended
+    )
+    away = ", ".join(line.organisation.name for line in found.attendance if not line.attended)
+    paragraphs = [
+        _("Meetings held in %(year)d: %(held)s.", year=found.year, held=held),
+        _("Attendance: %(came)s.", came=came or "–"),
+    ]
+    if away:
+        paragraphs.append(_("At none of the meetings: %(away)s.", away=away))
+    if found.decisions:
+        decided = "\n".join(
+            f"– {decision.text} ({decision.meeting.title}, {day(decision.meeting.held_on)})"
+            for decision in found.decisions
+        )
+        paragraphs.append(_("Decisions taken:") + "\n" + decided)
+    return paragraphs
+
+
+def _rounds_draft(plan: Plan, year: int) -> list[str]:
     held = rounds_in(plan, year)
     if not held:
-        return _("No follow-up round fell due in %(year)d.", year=year)
+        return [_("No follow-up round fell due in %(year)d.", year=year)]
     paragraphs = []
     council_texts = []
     for rnd in held:
@@ -389,7 +437,7 @@ def council_draft(plan: Plan, year: int) -> str:
             council_texts.append(rnd.council_evaluation)
     for text in council_texts:
         paragraphs.append(_("The council's own evaluation: %(text)s", text=text))
-    return "\n\n".join(paragraphs)
+    return paragraphs
 
 
 def summary_draft(found: Figures) -> str:
