@@ -5,7 +5,9 @@ from __future__ import annotations
 from tests.factories import demo_user, seed_plan
 from tests.web.test_content import client_for
 from tests.web.test_facts import OBSERVATION, STATISTICS, record
-from workspace.services import cycle, demo, situation
+from workspace.extensions import db
+from workspace.models import Evaluation
+from workspace.services import cycle, demo, evaluation, situation
 from workspace.services.rounds import local_today
 
 
@@ -62,7 +64,12 @@ def test_the_rounds_of_a_year_with_their_due_dates_and_the_missing_ones(app):
 
 def test_the_evaluation_has_its_place_and_shows_the_next_turn(app):
     with app.app_context():
-        years = cycle.timeline(demo_user("kramfors", "lasare"), seed_plan())
+        plan = seed_plan()
+        years = cycle.timeline(demo_user("kramfors", "lasare"), plan)
+        coordinators = [demo_user(org, "samordnare") for org in ("kramfors", "solleftea")]
+        annual = evaluation.start(coordinators[0], plan, 2012)
+        evaluation.agree(coordinators[0], annual, annual.content_version)
+        annual_id, version = annual.id, annual.content_version
     assert [step.key for step in years[0].steps] == [
         "facts",
         "situation",
@@ -70,6 +77,24 @@ def test_the_evaluation_has_its_place_and_shows_the_next_turn(app):
         "rounds",
         "evaluation",
     ]
+    reader = client_for(app, "polisen", "lasare")
+    draft = _step(reader.get("/plans/1/cycle").get_data(as_text=True), 2012, "evaluation")
+    assert f'href="/evaluations/{annual_id}"' in draft
+    assert "Utkast, 1 av 3 organisationer står bakom" in draft
+    assert "Ska ta ställning: Polisen, Sollefteå närpolisområde, Sollefteå kommun" in draft
+    with app.app_context():
+        annual = db.session.get(Evaluation, annual_id)
+        for org in ("solleftea", "polisen"):
+            evaluation.agree(demo_user(org, "samordnare"), annual, version)
+        evaluation.fix(demo_user("polisen", "samordnare"), annual, version)
+    fixed = _step(reader.get("/plans/1/cycle").get_data(as_text=True), 2012, "evaluation")
+    assert "Fastställd" in fixed
+    assert "Nästa års lägesbild: när den påbörjas följer problemen med." in fixed
+    with app.app_context():
+        following = situation.start(demo_user("kramfors", "samordnare"), seed_plan(), 2013)
+        following_id = following.id
+    turned = _step(reader.get("/plans/1/cycle").get_data(as_text=True), 2012, "evaluation")
+    assert f'<a href="/situation/{following_id}">Därefter: lägesbild 2013</a>' in turned
 
 
 def test_an_internal_fact_counts_only_for_its_organisation(app):

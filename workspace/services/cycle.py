@@ -2,8 +2,7 @@
 year by year, each step with what is done and what is due.
 
 Each step is one function `(reader, plan, year, today) -> Step` in `STEPS`, in the cycle's
-order; the page renders whatever the list gives, so a step (the annual evaluation's own
-model) is swapped in by changing one function.
+order; the page renders whatever the list gives.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Fact, FollowUpRound, Plan, RoundKind, SituationPicture, User
 from ..policy import Action, can, fact_visible_to
-from . import situation
+from . import evaluation, situation
 from .rounds import local_today, rounds_of
 
 
@@ -114,8 +113,6 @@ def situation_step(reader: User, plan: Plan, year: int, today: date) -> Step:
             [],
             [Line(_("Not started. A coordinator starts it."))],
         )
-    lines = situation.agreement_lines(picture)
-    agreed = [line for line in lines if line.current]
     show = ("situation.show", {"picture_id": picture.id})
     carried = sum(p.carried_from_id is not None for p in picture.problems)
     named = len(picture.problems)
@@ -133,22 +130,24 @@ def situation_step(reader: User, plan: Plan, year: int, today: date) -> Step:
     if picture.is_fixed:
         done.append(Line(_("Fixed"), at=picture.fixed_at))
         return Step("situation", title, StepState.DONE, *show, done, [])
-    done.append(
-        Line(
-            _(
-                "Draft, agreed by %(agreed)d of %(total)d organisations",
-                agreed=len(agreed),
-                total=len(lines),
-            )
+    agreed, due = _agreement(situation.agreement_lines(picture))
+    return Step("situation", title, StepState.UNDER_WAY, *show, [*done, agreed], due)
+
+
+def _agreement(lines: list[situation.AgreementLine]) -> tuple[Line, list[Line]]:
+    """A draft's agreements, the lägesbild's or the evaluation's: how many organisations
+    stand behind it, and who still has to, or that a coordinator may fix it."""
+    agreed = Line(
+        _(
+            "Draft, agreed by %(agreed)d of %(total)d organisations",
+            agreed=sum(line.current for line in lines),
+            total=len(lines),
         )
     )
     missing = [line.organisation.name for line in lines if not line.current]
-    due = (
-        [Line(_("To agree: %(names)s", names=", ".join(missing)))]
-        if missing
-        else [Line(_("Every organisation agrees: a coordinator fixes it."))]
-    )
-    return Step("situation", title, StepState.UNDER_WAY, *show, done, due)
+    if missing:
+        return agreed, [Line(_("To agree: %(names)s", names=", ".join(missing)))]
+    return agreed, [Line(_("Every organisation agrees: a coordinator fixes it."))]
 
 
 def _plans_around(reader: User, plan: Plan) -> list[Plan]:
@@ -233,39 +232,37 @@ def rounds_step(reader: User, plan: Plan, year: int, today: date) -> Step:
 
 
 def evaluation_step(reader: User, plan: Plan, year: int, today: date) -> Step:
-    """Step 5: the annual evaluation. Until its own model lands, what the cycle knows of it:
-    the May evaluation round's closing, and whether the problems went on to next year's
-    lägesbild."""
-    evaluation = next(
-        (r for r in rounds_of_year(plan, year) if r.kind is RoundKind.ANNUAL_EVALUATION), None
-    )
+    """Step 5: the year's annual evaluation, not started, a draft agreed by some, or fixed;
+    once fixed, whether its problems went on to next year's lägesbild."""
+    annual = next((e for e in evaluation.evaluations_of(plan) if e.year == year), None)
     title = _("Annual evaluation")
-    if evaluation is None:
+    if annual is None:
         return Step(
             "evaluation",
             title,
             _pending(year, today),
-            "rounds.index",
+            "evaluation.index",
             {"plan_id": plan.id},
             [],
-            [Line(_("The council evaluates the year in May."))],
+            [Line(_("Not started. A coordinator starts it in May, drafted from the year."))],
         )
-    done, due = [], []
-    if evaluation.is_open:
-        due.append(Line(_("The council evaluates the year, due"), on=evaluation.due_on))
-    else:
-        done.append(Line(_("Evaluated by the council"), at=evaluation.closed_at))
+    show = ("evaluation.show", {"evaluation_id": annual.id})
+    if not annual.is_fixed:
+        agreed, due = _agreement(evaluation.agreement_lines(annual))
+        return Step("evaluation", title, StepState.UNDER_WAY, *show, [agreed], due)
+    done = [Line(_("Fixed"), at=annual.fixed_at)]
     following = next((p for p in situation.pictures_of(plan) if p.year == year + 1), None)
-    if following is not None and any(p.carried_from_id for p in following.problems):
-        done.append(
-            Line(
-                _("Its problems went on to situation picture %(year)d", year=following.year),
-                "situation.show",
-                {"picture_id": following.id},
-            )
+    if following is None:
+        due = [Line(_("Next year's situation picture: starting it carries the problems over."))]
+        return Step("evaluation", title, StepState.DONE, *show, done, due)
+    done.append(
+        Line(
+            _("Next: situation picture %(year)d", year=following.year),
+            "situation.show",
+            {"picture_id": following.id},
         )
-    state = StepState.UNDER_WAY if evaluation.is_open else StepState.DONE
-    return Step("evaluation", title, state, "rounds.show", {"round_id": evaluation.id}, done, due)
+    )
+    return Step("evaluation", title, StepState.DONE, *show, done, [])
 
 
 STEPS: list[Callable[[User, Plan, int, date], Step]] = [
@@ -278,8 +275,8 @@ STEPS: list[Callable[[User, Plan, int, date], Step]] = [
 
 
 def first_year(reader: User, plan: Plan, today: date) -> int:
-    """The plan's first year with anything in it (a fact, a lägesbild, a round); its
-    period's first year while it has nothing, and never after this year."""
+    """The plan's first year with anything in it (a fact, a lägesbild, a round, an
+    evaluation); its period's first year while it has nothing, and never after this year."""
     recorded = [
         db.session.scalar(
             select(func.min(Fact.year)).where(
@@ -290,6 +287,7 @@ def first_year(reader: User, plan: Plan, today: date) -> int:
             select(func.min(SituationPicture.year)).where(SituationPicture.plan_id == plan.id)
         ),
         *(r.due_on.year for r in rounds_of(plan)),
+        *(annual.year for annual in evaluation.evaluations_of(plan)),
     ]
     years = [y for y in recorded if y is not None] or [plan.period_start]
     return min(*years, today.year)
