@@ -36,6 +36,12 @@ def test_each_coordinator_agrees_one_fixes_and_downloads_the_word_document(
     address = kramfors.url
     kramfors.get_by_role("button", name="Vi står bakom den årliga utvärderingen").click()
     expect(kramfors.locator("#agreement")).to_contain_text("står bakom version 1", timeout=FAST)
+    # Agreed: no second button to press, a line that says so.
+    expect(kramfors.locator("#agreement")).to_contain_text(
+        "Din organisation står bakom den här versionen."
+    )
+    agree_again = kramfors.get_by_role("button", name="Vi står bakom den årliga utvärderingen")
+    expect(agree_again).to_have_count(0)
 
     for agreed, organisation in enumerate(("solleftea", "polisen"), start=2):
         coordinator = open_as(live_server, new_context, organisation)

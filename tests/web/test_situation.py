@@ -87,6 +87,8 @@ def test_an_edit_withdraws_the_agreements_and_the_page_says_so(app):
     )
     page = kramfors.get(f"/situation/{picture_id}").get_data(as_text=True)
     assert "står bakom version 1" in page
+    assert "Din organisation står bakom den här versionen." in page
+    assert "Vi står bakom lägesbilden" not in page
     post(
         kramfors,
         f"/situation/{picture_id}/sections/analysis",
@@ -98,6 +100,7 @@ def test_an_edit_withdraws_the_agreements_and_the_page_says_so(app):
         assert not any(line.current for line in situation.agreement_lines(picture))
     page = kramfors.get(f"/situation/{picture_id}").get_data(as_text=True)
     assert "stod bakom version 1" in page and "återkallat" in page
+    assert "Vi står bakom lägesbilden" in page  # the new version asks again
 
 
 def _agree_all(app, picture_id: int) -> None:
