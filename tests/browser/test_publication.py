@@ -4,9 +4,14 @@ serious there."""
 
 from __future__ import annotations
 
+from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import LoginUi, axe_violations
+from tests.factories import demo_user, seed_plan
+from tests.web.test_publication import ORGANISATIONS, agree_all, prepared
+from workspace.models import EvaluationPart
+from workspace.services import evaluation
 
 FAST = 5_000
 INTRO = "Här ser du vad kommunerna och polisen gör mot brott, och hur långt vi har kommit."
@@ -51,3 +56,26 @@ def test_every_coordinator_agrees_then_anyone_reads_the_page(
     assert reader.evaluate("document.documentElement.scrollWidth") <= 320
     assert axe_violations(reader) == ""
     outsider.close()
+
+
+def test_the_published_evaluation_keeps_its_lines(browser: Browser, app: Flask, live_server: str):
+    """The drafted evaluation lists one activity, fact or problem a line; run together into one
+    paragraph it cannot be read."""
+    with app.app_context():
+        plan = seed_plan()
+        coordinator = demo_user("kramfors", "samordnare")
+        annual = evaluation.start(coordinator, plan, 2012)
+        summary = next(s for s in annual.sections if s.part is EvaluationPart.SUMMARY)
+        done = "Det här blev gjort:\nKrogkontroller\nBelysning i centrum"
+        evaluation.edit_section(coordinator, summary, done, summary.version)
+        for org in ORGANISATIONS:
+            evaluation.agree(demo_user(org, "samordnare"), annual, annual.content_version)
+        evaluation.fix(coordinator, annual, annual.content_version)
+    agree_all(app, prepared(app))
+
+    reader = browser.new_context(locale="sv-SE").new_page()
+    reader.goto(f"{live_server}/offentlig/1")
+    section = reader.locator("section", has=reader.get_by_role("heading", name="Så gick året 2012"))
+    lines = section.get_by_text("Det här blev gjort:").inner_text().splitlines()
+    assert lines == ["Det här blev gjort:", "Krogkontroller", "Belysning i centrum"]
+    reader.context.close()
