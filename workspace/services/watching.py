@@ -79,7 +79,7 @@ def set_watching(actor: User, activity: Activity, watching: bool) -> WatchState:
 
 # Everyone who watches an activity, with why and the delivery they chose: built once with
 # the activity as a bound parameter, since every status save asks (building it took about a
-# twentieth of a save in `bench/run`).
+# tenth of a save in `bench/run`).
 _ACTIVITY_ID = bindparam("activity_id")
 _WATCHERS = (
     select(User, function_holders.c.function_id, NotificationSetting.delivery)
