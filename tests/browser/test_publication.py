@@ -58,9 +58,11 @@ def test_every_coordinator_agrees_then_anyone_reads_the_page(
     outsider.close()
 
 
-def test_the_published_evaluation_keeps_its_lines(browser: Browser, app: Flask, live_server: str):
-    """The drafted evaluation lists one activity, fact or problem a line; run together into one
-    paragraph it cannot be read."""
+def test_the_introduction_and_the_evaluation_keep_their_lines(
+    browser: Browser, app: Flask, live_server: str
+):
+    """The drafted evaluation lists one activity, fact or problem a line, and a coordinator may
+    write the introduction so; run together into one paragraph, neither can be read."""
     with app.app_context():
         plan = seed_plan()
         coordinator = demo_user("kramfors", "samordnare")
@@ -71,10 +73,12 @@ def test_the_published_evaluation_keeps_its_lines(browser: Browser, app: Flask, 
         for org in ORGANISATIONS:
             evaluation.agree(demo_user(org, "samordnare"), annual, annual.content_version)
         evaluation.fix(coordinator, annual, annual.content_version)
-    agree_all(app, prepared(app))
+    agree_all(app, prepared(app, "Vi arbetar med:\nKrogarna\nCentrum"))
 
     reader = browser.new_context(locale="sv-SE").new_page()
     reader.goto(f"{live_server}/offentlig/1")
+    intro = reader.get_by_text("Vi arbetar med:").inner_text().splitlines()
+    assert intro == ["Vi arbetar med:", "Krogarna", "Centrum"]
     section = reader.locator("section", has=reader.get_by_role("heading", name="Så gick året 2012"))
     lines = section.get_by_text("Det här blev gjort:").inner_text().splitlines()
     assert lines == ["Det här blev gjort:", "Krogkontroller", "Belysning i centrum"]
